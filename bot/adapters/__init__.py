@@ -1,0 +1,1 @@
+"""Platform adapters: the only code that knows Discord, Telegram or a terminal exists."""

@@ -1,0 +1,108 @@
+"""The console adapter: chat with the bot in a terminal, or pipe commands through it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from typing import TextIO
+
+from bot.core.commands import split_command
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Actor, CommandEvent, Place, Platform
+from bot.core.i18n import Translator, negotiate
+from bot.core.permissions import Level
+
+_EOF = None
+
+
+class ConsoleAdapter:
+    name = "console"
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        user: str,
+        level: Level,
+        stdin: TextIO,
+        stdout: TextIO,
+        default_locale: str,
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._stdin = stdin
+        self._stdout = stdout
+        self._interactive = stdin.isatty()
+        lang = os.environ.get("LC_ALL") or os.environ.get("LANG")
+        self._translator = Translator(negotiate(lang) or default_locale)
+        self._actor = Actor(
+            platform=Platform.CONSOLE,
+            user_id=user.lower(),
+            display_name=user,
+            username=user,
+            locale_hint=lang,
+            level=level,
+        )
+        self._place = Place(platform=Platform.CONSOLE, chat_id=user.lower(), is_private=True)
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        # A daemon thread, because a blocking read on a terminal cannot be cancelled and
+        # must never keep the process alive after a shutdown.
+        threading.Thread(target=self._read, args=(loop, lines), daemon=True).start()
+        if self._interactive:
+            self._write(
+                self._translator.gettext(
+                    "knowpay console. You are {name} ({role}). "
+                    "Type /help to begin, Ctrl-D to leave.",
+                    name=self._actor.display_name,
+                    role=self._translator.gettext(Level(self._actor.level or 0).label),
+                )
+            )
+        while not self._stopping.is_set():
+            if self._interactive:
+                self._stdout.write(f"{self._actor.display_name}> ")
+                self._stdout.flush()
+            line = await self._next_line(lines)
+            if line is _EOF:
+                break
+            if not line.strip():
+                continue
+            await self._serve(line)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def _next_line(self, lines: asyncio.Queue[str | None]) -> str | None:
+        getter = asyncio.ensure_future(lines.get())
+        stopper = asyncio.ensure_future(self._stopping.wait())
+        done, pending = await asyncio.wait({getter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        return getter.result() if getter in done else _EOF
+
+    async def _serve(self, line: str) -> None:
+        name, arguments = split_command(line) or ("", "")
+        event = CommandEvent(actor=self._actor, place=self._place, name=name, arguments=arguments)
+        for effect in await self._dispatcher.handle(event):
+            self._write(effect.text)
+
+    def _write(self, text: str) -> None:
+        self._stdout.write(text + "\n")
+        if self._interactive:
+            self._stdout.write("\n")
+        self._stdout.flush()
+
+    def _read(self, loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None]) -> None:
+        try:
+            for line in self._stdin:
+                loop.call_soon_threadsafe(lines.put_nowait, line.rstrip("\r\n"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            pass
+        finally:
+            # The loop is gone when the bot stopped first; then nobody waits for EOF.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(lines.put_nowait, _EOF)

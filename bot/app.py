@@ -1,0 +1,139 @@
+"""The composition root: build every service once, run the adapters, shut down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.adapters.base import Adapter
+from bot.adapters.console import ConsoleAdapter
+from bot.config import Secrets, Settings, database_url
+from bot.core.clock import Clock, SystemClock
+from bot.core.dispatcher import Dispatcher
+from bot.core.permissions import Level
+from bot.web import WebServer, build_web_app
+from cogs import build_registry
+from storage.engine import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_SECONDS = 4.0
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message is one line for the operator, naming what to fix."""
+
+
+@dataclass
+class Core:
+    """What every entry point needs: a migrated database and a dispatcher."""
+
+    settings: Settings
+    engine: AsyncEngine
+    dispatcher: Dispatcher
+
+
+@contextlib.asynccontextmanager
+async def open_core(
+    settings: Settings, secrets: Secrets, clock: Clock | None = None
+) -> AsyncIterator[Core]:
+    engine = make_engine(database_url(settings, secrets))
+    try:
+        await migrate(engine, secrets)
+        dispatcher = Dispatcher(
+            registry=build_registry(),
+            uow=UnitOfWorkFactory(make_sessionmaker(engine)),
+            clock=clock or SystemClock(),
+            settings=settings,
+        )
+        yield Core(settings=settings, engine=engine, dispatcher=dispatcher)
+    finally:
+        await engine.dispose()
+
+
+async def migrate(engine: AsyncEngine, secrets: Secrets) -> None:
+    try:
+        await upgrade(engine)
+    except (OSError, ConnectionError) as error:
+        source = "DATABASE_URL" if secrets.database_url else "database.url"
+        raise StartupError(f"{source}: cannot reach the database ({error})") from None
+
+
+def console_adapter(core: Core, *, user: str, level: Level) -> ConsoleAdapter:
+    return ConsoleAdapter(
+        core.dispatcher,
+        user=user,
+        level=level,
+        stdin=sys.stdin,
+        stdout=sys.stdout,
+        default_locale=core.settings.community.default_locale,
+    )
+
+
+async def run_console(settings: Settings, secrets: Secrets, *, user: str, level: Level) -> None:
+    async with open_core(settings, secrets) as core:
+        await console_adapter(core, user=user, level=level).run()
+
+
+async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) -> None:
+    """`knowpay run`: web server plus every configured platform, until a signal arrives."""
+    async with open_core(settings, secrets) as core:
+        web = WebServer(build_web_app(core.engine))
+        try:
+            port = await web.start(settings.server.host, settings.server.port)
+        except OSError as error:
+            raise StartupError(
+                f"server.port: cannot listen on {settings.server.host}:{settings.server.port} "
+                f"({error.strerror or error})"
+            ) from None
+        log.info("web server listening on http://%s:%d", settings.server.host, port)
+        adapters: list[Adapter] = []
+        for platform, token in (
+            ("Discord", secrets.discord_token),
+            ("Telegram", secrets.telegram_token),
+        ):
+            if token:
+                log.warning(
+                    "%s token is set, but this release has no %s adapter yet", platform, platform
+                )
+        if not adapters:
+            log.info("no platform adapter is running: starting the console")
+            adapters.append(console_adapter(core, user=console_user, level=Level.OWNER))
+        try:
+            await _serve_until_stopped(adapters)
+        finally:
+            await web.stop()
+    log.info("knowpay stopped")
+
+
+async def _serve_until_stopped(adapters: list[Adapter]) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    tasks = [asyncio.create_task(adapter.run(), name=adapter.name) for adapter in adapters]
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        # Any adapter ending (console EOF, a rejected token) ends the run.
+        await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        log.info("stopping")
+        for adapter in adapters:
+            await adapter.stop()
+        _done, pending = await asyncio.wait([*tasks], timeout=SHUTDOWN_SECONDS)
+        for task in [*pending, stopper]:
+            task.cancel()
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception():
+                raise task.exception()  # type: ignore[misc]

@@ -1,0 +1,523 @@
+"""bot.toml schema (pydantic v2), secrets from the environment, one-line config errors.
+
+``load_settings(path)`` returns a frozen ``Settings`` or raises ``ConfigError`` whose ``str()``
+is one line naming the file and the dotted key, e.g.
+``bot.toml: tiers.member.price: must not be negative (got "-1")``.
+Secrets (tokens, API keys) are never read from the file: see ``Secrets.from_env``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+from payments.money import Money, is_known_currency, parse_decimal, parse_major
+
+DEFAULT_CONFIG_FILE = "bot.toml"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///knowpay.db"
+
+# --------------------------------------------------------------------------- errors
+
+
+class ConfigError(Exception):
+    """A bad or unreadable config file; ``str()`` is one line: ``<file>: <key>: <problem>``."""
+
+    def __init__(self, file: str, problem: str, *, key: str | None = None, more: int = 0) -> None:
+        self.file = file
+        self.key = key
+        self.problem = problem
+        self.more = more
+        parts = [file, key, problem] if key else [file, problem]
+        line = ": ".join(parts)
+        if more:
+            line += f" (and {more} more problem{'s' if more != 1 else ''})"
+        super().__init__(" ".join(line.splitlines()))
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _KeyedValueError(ValueError):
+    """A validation problem located at ``key`` below the validator's own location."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+_SECRET_WORDS = ("token", "secret", "password", "passwd", "api_key", "apikey", "private_key")
+
+
+def _secret_env_var(section: str | None, key: str) -> str:
+    if section == "telegram":
+        return "TELEGRAM_TOKEN"
+    if section == "stripe":
+        return "STRIPE_WEBHOOK_SECRET" if "webhook" in key else "STRIPE_API_KEY"
+    if section == "database":
+        return "DATABASE_URL"
+    return "DISCORD_TOKEN"
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _describe(error: ErrorDetails) -> tuple[str, str]:
+    """(dotted key, problem) for one pydantic error."""
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    problem = error["msg"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1]).lower() if loc else ""
+        if any(word in name for word in _SECRET_WORDS):
+            section = str(loc[0]) if len(loc) > 1 else None
+            env = _secret_env_var(section, name)
+            problem = (
+                f"secrets are read from the environment only (e.g. {env}), not from the config file"
+            )
+        else:
+            problem = "unknown key"
+    elif kind == "missing":
+        problem = "required key is missing"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        problem = "must be a table (a [section] or { key = value, ... })"
+    elif kind == "value_error":
+        exc = (error.get("ctx") or {}).get("error")
+        if isinstance(exc, _KeyedValueError):
+            loc = (*loc, *exc.key.split("."))
+            problem = exc.problem
+        elif exc is not None:
+            problem = str(exc)
+        else:
+            problem = problem.removeprefix("Value error, ")
+    return _dotted(loc), problem
+
+
+def _from_validation_error(file: str, exc: ValidationError) -> ConfigError:
+    errors = exc.errors()
+    key, problem = _describe(errors[0])
+    return ConfigError(file, problem, key=key or None, more=len(errors) - 1)
+
+
+# --------------------------------------------------------------------------- field types
+
+
+def _context_currency(info: ValidationInfo) -> str | None:
+    context = info.context
+    if isinstance(context, Mapping):
+        currency = context.get("currency")
+        if isinstance(currency, str) and is_known_currency(currency):
+            return currency.lower()
+    return None
+
+
+def _check_price(value: object, info: ValidationInfo) -> str:
+    """A price in major units as a string; checked against the community currency if known."""
+    if not isinstance(value, str):
+        raise ValueError(f'must be a quoted string in major units, e.g. "9.00" (got {value!r})')
+    currency = _context_currency(info)
+    if currency is None:
+        parse_decimal(value)  # shape only; Settings re-checks against community.currency
+    else:
+        parse_major(value, currency)
+    return value.strip()
+
+
+def _check_http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f'must start with http:// or https:// (got "{value}")')
+    return value
+
+
+def _check_ws_url(value: str) -> str:
+    if not value.startswith(("ws://", "wss://")):
+        raise ValueError(f'must start with ws:// or wss:// (got "{value}")')
+    return value
+
+
+Price = Annotated[str, BeforeValidator(_check_price)]
+HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
+WsUrl = Annotated[str, AfterValidator(_check_ws_url)]
+DiscordId = Annotated[int, Field(gt=0)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+_TIER_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_SCHEDULE = re.compile(r"(mon|tue|wed|thu|fri|sat|sun) ([01][0-9]|2[0-3]):([0-5][0-9])")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class CommunityConfig(_Section):
+    name: str = "My community"
+    currency: str = "usd"
+    timezone: str = "UTC"
+    default_locale: Literal["en", "zh_CN"] = "en"
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_empty(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if not is_known_currency(value):
+            raise ValueError(
+                f'unknown currency "{value}" (use an ISO 4217 code such as "usd", "eur", '
+                '"jpy", or "xtr" for Telegram Stars)'
+            )
+        return value.lower()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(
+                f'unknown time zone "{value}" (use an IANA name such as "Europe/Berlin" or "UTC")'
+            ) from None
+        return value
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DatabaseConfig(_Section):
+    url: str = DEFAULT_DATABASE_URL
+
+
+class ServerConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: HttpUrl | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value is not None else None
+
+
+class DiscordConfig(_Section):
+    guild_id: DiscordId | None = None
+    qa_channel_id: DiscordId | None = None
+    drops_channel_id: DiscordId | None = None
+    report_channel_id: DiscordId | None = None
+    mod_role_ids: list[DiscordId] = Field(default_factory=list)
+    creator_role_ids: list[DiscordId] = Field(default_factory=list)
+    admin_role_ids: list[DiscordId] = Field(default_factory=list)
+    api_base_url: HttpUrl = "https://discord.com/api/v10"
+    gateway_url: WsUrl = "wss://gateway.discord.gg"
+
+
+class TelegramConfig(_Section):
+    community_chat_id: int | None = None
+    qa_chat_id: int | None = None
+    drops_chat_id: int | None = None
+    report_chat_id: int | None = None
+    admin_user_ids: list[int] = Field(default_factory=list)
+    mod_user_ids: list[int] = Field(default_factory=list)
+    creator_user_ids: list[int] = Field(default_factory=list)
+    mode: Literal["polling", "webhook"] = "polling"
+    api_base_url: HttpUrl = "https://api.telegram.org/bot"
+
+
+class PaymentsConfig(_Section):
+    provider: Literal["stripe", "sandbox"] = "sandbox"
+
+
+class StripeConfig(_Section):
+    api_base: HttpUrl | None = None
+    success_url: HttpUrl | None = None
+    cancel_url: HttpUrl | None = None
+
+
+class Tier(_Section):
+    name: str = Field(min_length=1)
+    price: Price
+    interval: Literal["month", "year", "lifetime"]
+    trial_days: int = Field(default=0, ge=0)
+    grace_days: int = Field(default=3, ge=0)
+    discord_role_ids: list[DiscordId] = Field(default_factory=list)
+    telegram_chat_ids: list[int] = Field(default_factory=list)
+    stars_price: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _grants_something(self) -> Self:
+        if not self.discord_role_ids and not self.telegram_chat_ids:
+            raise ValueError("tier grants nothing: set discord_role_ids or telegram_chat_ids")
+        return self
+
+    def price_money(self, currency: str) -> Money:
+        """The price in minor units of ``currency`` (the community currency)."""
+        return parse_major(self.price, currency)
+
+
+class QAConfig(_Section):
+    min_price: Price = "5.00"
+    sla_hours: int = Field(default=48, gt=0)
+    accept_days: int = Field(default=3, gt=0)
+    platform_fee_percent: Percent = 10
+    listen_price: Price = "1.00"
+    listen_split_asker_percent: Percent = 50
+
+
+class EngagementWeights(_Section):
+    reaction: float = Field(default=1.0, ge=0)
+    reply: float = Field(default=3.0, ge=0)
+    unlock: float = Field(default=5.0, ge=0)
+    view: float = Field(default=0.2, ge=0)
+    answer_accepted: float = Field(default=8.0, ge=0)
+
+
+class EngagementConfig(_Section):
+    default_content_value: Price = "1.00"
+    free_member_propensity: float = Field(default=0.1, ge=0, le=1)
+    retention_days: int = Field(default=400, gt=0)
+    weights: EngagementWeights = Field(default_factory=EngagementWeights)
+
+
+ReportChannel = Literal["discord", "telegram"]
+
+
+def _all_report_channels() -> list[ReportChannel]:
+    return ["discord", "telegram"]
+
+
+class ReportConfig(_Section):
+    schedule: str = "mon 09:00"
+    channels: list[ReportChannel] = Field(default_factory=_all_report_channels)
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str) -> str:
+        normalised = " ".join(value.lower().split())
+        if not _SCHEDULE.fullmatch(normalised):
+            raise ValueError(
+                f'must be a weekday (mon..sun), a space and a 24h time HH:MM, e.g. "mon 09:00" '
+                f'(got "{value}")'
+            )
+        return normalised
+
+    @property
+    def weekday(self) -> int:
+        """0 = Monday ... 6 = Sunday (``datetime.weekday()`` numbering)."""
+        return WEEKDAYS.index(self.schedule[:3])
+
+    @property
+    def hour(self) -> int:
+        return int(self.schedule[4:6])
+
+    @property
+    def minute(self) -> int:
+        return int(self.schedule[7:9])
+
+
+class LimitsConfig(_Section):
+    commands_per_minute: int = Field(default=20, ge=1)
+    max_command_length: int = Field(default=4000, ge=1)
+
+
+class Settings(_Section):
+    """The whole of bot.toml. Every section is optional; defaults suit a laptop."""
+
+    community: CommunityConfig = Field(default_factory=CommunityConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    discord: DiscordConfig = Field(default_factory=DiscordConfig)
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+    payments: PaymentsConfig = Field(default_factory=PaymentsConfig)
+    stripe: StripeConfig = Field(default_factory=StripeConfig)
+    tiers: dict[str, Tier] = Field(default_factory=dict)
+    qa: QAConfig = Field(default_factory=QAConfig)
+    engagement: EngagementConfig = Field(default_factory=EngagementConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+
+    @field_validator("tiers")
+    @classmethod
+    def _tier_keys(cls, value: dict[str, Tier]) -> dict[str, Tier]:
+        for key in value:
+            if not _TIER_KEY.fullmatch(key):
+                raise _KeyedValueError(
+                    key, 'a tier key must be lowercase letters, digits, "-" or "_"'
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Self:
+        # Prices were checked against the currency from the validation context when there
+        # was one (load_settings); this also covers Settings built without that context.
+        for key, amount in self._prices():
+            try:
+                parse_major(amount, self.community.currency)
+            except ValueError as exc:
+                raise _KeyedValueError(key, str(exc)) from None
+        if self.telegram.mode == "webhook" and self.server.public_url is None:
+            raise _KeyedValueError(
+                "telegram.mode",
+                "webhook mode needs [server] public_url (the https address Telegram posts to)",
+            )
+        return self
+
+    def _prices(self) -> list[tuple[str, str]]:
+        prices = [(f"tiers.{key}.price", tier.price) for key, tier in self.tiers.items()]
+        prices += [
+            ("qa.min_price", self.qa.min_price),
+            ("qa.listen_price", self.qa.listen_price),
+            ("engagement.default_content_value", self.engagement.default_content_value),
+        ]
+        return prices
+
+    def money(self, amount: str) -> Money:
+        """An amount in major units (a price from this file) as Money in the community currency."""
+        return parse_major(amount, self.community.currency)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def settings_from_dict(data: Mapping[str, Any], *, source: str = DEFAULT_CONFIG_FILE) -> Settings:
+    """Validate already-parsed TOML data; errors name ``source`` as the file."""
+    community = data.get("community")
+    currency = community.get("currency", "usd") if isinstance(community, Mapping) else "usd"
+    context = {"currency": currency.lower() if isinstance(currency, str) else None}
+    try:
+        return Settings.model_validate(dict(data), context=context)
+    except ValidationError as exc:
+        raise _from_validation_error(source, exc) from None
+
+
+_TOML_AT = re.compile(r"(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)", re.DOTALL)
+_TOML_END = re.compile(r"(?P<msg>.*) \(at end of document\)", re.DOTALL)
+
+
+def _toml_error(source: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
+    text = str(exc)
+    if match := _TOML_AT.fullmatch(text):
+        where = f"line {match['line']}, column {match['col']}"
+        return ConfigError(source, f"invalid TOML ({match['msg']})", key=where)
+    if match := _TOML_END.fullmatch(text):
+        return ConfigError(source, f"invalid TOML ({match['msg']})", key="end of file")
+    return ConfigError(source, f"invalid TOML ({text})")
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate a bot.toml; any problem raises a one-line ``ConfigError``."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(source, "file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(source, "is a directory, not a file") from None
+    except PermissionError:
+        raise ConfigError(source, "permission denied") from None
+    except OSError as exc:
+        raise ConfigError(source, f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            source, "not UTF-8 text (save the file as UTF-8)", key=f"line {line}"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(source, exc) from None
+    return settings_from_dict(data, source=source)
+
+
+def config_path(cli_value: str | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """The config file: ``--config`` if given, else ``$KNOWPAY_CONFIG``, else ``bot.toml``."""
+    if cli_value:
+        return Path(cli_value)
+    return Path(environ.get("KNOWPAY_CONFIG") or DEFAULT_CONFIG_FILE)
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+@dataclass(frozen=True, repr=False)
+class Secrets:
+    """Secrets from the environment only. ``repr()`` says set/unset, never the values."""
+
+    discord_token: str | None = None
+    telegram_token: str | None = None
+    stripe_api_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    database_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Secrets:
+        def get(name: str) -> str | None:
+            value = environ.get(name, "").strip()
+            return value or None
+
+        return cls(
+            discord_token=get("DISCORD_TOKEN"),
+            telegram_token=get("TELEGRAM_TOKEN"),
+            stripe_api_key=get("STRIPE_API_KEY"),
+            stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET"),
+            database_url=get("DATABASE_URL"),
+        )
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={'set' if getattr(self, f.name) else 'unset'}" for f in fields(self)
+        )
+        return f"Secrets({shown})"
+
+    __str__ = __repr__
+
+
+def normalize_database_url(url: str) -> str:
+    """Pick the async drivers: postgres(ql):// -> postgresql+asyncpg://, sqlite -> aiosqlite."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
+    return url
+
+
+def database_url(settings: Settings, secrets: Secrets) -> str:
+    """``DATABASE_URL`` wins over ``[database] url``; normalised to an async driver."""
+    return normalize_database_url(secrets.database_url or settings.database.url)

@@ -1,0 +1,163 @@
+"""Commands are declared once, as data, and every adapter builds its own UI from them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from bot.core.i18n import N_
+from bot.core.permissions import Level
+
+if TYPE_CHECKING:
+    from bot.core.context import Context
+    from bot.core.effects import Effect
+    from storage.models import Member
+
+
+class ParamKind(StrEnum):
+    TEXT = "text"
+    INTEGER = "integer"
+    CHOICE = "choice"
+    # Someone in the community: `@name`, a Discord mention `<@123>`, or `#<member id>`.
+    MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    description: str  # a message id, marked with N_()
+    kind: ParamKind = ParamKind.TEXT
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    # Takes the rest of the line, spaces included (question text, reasons).
+    rest: bool = False
+
+    def usage(self) -> str:
+        label = "|".join(self.choices) if self.choices else self.name
+        return f"<{label}>" if self.required else f"[{label}]"
+
+
+@dataclass(frozen=True)
+class Args:
+    """A command's arguments after parsing, with members already looked up."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    members: Mapping[str, Member] = field(default_factory=dict)
+
+    def text(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def integer(self, name: str) -> int | None:
+        value = self.values.get(name)
+        return None if value is None else int(value)
+
+    def member(self, name: str) -> Member | None:
+        return self.members.get(name)
+
+
+Handler = Callable[["Context", Args], Awaitable[list["Effect"]]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    description: str  # a message id, marked with N_()
+    handler: Handler
+    params: tuple[Param, ...] = ()
+    level: Level = Level.MEMBER
+    ephemeral: bool = False
+
+    def usage(self) -> str:
+        return " ".join([f"/{self.name}", *(p.usage() for p in self.params)])
+
+
+class Registry:
+    """Every command the bot knows, shared by all adapters."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, CommandSpec] = {}
+
+    def register(self, spec: CommandSpec) -> None:
+        if spec.name in self._specs:
+            raise ValueError(f"command /{spec.name} is registered twice")
+        if any(p.rest for p in spec.params[:-1]):
+            raise ValueError(f"/{spec.name}: only the last parameter may take the rest of the line")
+        self._specs[spec.name] = spec
+
+    def get(self, name: str) -> CommandSpec | None:
+        return self._specs.get(name)
+
+    def __iter__(self) -> Iterator[CommandSpec]:
+        return iter(sorted(self._specs.values(), key=lambda s: s.name))
+
+    def available_to(self, level: Level) -> list[CommandSpec]:
+        return [spec for spec in self if spec.level <= level]
+
+
+class ArgumentError(Exception):
+    """A user typed arguments that do not fit the command; `message` is an untranslated id."""
+
+    def __init__(self, message: str, **values: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.values = values
+
+
+def split_command(text: str) -> tuple[str, str] | None:
+    """`/link@knowpay_bot ABC` -> ("link", "ABC"); None when the text is not a command."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return None
+    head, _, rest = stripped[1:].partition(" ")
+    name = head.split("@", 1)[0].lower()
+    return name, rest.strip()
+
+
+def parse_arguments(
+    spec: CommandSpec, event_arguments: str, options: Mapping[str, str] | None
+) -> dict[str, str]:
+    """Check arguments against the spec and return them by parameter name (members unresolved)."""
+    values = dict(options) if options is not None else _split_text(spec, event_arguments)
+    for param in spec.params:
+        value = values.get(param.name)
+        if value is None or value == "":
+            values.pop(param.name, None)
+            if param.required:
+                raise ArgumentError(N_("Missing <{param}>."), param=param.name)
+            continue
+        if param.kind is ParamKind.CHOICE and value not in param.choices:
+            raise ArgumentError(
+                N_("“{value}” is not one of: {choices}."),
+                value=value,
+                choices=", ".join(param.choices),
+            )
+        if param.kind is ParamKind.INTEGER and not _is_integer(value):
+            raise ArgumentError(N_("<{param}> must be a whole number."), param=param.name)
+    unknown = set(values) - {p.name for p in spec.params}
+    if unknown:
+        raise ArgumentError(N_("Too many arguments."))
+    return values
+
+
+def _split_text(spec: CommandSpec, text: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    remaining = text.strip()
+    for param in spec.params:
+        if not remaining:
+            break
+        if param.rest:
+            values[param.name] = remaining
+            remaining = ""
+            break
+        word, _, remaining = remaining.partition(" ")
+        values[param.name] = word
+        remaining = remaining.strip()
+    if remaining:
+        values["\0extra"] = remaining
+    return values
+
+
+def _is_integer(value: str) -> bool:
+    return value.lstrip("-").isdigit() and len(value) <= 18

@@ -1,0 +1,35 @@
+"""What a handler gets to work with while it serves one event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.core.clock import Clock
+from bot.core.commands import CommandSpec, Registry
+from bot.core.effects import Reply
+from bot.core.events import CommandEvent
+from bot.core.i18n import Translator
+from bot.core.permissions import Level
+from storage.models import Member, PlatformIdentity
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class Context:
+    event: CommandEvent
+    spec: CommandSpec
+    uow: UnitOfWork
+    member: Member
+    identity: PlatformIdentity
+    level: Level
+    translator: Translator
+    clock: Clock
+    registry: Registry
+    settings: Settings
+
+    def _(self, message: str, /, **values: object) -> str:
+        return self.translator.gettext(message, **values)
+
+    def reply(self, text: str) -> Reply:
+        return Reply(text, ephemeral=self.spec.ephemeral)

@@ -1,0 +1,226 @@
+"""One path for every event: identity -> locale -> permission -> rate limit -> handler.
+
+Each event is served in one unit of work: the handler's writes, the identity bookkeeping and
+the audit entries commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from bot.config import Settings
+from bot.core.clock import Clock
+from bot.core.commands import (
+    Args,
+    ArgumentError,
+    CommandSpec,
+    ParamKind,
+    Registry,
+    parse_arguments,
+)
+from bot.core.context import Context
+from bot.core.effects import Effect, Reply
+from bot.core.events import CommandEvent
+from bot.core.i18n import Translator, negotiate
+from bot.core.identity import find_member, member_level, resolve_actor
+from bot.core.metrics import COMMAND_SECONDS, COMMANDS
+from bot.core.permissions import Level
+from bot.core.ratelimit import RateLimiter
+from bot.core.text import clean, clean_name
+from storage.models import Member
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# A guard looks at a command about to run and may refuse it with a reply.
+Guard = Callable[[Context], Sequence[Effect] | None]
+
+
+class _Refused(Exception):
+    def __init__(self, outcome: str, effects: Sequence[Effect]) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+        self.effects = list(effects)
+
+
+def require_level(ctx: Context) -> Sequence[Effect] | None:
+    if ctx.level >= ctx.spec.level:
+        return None
+    role = ctx._(ctx.spec.level.label)
+    return [
+        Reply(
+            ctx._("You need the {role} role to use /{command}.", role=role, command=ctx.spec.name),
+            ephemeral=True,
+        )
+    ]
+
+
+class RateLimitGuard:
+    """Members get a friendly "slow down"; moderators and above are never throttled."""
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self._limiter = limiter
+
+    def __call__(self, ctx: Context) -> Sequence[Effect] | None:
+        if ctx.level >= Level.MOD:
+            return None
+        wait = self._limiter.acquire(ctx.member.id)
+        if wait is None:
+            return None
+        seconds = max(1, round(wait))
+        text = ctx.translator.ngettext(
+            "Slow down a little: try again in {n} second.",
+            "Slow down a little: try again in {n} seconds.",
+            seconds,
+        )
+        return [Reply(text, ephemeral=True)]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        settings: Settings,
+        guards: Sequence[Guard] | None = None,
+    ) -> None:
+        self.registry = registry
+        self._uow = uow
+        self._clock = clock
+        self._settings = settings
+        self._guards: list[Guard] = list(
+            guards
+            if guards is not None
+            else [
+                require_level,
+                RateLimitGuard(RateLimiter(settings.limits.commands_per_minute, clock)),
+            ]
+        )
+
+    async def handle(self, event: CommandEvent) -> list[Effect]:
+        started = time.perf_counter()
+        outcome = "ok"
+        translator = Translator(
+            negotiate(event.actor.locale_hint) or self._settings.community.default_locale
+        )
+        try:
+            async with self._uow() as uow:
+                identity = await resolve_actor(uow, event.actor, self._clock.now())
+                member = identity.member
+                translator = Translator(self._locale_of(member, event))
+                try:
+                    spec = self._command_for(event, translator, member_level(member))
+                    ctx = Context(
+                        event=event,
+                        spec=spec,
+                        uow=uow,
+                        member=member,
+                        identity=identity,
+                        level=member_level(member),
+                        translator=translator,
+                        clock=self._clock,
+                        registry=self.registry,
+                        settings=self._settings,
+                    )
+                    for guard in self._guards:
+                        refusal = guard(ctx)
+                        if refusal is not None:
+                            raise _Refused("refused", refusal)
+                    args = await self._arguments(ctx)
+                    effects = await spec.handler(ctx, args)
+                except _Refused as refused:
+                    outcome = refused.outcome
+                    effects = refused.effects
+        except Exception:
+            log.exception(
+                "command /%s from %s failed", clean_name(event.name, 32), event.actor.platform
+            )
+            outcome = "error"
+            effects = [
+                Reply(
+                    translator.gettext(
+                        "Something went wrong on our side and nothing was changed. "
+                        "Please try again in a moment."
+                    ),
+                    ephemeral=True,
+                )
+            ]
+        known = self.registry.get(event.name) is not None
+        COMMANDS.labels(
+            event.name if known else "(unknown)", event.actor.platform.value, outcome
+        ).inc()
+        COMMAND_SECONDS.labels(event.actor.platform.value).observe(time.perf_counter() - started)
+        return effects
+
+    def _locale_of(self, member: Member, event: CommandEvent) -> str:
+        return (
+            member.locale
+            or negotiate(event.actor.locale_hint)
+            or self._settings.community.default_locale
+        )
+
+    def _command_for(self, event: CommandEvent, t: Translator, level: Level) -> CommandSpec:
+        limit = self._settings.limits.max_command_length
+        if event.length > limit:
+            raise _Refused(
+                "too_long",
+                [
+                    Reply(
+                        t.gettext(
+                            "That message is too long: {length} characters, "
+                            "and the limit is {limit}.",
+                            length=t.number(event.length),
+                            limit=t.number(limit),
+                        ),
+                        ephemeral=True,
+                    )
+                ],
+            )
+        name = clean(event.name).strip()
+        if not name:
+            raise _Refused(
+                "empty", [Reply(t.gettext("Type a command, for example /help."), ephemeral=True)]
+            )
+        spec = self.registry.get(name)
+        if spec is not None:
+            return spec
+        known = [s.name for s in self.registry.available_to(level)]
+        close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
+        text = t.gettext("I don't know the command /{name}.", name=clean_name(name, 32))
+        if close:
+            text += " " + t.gettext(
+                "Did you mean {suggestions}?", suggestions=", ".join(f"/{c}" for c in close)
+            )
+        text += " " + t.gettext("Send /help to see what you can do.")
+        raise _Refused("unknown", [Reply(text, ephemeral=True)])
+
+    async def _arguments(self, ctx: Context) -> Args:
+        spec = ctx.spec
+        try:
+            values = parse_arguments(spec, clean(ctx.event.arguments), ctx.event.options)
+        except ArgumentError as error:
+            text = (
+                ctx._(error.message, **error.values)
+                + "\n"
+                + ctx._("Usage: {usage}", usage=spec.usage())
+            )
+            raise _Refused("invalid", [Reply(text, ephemeral=True)]) from None
+        members: dict[str, Member] = {}
+        for param in spec.params:
+            reference = values.get(param.name)
+            if param.kind is not ParamKind.MEMBER or reference is None:
+                continue
+            found = await find_member(ctx.uow, ctx.event.actor.platform, reference)
+            if found is None:
+                text = ctx._(
+                    "I can't find {reference} here. They need to have used the bot at least once.",
+                    reference=clean_name(reference, 40),
+                )
+                raise _Refused("invalid", [Reply(text, ephemeral=True)])
+            members[param.name] = found
+        return Args(values=values, members=members)

@@ -1,0 +1,61 @@
+"""Neutral events: what happened on a platform, in words every handler understands."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.core.permissions import Level
+
+
+class Platform(StrEnum):
+    DISCORD = "discord"
+    TELEGRAM = "telegram"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an event, as the platform describes them."""
+
+    platform: Platform
+    user_id: str
+    display_name: str
+    username: str | None = None
+    # The language the platform reports for the user (Discord `interaction.locale`,
+    # Telegram `language_code`); the member's own choice wins over it.
+    locale_hint: str | None = None
+    # The level the platform vouches for (Discord roles, Telegram admin lists, console --role);
+    # None when the platform says nothing about it.
+    level: Level | None = None
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the event happened, so replies go back there."""
+
+    platform: Platform
+    chat_id: str
+    is_private: bool = True
+
+
+@dataclass(frozen=True)
+class CommandEvent:
+    """A member ran a command.
+
+    Text platforms (Telegram, console) fill `arguments` with the text after the command name;
+    platforms with typed options (Discord slash commands) fill `options` instead.
+    """
+
+    actor: Actor
+    place: Place
+    name: str
+    arguments: str = ""
+    options: Mapping[str, str] | None = field(default=None)
+
+    @property
+    def length(self) -> int:
+        options = self.options or {}
+        return len(self.name) + len(self.arguments) + sum(len(v) for v in options.values())

@@ -1,0 +1,10 @@
+"""Platform-neutral features. Each cog registers its commands on the shared registry."""
+
+from bot.core.commands import Registry
+from cogs import account
+
+
+def build_registry() -> Registry:
+    registry = Registry()
+    account.register(registry)
+    return registry

@@ -1,0 +1,1 @@
+"""Money, the ledger, the outbox and the payment providers."""

@@ -1,0 +1,1 @@
+"""Persistence: the async engine, models, repositories, the unit of work and migrations."""

@@ -1,0 +1,44 @@
+"""Alembic environment.
+
+`knowpay db upgrade` hands us an open connection (config.attributes["connection"]); the plain
+`alembic` command line (for writing new migrations) connects to DATABASE_URL itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from storage.engine import make_engine
+from storage.models import Base
+
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_with_own_engine() -> None:
+    url = os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///knowpay.db")
+    engine = make_engine(url)
+    async with engine.connect() as connection:
+        await connection.run_sync(_run)
+    await engine.dispose()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    asyncio.run(_run_with_own_engine())

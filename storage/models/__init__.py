@@ -1,0 +1,8 @@
+"""ORM models. Importing this package registers every table on `Base.metadata`."""
+
+from storage.models.audit import AuditEntry
+from storage.models.base import Base
+from storage.models.link_code import LinkCode
+from storage.models.member import Member, PlatformIdentity
+
+__all__ = ["AuditEntry", "Base", "LinkCode", "Member", "PlatformIdentity"]

@@ -1,0 +1,88 @@
+"""Finding, creating and merging members and their platform identities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import Member, PlatformIdentity
+
+# Eager loading stops at the identity -> member -> identities cycle unless asked for by name,
+# and a lazy load cannot happen under asyncio.
+_WITH_MEMBER = selectinload(PlatformIdentity.member).selectinload(Member.identities)
+
+
+class MemberRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, member_id: int) -> Member | None:
+        return await self._session.get(Member, member_id)
+
+    async def identity(self, platform: str, platform_user_id: str) -> PlatformIdentity | None:
+        return await self._session.scalar(
+            select(PlatformIdentity)
+            .options(_WITH_MEMBER)
+            .where(
+                PlatformIdentity.platform == platform,
+                PlatformIdentity.platform_user_id == platform_user_id,
+            )
+        )
+
+    async def create_with_identity(
+        self,
+        *,
+        platform: str,
+        platform_user_id: str,
+        display_name: str,
+        username: str | None,
+        level: int,
+        now: datetime,
+    ) -> PlatformIdentity | None:
+        """Create a member for a new platform account; None if another event created it first."""
+        try:
+            async with self._session.begin_nested():
+                member = Member(display_name=display_name, created_at=now)
+                identity = PlatformIdentity(
+                    member=member,
+                    platform=platform,
+                    platform_user_id=platform_user_id,
+                    username=username,
+                    display_name=display_name,
+                    level=level,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+                self._session.add_all([member, identity])
+        except IntegrityError:
+            return None
+        return identity
+
+    async def find_by_username(self, platform: str, username: str) -> Member | None:
+        identity = await self._session.scalar(
+            select(PlatformIdentity)
+            .options(_WITH_MEMBER)
+            .where(
+                PlatformIdentity.platform == platform,
+                func.lower(PlatformIdentity.username) == username.lower(),
+            )
+            .order_by(PlatformIdentity.last_seen_at.desc())
+            .limit(1)
+        )
+        return identity.member if identity else None
+
+    async def move_identities(self, source: Member, target: Member) -> None:
+        """Fold `source` into `target`: every account of `source` now belongs to `target`."""
+        await self._session.execute(
+            update(PlatformIdentity)
+            .where(PlatformIdentity.member_id == source.id)
+            .values(member_id=target.id)
+        )
+        source.merged_into_id = target.id
+        await self._session.flush()
+        await self._session.refresh(source, ["identities"])
+        await self._session.refresh(target, ["identities"])

@@ -1,0 +1,31 @@
+"""The unit of work: one transaction per handled event, committed only if the handler succeeds."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories.audit import AuditRepository
+from storage.repositories.link_codes import LinkCodeRepository
+from storage.repositories.members import MemberRepository
+
+
+class UnitOfWork:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.members = MemberRepository(session)
+        self.audit = AuditRepository(session)
+        self.link_codes = LinkCodeRepository(session)
+
+
+class UnitOfWorkFactory:
+    def __init__(self, sessionmaker: async_sessionmaker[Any]) -> None:
+        self._sessionmaker = sessionmaker
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[UnitOfWork]:
+        async with self._sessionmaker() as session, session.begin():
+            yield UnitOfWork(session)
