@@ -54,6 +54,8 @@ def _logging(level: int) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic narrates every migration step at INFO; an operator needs only its warnings.
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

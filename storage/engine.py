@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -26,8 +26,9 @@ def make_engine(url: str, *, search_path: str | None = None) -> AsyncEngine:
 def _sqlite_engine(url: str, *, in_memory: bool) -> AsyncEngine:
     kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
     if in_memory:
-        # One shared connection, or every session would see its own empty database.
-        kwargs["poolclass"] = StaticPool
+        # One connection kept open (or the database would vanish), handed to one unit of work
+        # at a time: concurrent units of work queue for it instead of sharing a transaction.
+        kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")

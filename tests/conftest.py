@@ -3,6 +3,7 @@ a dispatcher on an in-memory database with a fake clock, and a way to talk to it
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings, settings_from_dict
 from bot.core.clock import FakeClock
+from bot.core.commands import split_command
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Effect
 from bot.core.events import Actor, CommandEvent, Place, Platform
@@ -70,8 +72,6 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 
 
 def _run_postgres(statement: str) -> None:
-    import asyncio
-
     async def run() -> None:
         engine = make_engine(POSTGRES_URL or "")
         async with engine.begin() as connection:
@@ -128,8 +128,6 @@ def actor(
 
 async def send(dispatcher: Dispatcher, who: Actor, line: str) -> list[Effect]:
     """Run one typed line through the dispatcher, as a text platform would."""
-    from bot.core.commands import split_command
-
     name, arguments = split_command(line) or ("", "")
     place = Place(platform=who.platform, chat_id=who.user_id)
     return await dispatcher.handle(CommandEvent(who, place, name, arguments))

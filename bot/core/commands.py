@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.i18n import N_
 from bot.core.permissions import Level
+from bot.core.text import clean
 
 if TYPE_CHECKING:
     from bot.core.context import Context
@@ -107,7 +108,7 @@ class ArgumentError(Exception):
 
 def split_command(text: str) -> tuple[str, str] | None:
     """`/link@knowpay_bot ABC` -> ("link", "ABC"); None when the text is not a command."""
-    stripped = text.strip()
+    stripped = clean(text).strip()
     if not stripped.startswith("/"):
         return None
     head, _, rest = stripped[1:].partition(" ")

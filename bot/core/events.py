@@ -57,5 +57,6 @@ class CommandEvent:
 
     @property
     def length(self) -> int:
-        options = self.options or {}
-        return len(self.name) + len(self.arguments) + sum(len(v) for v in options.values())
+        """Characters the user typed: `/name arguments`, or the name and every option value."""
+        typed = len(self.name) + 1 + (len(self.arguments) + 1 if self.arguments else 0)
+        return typed + sum(len(v) for v in (self.options or {}).values())

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Bidirectional overrides and isolates can make a name or a code read differently than it is.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _KEPT_CONTROLS = frozenset("\n\t")
+# Terminal escape sequences (colours, cursor moves, window titles), removed whole so that no
+# "[31m" debris is left behind once the ESC itself is gone.
+_ANSI_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 
 
 def clean(text: str) -> str:
     """NFC-normalise and drop control characters (terminal escapes, NULs, bidi overrides)."""
-    normalised = unicodedata.normalize("NFC", text)
+    normalised = unicodedata.normalize("NFC", _ANSI_ESCAPES.sub("", text))
     return "".join(
         ch
         for ch in normalised

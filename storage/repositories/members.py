@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -77,12 +77,8 @@ class MemberRepository:
 
     async def move_identities(self, source: Member, target: Member) -> None:
         """Fold `source` into `target`: every account of `source` now belongs to `target`."""
-        await self._session.execute(
-            update(PlatformIdentity)
-            .where(PlatformIdentity.member_id == source.id)
-            .values(member_id=target.id)
-        )
+        # Through the relationship, so identities already loaded in this unit of work follow.
+        for identity in list(source.identities):
+            identity.member = target
         source.merged_into_id = target.id
         await self._session.flush()
-        await self._session.refresh(source, ["identities"])
-        await self._session.refresh(target, ["identities"])

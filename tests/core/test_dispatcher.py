@@ -1,0 +1,166 @@
+"""The dispatcher's middleware, driven with neutral events on an in-memory database."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.core.clock import FakeClock
+from bot.core.commands import Args, CommandSpec, Registry
+from bot.core.context import Context
+from bot.core.dispatcher import Dispatcher
+from bot.core.effects import Effect
+from bot.core.events import Platform
+from bot.core.permissions import Level
+from cogs import build_registry
+from storage.models import AuditEntry, Member
+from storage.uow import UnitOfWorkFactory
+from tests.conftest import actor, make_settings, say, send
+
+
+async def test_unknown_command_suggests_a_close_one(dispatcher: Dispatcher) -> None:
+    reply = await say(dispatcher, actor(), "/hepl")
+    assert "/hepl" in reply
+    assert "Did you mean /help?" in reply
+    assert "/help" in reply
+
+
+async def test_unknown_command_without_a_close_match(dispatcher: Dispatcher) -> None:
+    reply = await say(dispatcher, actor(), "/frobnicate now")
+    assert reply.startswith("I don't know the command /frobnicate.")
+    assert "Did you mean" not in reply
+
+
+async def test_empty_command_asks_for_one(dispatcher: Dispatcher) -> None:
+    assert await say(dispatcher, actor(), "/") == "Type a command, for example /help."
+    assert await say(dispatcher, actor(), "plain chat") == "Type a command, for example /help."
+
+
+async def test_oversized_text_is_refused_with_its_length(dispatcher: Dispatcher) -> None:
+    reply = await say(dispatcher, actor(), "/link " + "x" * 10_000)
+    assert "too long" in reply
+    assert "10,006" in reply
+    assert "4,000" in reply
+
+
+async def test_oversized_text_in_chinese(dispatcher: Dispatcher) -> None:
+    reply = await say(dispatcher, actor(locale="zh-CN"), "/help " + "长" * 10_000)
+    assert "10,006" in reply
+    assert "too long" not in reply
+
+
+async def test_control_characters_never_reach_storage_or_replies(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory
+) -> None:
+    sneaky = actor("ali\x1b[2J\x00ce\u202e", user_id="u1")
+    reply = await say(dispatcher, sneaky, "/whoami \x00\x07")
+    assert not any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in reply)
+    assert "alice (" in reply
+    async with uow() as unit:
+        member = await unit.members.get(1)
+        assert member is not None
+        assert member.display_name == "alice"
+
+
+async def test_command_above_level_names_the_role(dispatcher: Dispatcher) -> None:
+    assert await say(dispatcher, actor(), "/audit") == "You need the mod role to use /audit."
+    chinese = await say(dispatcher, actor("li", locale="zh-CN"), "/audit")
+    assert "/audit" in chinese
+    assert "mod" not in chinese
+    assert "log" in (await say(dispatcher, actor("boss", level=Level.MOD), "/audit")).lower()
+
+
+async def test_help_is_filtered_by_level(dispatcher: Dispatcher) -> None:
+    member_help = await say(dispatcher, actor(), "/help")
+    mod_help = await say(dispatcher, actor("boss", level=Level.MOD), "/help")
+    assert "/audit" not in member_help
+    assert "/audit" in mod_help
+    assert "/whoami" in member_help
+
+
+async def test_rate_limit_slows_members_down_and_recovers(
+    dispatcher: Dispatcher, clock: FakeClock
+) -> None:
+    alice = actor()
+    for _ in range(20):
+        assert "Slow down" not in await say(dispatcher, alice, "/whoami")
+    assert await say(dispatcher, alice, "/whoami") == "Slow down a little: try again in 3 seconds."
+    clock.advance(timedelta(seconds=3))
+    assert "Slow down" not in await say(dispatcher, alice, "/whoami")
+
+
+async def test_moderators_are_not_rate_limited(dispatcher: Dispatcher) -> None:
+    boss = actor("boss", level=Level.MOD)
+    replies = [await say(dispatcher, boss, "/whoami") for _ in range(40)]
+    assert not any("Slow down" in r for r in replies)
+
+
+async def test_first_contact_creates_one_member_and_remembers_it(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory
+) -> None:
+    await send(dispatcher, actor(), "/whoami")
+    await send(dispatcher, actor(), "/whoami")
+    await send(dispatcher, actor("alice", Platform.TELEGRAM, user_id="42"), "/whoami")
+    async with uow() as unit:
+        count = await unit.session.scalar(select(func.count()).select_from(Member))
+    assert count == 2  # the Telegram account is someone else until /link says otherwise
+
+
+async def test_a_role_change_from_the_platform_is_audited(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory
+) -> None:
+    await send(dispatcher, actor(level=Level.MEMBER), "/whoami")
+    await send(dispatcher, actor(level=Level.CREATOR), "/whoami")
+    await send(dispatcher, actor(level=Level.CREATOR), "/whoami")
+    async with uow() as unit:
+        entries = await unit.audit.recent()
+    changes = [e for e in entries if e.action == "role.changed"]
+    assert len(changes) == 1
+    assert changes[0].detail == {"platform": "console", "from": "member", "to": "creator"}
+
+
+async def test_locale_member_choice_beats_platform_beats_default(dispatcher: Dispatcher) -> None:
+    english = await say(dispatcher, actor("a"), "/")
+    chinese = await say(dispatcher, actor("b", locale="zh-hans"), "/")
+    assert english == "Type a command, for example /help."
+    assert chinese != english
+    assert "/help" in chinese
+    await say(dispatcher, actor("b", locale="zh-hans"), "/language en")
+    assert await say(dispatcher, actor("b", locale="zh-hans"), "/") == english
+
+
+async def test_community_default_locale_applies(uow: UnitOfWorkFactory, clock: FakeClock) -> None:
+    settings = make_settings(community={"name": "Club", "default_locale": "zh_CN"})
+    dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=settings)
+    assert await say(dispatcher, actor(), "/") != "Type a command, for example /help."
+
+
+async def test_argument_errors_show_usage(dispatcher: Dispatcher) -> None:
+    reply = await say(dispatcher, actor(), "/language klingon")
+    assert "“klingon” is not one of: en, zh_CN." in reply
+    assert "Usage: /language [en|zh_CN]" in reply
+
+
+async def test_unknown_member_reference_is_explained(dispatcher: Dispatcher) -> None:
+    reply = await say(dispatcher, actor("boss", level=Level.MOD), "/audit @nobody")
+    assert "I can't find @nobody here" in reply
+
+
+async def _writes_then_fails(ctx: Context, _args: Args) -> list[Effect]:
+    await ctx.uow.audit.record("test.half_done", at=ctx.clock.now(), actor_id=None, subject_id=None)
+    raise RuntimeError("boom")
+
+
+async def test_a_failing_handler_changes_nothing_and_says_so(
+    uow: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    registry = Registry()
+    registry.register(CommandSpec(name="explode", description="x", handler=_writes_then_fails))
+    dispatcher = Dispatcher(registry=registry, uow=uow, clock=clock, settings=make_settings())
+    reply = await say(dispatcher, actor(), "/explode")
+    assert "Something went wrong" in reply
+    async with uow() as unit:
+        assert await unit.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+        assert await unit.session.scalar(select(func.count()).select_from(Member)) == 0

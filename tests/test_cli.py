@@ -1,0 +1,211 @@
+"""The `knowpay` command line, end to end, as separate processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+ENV_KEYS_TO_DROP = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "STRIPE_API_KEY", "KNOWPAY_CONFIG")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS_TO_DROP}
+    env.update(LANG="C", DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}")
+    return env
+
+
+def knowpay(
+    tmp_path: Path, *args: str, stdin: str = "", config: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args, "--config", str(config or REPO / "bot.toml")],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        timeout=60,
+        check=False,
+    )
+
+
+def test_help_lists_every_subcommand() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=True
+    )
+    for command in ("run", "console", "db"):
+        assert f"  {command} " in result.stdout
+
+
+def test_console_session_with_piped_stdin(tmp_path: Path) -> None:
+    lines = ["/help", "/whoami", "", "/language zh_CN", "/whoami", "/nope", "/audit"]
+    result = knowpay(tmp_path, "console", "--as", "alice", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Commands you can use:\n/help [command]")
+    assert "You are member #1 (alice)." in out
+    assert "中文" in out
+    assert "#1" in out.split("中文", 1)[1]
+    assert "/nope" in out
+    assert "/audit" in out.rsplit("/nope", 1)[1]
+    assert "Traceback" not in result.stderr
+
+
+def test_console_remembers_between_sessions_and_roles_are_audited(tmp_path: Path) -> None:
+    knowpay(tmp_path, "console", "--as", "bob", stdin="/whoami\n")
+    result = knowpay(tmp_path, "console", "--as", "boss", "--role", "mod", stdin="/audit\n")
+    assert result.returncode == 0, result.stderr
+    assert "role.changed" in result.stdout
+    assert "to=mod" in result.stdout
+
+
+def test_console_survives_hostile_input(tmp_path: Path) -> None:
+    hostile = ["/" + "x" * 10_000, "/whoami \x00\x1b[2J\x07", "\x1b[31m/help", "/", "/link NOPE"]
+    result = knowpay(tmp_path, "console", "--as", "eve", stdin="\n".join(hostile) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "10,001 characters" in out
+    assert "You are member #1 (eve)." in out
+    assert "\x1b" not in out
+    assert "not valid" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_console_needs_a_name(tmp_path: Path) -> None:
+    result = knowpay(tmp_path, "console", "--as", "  ")
+    assert result.returncode == 2
+    assert "--as" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("[community]\nname = 'x'\ncolour = 'red'\n", "community.colour"),
+        (
+            "[tiers.member]\nname = 'M'\nprice = '-1'\ninterval = 'month'\n"
+            "discord_role_ids = [1]\n",
+            "tiers.member.price",
+        ),
+        ("[server]\nport = 'eighty'\n", "server.port"),
+        ("[community\nname = 'x'\n", "line 1"),
+    ],
+)
+def test_bad_config_exits_2_with_one_line(tmp_path: Path, toml: str, key: str) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(toml)
+    for command in (["console", "--as", "a"], ["db", "upgrade"], ["run"]):
+        result = knowpay(tmp_path, *command, config=config)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert str(config) in result.stderr
+        assert key in result.stderr
+        assert result.stdout == ""
+
+
+def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
+    result = knowpay(tmp_path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "database is at revision 0001" in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read().decode()
+
+
+def test_run_serves_health_and_metrics_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    config = tmp_path / "run.toml"
+    config.write_text(f"[community]\nname = 'Run test'\n[server]\nport = {port}\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
+    try:
+        health = _wait_for(f"http://127.0.0.1:{port}/healthz")
+        assert json.loads(health) == {"status": "ok", "database": "ok"}
+        assert process.stdin is not None
+        process.stdin.write("/whoami\n")
+        process.stdin.flush()
+        assert "Role: owner" in _read_until(process, "Role:")
+        status, metrics = _get(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200
+        assert (
+            'knowpay_commands_total{command="whoami",outcome="ok",platform="console"} 1.0'
+            in metrics
+        )
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - started < 5
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.stderr is not None
+    log = process.stderr.read()
+    assert "knowpay stopped" in log
+    assert "Traceback" not in log
+
+
+def test_run_stops_when_the_console_closes(tmp_path: Path) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text(f"[server]\nport = {_free_port()}\n")
+    result = knowpay(tmp_path, "run", stdin="/whoami\n", config=config)
+    assert result.returncode == 0, result.stderr
+    assert "Role: owner" in result.stdout
+
+
+def test_run_reports_a_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        config = tmp_path / "run.toml"
+        config.write_text(f"[server]\nport = {busy.getsockname()[1]}\n")
+        result = knowpay(tmp_path, "run", config=config)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("knowpay:")]
+    assert len(errors) == 1
+    assert errors[0].startswith("knowpay: server.port: cannot listen")
+    assert result.stderr.splitlines()[-1] == errors[0]
+
+
+def _wait_for(url: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return _get(url)[1]
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _read_until(process: subprocess.Popen[str], marker: str) -> str:
+    assert process.stdout is not None
+    seen = ""
+    for line in process.stdout:
+        seen += line
+        if marker in line:
+            return seen
+    raise AssertionError(f"{marker!r} never came: {seen!r}")
