@@ -1,20 +1,10 @@
-"""bot.toml schema (pydantic v2), secrets from the environment, one-line config errors.
-
-``load_settings(path)`` returns a frozen ``Settings`` or raises ``ConfigError`` whose ``str()``
-is one line naming the file and the dotted key, e.g.
-``bot.toml: tiers.member.price: must not be negative (got "-1")``.
-Secrets (tokens, API keys) are never read from the file: see ``Secrets.from_env``.
-"""
+"""The bot.toml schema: every section and key, its default and its checks."""
 
 from __future__ import annotations
 
-import os
 import re
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -23,109 +13,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import ErrorDetails
 
+from bot.config.errors import KeyedValueError
 from payments.money import Money, is_known_currency, parse_decimal, parse_major
 
-DEFAULT_CONFIG_FILE = "bot.toml"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///knowpay.db"
-
-# --------------------------------------------------------------------------- errors
-
-
-class ConfigError(Exception):
-    """A bad or unreadable config file; ``str()`` is one line: ``<file>: <key>: <problem>``."""
-
-    def __init__(self, file: str, problem: str, *, key: str | None = None, more: int = 0) -> None:
-        self.file = file
-        self.key = key
-        self.problem = problem
-        self.more = more
-        parts = [file, key, problem] if key else [file, problem]
-        line = ": ".join(parts)
-        if more:
-            line += f" (and {more} more problem{'s' if more != 1 else ''})"
-        super().__init__(" ".join(line.splitlines()))
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class _KeyedValueError(ValueError):
-    """A validation problem located at ``key`` below the validator's own location."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key}: {problem}")
-        self.key = key
-        self.problem = problem
-
-
-_SECRET_WORDS = ("token", "secret", "password", "passwd", "api_key", "apikey", "private_key")
-
-
-def _secret_env_var(section: str | None, key: str) -> str:
-    if section == "telegram":
-        return "TELEGRAM_TOKEN"
-    if section == "stripe":
-        return "STRIPE_WEBHOOK_SECRET" if "webhook" in key else "STRIPE_API_KEY"
-    if section == "database":
-        return "DATABASE_URL"
-    return "DISCORD_TOKEN"
-
-
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
-
-
-def _describe(error: ErrorDetails) -> tuple[str, str]:
-    """(dotted key, problem) for one pydantic error."""
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    problem = error["msg"]
-    if kind == "extra_forbidden":
-        name = str(loc[-1]).lower() if loc else ""
-        if any(word in name for word in _SECRET_WORDS):
-            section = str(loc[0]) if len(loc) > 1 else None
-            env = _secret_env_var(section, name)
-            problem = (
-                f"secrets are read from the environment only (e.g. {env}), not from the config file"
-            )
-        else:
-            problem = "unknown key"
-    elif kind == "missing":
-        problem = "required key is missing"
-    elif kind in ("model_type", "model_attributes_type", "dict_type"):
-        problem = "must be a table (a [section] or { key = value, ... })"
-    elif kind == "value_error":
-        exc = (error.get("ctx") or {}).get("error")
-        if isinstance(exc, _KeyedValueError):
-            loc = (*loc, *exc.key.split("."))
-            problem = exc.problem
-        elif exc is not None:
-            problem = str(exc)
-        else:
-            problem = problem.removeprefix("Value error, ")
-    return _dotted(loc), problem
-
-
-def _from_validation_error(file: str, exc: ValidationError) -> ConfigError:
-    errors = exc.errors()
-    key, problem = _describe(errors[0])
-    return ConfigError(file, problem, key=key or None, more=len(errors) - 1)
-
-
-# --------------------------------------------------------------------------- field types
 
 
 def _context_currency(info: ValidationInfo) -> str | None:
@@ -375,7 +271,7 @@ class Settings(_Section):
     def _tier_keys(cls, value: dict[str, Tier]) -> dict[str, Tier]:
         for key in value:
             if not _TIER_KEY.fullmatch(key):
-                raise _KeyedValueError(
+                raise KeyedValueError(
                     key, 'a tier key must be lowercase letters, digits, "-" or "_"'
                 )
         return value
@@ -388,9 +284,9 @@ class Settings(_Section):
             try:
                 parse_major(amount, self.community.currency)
             except ValueError as exc:
-                raise _KeyedValueError(key, str(exc)) from None
+                raise KeyedValueError(key, str(exc)) from None
         if self.telegram.mode == "webhook" and self.server.public_url is None:
-            raise _KeyedValueError(
+            raise KeyedValueError(
                 "telegram.mode",
                 "webhook mode needs [server] public_url (the https address Telegram posts to)",
             )
@@ -408,116 +304,3 @@ class Settings(_Section):
     def money(self, amount: str) -> Money:
         """An amount in major units (a price from this file) as Money in the community currency."""
         return parse_major(amount, self.community.currency)
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def settings_from_dict(data: Mapping[str, Any], *, source: str = DEFAULT_CONFIG_FILE) -> Settings:
-    """Validate already-parsed TOML data; errors name ``source`` as the file."""
-    community = data.get("community")
-    currency = community.get("currency", "usd") if isinstance(community, Mapping) else "usd"
-    context = {"currency": currency.lower() if isinstance(currency, str) else None}
-    try:
-        return Settings.model_validate(dict(data), context=context)
-    except ValidationError as exc:
-        raise _from_validation_error(source, exc) from None
-
-
-_TOML_AT = re.compile(r"(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)", re.DOTALL)
-_TOML_END = re.compile(r"(?P<msg>.*) \(at end of document\)", re.DOTALL)
-
-
-def _toml_error(source: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
-    text = str(exc)
-    if match := _TOML_AT.fullmatch(text):
-        where = f"line {match['line']}, column {match['col']}"
-        return ConfigError(source, f"invalid TOML ({match['msg']})", key=where)
-    if match := _TOML_END.fullmatch(text):
-        return ConfigError(source, f"invalid TOML ({match['msg']})", key="end of file")
-    return ConfigError(source, f"invalid TOML ({text})")
-
-
-def load_settings(path: Path) -> Settings:
-    """Read and validate a bot.toml; any problem raises a one-line ``ConfigError``."""
-    source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(source, "file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(source, "is a directory, not a file") from None
-    except PermissionError:
-        raise ConfigError(source, "permission denied") from None
-    except OSError as exc:
-        raise ConfigError(source, f"cannot read the file ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            source, "not UTF-8 text (save the file as UTF-8)", key=f"line {line}"
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _toml_error(source, exc) from None
-    return settings_from_dict(data, source=source)
-
-
-def config_path(cli_value: str | None, environ: Mapping[str, str] = os.environ) -> Path:
-    """The config file: ``--config`` if given, else ``$KNOWPAY_CONFIG``, else ``bot.toml``."""
-    if cli_value:
-        return Path(cli_value)
-    return Path(environ.get("KNOWPAY_CONFIG") or DEFAULT_CONFIG_FILE)
-
-
-# --------------------------------------------------------------------------- secrets
-
-
-@dataclass(frozen=True, repr=False)
-class Secrets:
-    """Secrets from the environment only. ``repr()`` says set/unset, never the values."""
-
-    discord_token: str | None = None
-    telegram_token: str | None = None
-    stripe_api_key: str | None = None
-    stripe_webhook_secret: str | None = None
-    database_url: str | None = None
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Secrets:
-        def get(name: str) -> str | None:
-            value = environ.get(name, "").strip()
-            return value or None
-
-        return cls(
-            discord_token=get("DISCORD_TOKEN"),
-            telegram_token=get("TELEGRAM_TOKEN"),
-            stripe_api_key=get("STRIPE_API_KEY"),
-            stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET"),
-            database_url=get("DATABASE_URL"),
-        )
-
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{f.name}={'set' if getattr(self, f.name) else 'unset'}" for f in fields(self)
-        )
-        return f"Secrets({shown})"
-
-    __str__ = __repr__
-
-
-def normalize_database_url(url: str) -> str:
-    """Pick the async drivers: postgres(ql):// -> postgresql+asyncpg://, sqlite -> aiosqlite."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url.removeprefix(prefix)
-    if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
-    return url
-
-
-def database_url(settings: Settings, secrets: Secrets) -> str:
-    """``DATABASE_URL`` wins over ``[database] url``; normalised to an async driver."""
-    return normalize_database_url(secrets.database_url or settings.database.url)
