@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Adapter
@@ -63,9 +64,12 @@ async def open_core(
 async def migrate(engine: AsyncEngine, secrets: Secrets) -> None:
     try:
         await upgrade(engine)
-    except (OSError, ConnectionError) as error:
+    except (OSError, DBAPIError) as error:
+        # Unreachable server, refused login, missing database: the operator fixes the URL or
+        # the server, so say which setting points there, not a traceback.
         source = "DATABASE_URL" if secrets.database_url else "database.url"
-        raise StartupError(f"{source}: cannot reach the database ({error})") from None
+        reason = getattr(error, "orig", None) or error
+        raise StartupError(f"{source}: cannot use the database ({reason})") from None
 
 
 def console_adapter(core: Core, *, user: str, level: Level) -> ConsoleAdapter:

@@ -31,11 +31,13 @@ config_option = click.option(
 
 
 def _load(config: str | None) -> tuple[Settings, Secrets]:
+    secrets = Secrets.from_env(os.environ)
     try:
         settings = load_settings(config_path(config, os.environ))
+        database_url(settings, secrets)  # a bad DATABASE_URL is a config error too
     except ConfigError as error:
         _fail(str(error))
-    return settings, Secrets.from_env(os.environ)
+    return settings, secrets
 
 
 def _fail(message: str) -> None:

@@ -6,10 +6,35 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 BUSY_TIMEOUT_MS = 5000
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+def normalize_url(url: str) -> str:
+    """Pick the async drivers: postgres(ql):// -> postgresql+asyncpg://, sqlite -> aiosqlite."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
+    return url
+
+
+def check_url(url: str) -> None:
+    """Raise ValueError, with a message for the operator, unless knowpay can use `url`."""
+    try:
+        driver = make_url(url).drivername
+    except ArgumentError:
+        driver = None
+    if driver not in SUPPORTED_DRIVERS:
+        raise ValueError(
+            "not a database URL knowpay can use: give sqlite:///FILE or "
+            "postgresql://USER@HOST/DATABASE"
+        )
 
 
 def make_engine(url: str, *, search_path: str | None = None) -> AsyncEngine:

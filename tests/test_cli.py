@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import signal
 import socket
 import subprocess
@@ -26,14 +28,18 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def knowpay(
-    tmp_path: Path, *args: str, stdin: str = "", config: Path | None = None
+    tmp_path: Path,
+    *args: str,
+    stdin: str = "",
+    config: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args, "--config", str(config or REPO / "bot.toml")],
         input=stdin,
         capture_output=True,
         text=True,
-        env=_env(tmp_path),
+        env={**_env(tmp_path), **(env or {})},
         timeout=60,
         check=False,
     )
@@ -112,6 +118,21 @@ def test_bad_config_exits_2_with_one_line(tmp_path: Path, toml: str, key: str) -
         assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("mysql://root@localhost/knowpay", "not a database URL knowpay can use"),
+        ("postgresql://nobody@127.0.0.1:1/knowpay", "cannot use the database"),
+    ],
+)
+def test_bad_database_url_exits_2_naming_it(tmp_path: Path, url: str, problem: str) -> None:
+    for command in (["console", "--as", "a"], ["db", "upgrade"]):
+        result = knowpay(tmp_path, *command, env={"DATABASE_URL": url})
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"knowpay: DATABASE_URL: {problem}")
+        assert result.stderr.count("\n") == 1
+
+
 def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
     result = knowpay(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
@@ -129,7 +150,10 @@ def _get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
-def test_run_serves_health_and_metrics_and_stops_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_run_serves_health_and_metrics_and_stops_on_a_signal(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
     port = _free_port()
     config = tmp_path / "run.toml"
     config.write_text(f"[community]\nname = 'Run test'\n[server]\nport = {port}\n")
@@ -154,7 +178,7 @@ def test_run_serves_health_and_metrics_and_stops_on_sigterm(tmp_path: Path) -> N
             'knowpay_commands_total{command="whoami",outcome="ok",platform="console"} 1.0'
             in metrics
         )
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signum)
         started = time.monotonic()
         assert process.wait(timeout=10) == 0
         assert time.monotonic() - started < 5
@@ -166,6 +190,42 @@ def test_run_serves_health_and_metrics_and_stops_on_sigterm(tmp_path: Path) -> N
     log = process.stderr.read()
     assert "knowpay stopped" in log
     assert "Traceback" not in log
+
+
+def test_interactive_console_in_a_terminal(tmp_path: Path) -> None:
+    """A real pseudo-terminal: the banner, a prompt, a reply, and Ctrl-D to leave."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--as", "ada", "--config", str(REPO / "bot.toml")],
+        stdin=follower,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=_env(tmp_path),
+    )
+    os.close(follower)
+    try:
+        screen = _read_pty_until(leader, "ada> ")
+        assert "You are ada (member). Type /help to begin, Ctrl-D to leave." in screen
+        os.write(leader, b"/whoami\n")
+        assert "You are member #1 (ada)." in _read_pty_until(leader, "ada> ")
+        os.write(leader, b"\x04")
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(leader)
+
+
+def _read_pty_until(fd: int, marker: str, timeout: float = 30) -> str:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker.encode() not in seen:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"{marker!r} never came: {seen!r}")
+        seen += os.read(fd, 4096)
+    return seen.decode()
 
 
 def test_run_stops_when_the_console_closes(tmp_path: Path) -> None:

@@ -212,6 +212,12 @@ def test_currency_is_stored_lowercase_and_prices_follow_it(tmp_path: Path) -> No
             id="secret-webhook",
         ),
         pytest.param(
+            '[database]\nurl = "mysql://root:hunter2@db/knowpay"\n',
+            "database.url: not a database URL knowpay can use: give sqlite:///FILE or "
+            "postgresql://USER@HOST/DATABASE",
+            id="database-url-unsupported",
+        ),
+        pytest.param(
             '[database]\npassword = "hunter2"\n',
             "database.password: secrets are read from the environment only (e.g. DATABASE_URL)",
             id="secret-password",
@@ -313,6 +319,13 @@ def test_database_url_precedence() -> None:
 )
 def test_database_url_normalisation(url: str, expected: str) -> None:
     assert database_url(Settings(), Secrets(database_url=url)) == expected
+
+
+def test_unusable_database_url_from_the_environment_names_the_variable() -> None:
+    with pytest.raises(ConfigError) as raised:
+        database_url(Settings(), Secrets(database_url="mysql://root:hunter2@db/x"))
+    assert str(raised.value).startswith("DATABASE_URL: not a database URL knowpay can use")
+    assert "hunter2" not in str(raised.value)
 
 
 def test_prices_checked_without_validation_context() -> None:

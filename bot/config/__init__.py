@@ -9,7 +9,7 @@ Secrets (tokens, API keys) are never read from the file: see ``Secrets.from_env`
 from bot.config.errors import ConfigError
 from bot.config.loading import DEFAULT_CONFIG_FILE, config_path, load_settings, settings_from_dict
 from bot.config.schema import Settings, Tier
-from bot.config.secrets import Secrets, database_url, normalize_database_url
+from bot.config.secrets import Secrets, database_url
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
@@ -20,6 +20,5 @@ __all__ = [
     "config_path",
     "database_url",
     "load_settings",
-    "normalize_database_url",
     "settings_from_dict",
 ]

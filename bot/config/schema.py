@@ -20,6 +20,7 @@ from pydantic import (
 
 from bot.config.errors import KeyedValueError
 from payments.money import Money, is_known_currency, parse_decimal, parse_major
+from storage.engine import check_url, normalize_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///knowpay.db"
 
@@ -117,6 +118,12 @@ class CommunityConfig(_Section):
 
 class DatabaseConfig(_Section):
     url: str = DEFAULT_DATABASE_URL
+
+    @field_validator("url")
+    @classmethod
+    def _usable_url(cls, value: str) -> str:
+        check_url(normalize_url(value))
+        return value
 
 
 class ServerConfig(_Section):

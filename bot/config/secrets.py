@@ -6,7 +6,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from bot.config.errors import ConfigError
 from bot.config.schema import Settings
+from storage.engine import check_url, normalize_url
 
 
 @dataclass(frozen=True, repr=False)
@@ -42,16 +44,13 @@ class Secrets:
     __str__ = __repr__
 
 
-def normalize_database_url(url: str) -> str:
-    """Pick the async drivers: postgres(ql):// -> postgresql+asyncpg://, sqlite -> aiosqlite."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url.removeprefix(prefix)
-    if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
-    return url
-
-
 def database_url(settings: Settings, secrets: Secrets) -> str:
-    """``DATABASE_URL`` wins over ``[database] url``; normalised to an async driver."""
-    return normalize_database_url(secrets.database_url or settings.database.url)
+    """``DATABASE_URL`` wins over ``[database] url`` (checked with the file); async drivers."""
+    if secrets.database_url is None:
+        return normalize_url(settings.database.url)
+    url = normalize_url(secrets.database_url)
+    try:
+        check_url(url)
+    except ValueError as error:
+        raise ConfigError("DATABASE_URL", str(error)) from None
+    return url
