@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
 
 from alembic import command
@@ -18,14 +19,22 @@ def alembic_config() -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    def _upgrade(connection: Connection) -> None:
+async def run_alembic(
+    engine: AsyncEngine, action: Callable[[Config, str], None], revision: str
+) -> None:
+    """Run an Alembic command (`command.upgrade`, `command.downgrade`) on an open connection."""
+
+    def _run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        action(config, revision)
 
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(_run)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    await run_alembic(engine, command.upgrade, revision)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

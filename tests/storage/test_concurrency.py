@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade
+from storage.engine import make_sessionmaker
 from storage.models import AuditEntry, Member, PlatformIdentity
 from storage.uow import UnitOfWorkFactory
 
@@ -117,18 +115,10 @@ async def test_many_concurrent_writers_all_commit(uow_factory: UnitOfWorkFactory
     assert entries == WRITERS
 
 
-@pytest.fixture
-async def memory_engine_here() -> AsyncIterator[AsyncEngine]:
-    engine = make_engine("sqlite+aiosqlite://")
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
-
-
 async def test_concurrent_units_of_work_on_an_in_memory_database(
-    memory_engine_here: AsyncEngine,
+    memory_engine: AsyncEngine,
 ) -> None:
-    uow_factory = UnitOfWorkFactory(make_sessionmaker(memory_engine_here))
+    uow_factory = UnitOfWorkFactory(make_sessionmaker(memory_engine))
     results = await asyncio.gather(
         _resolve(uow_factory, "1"),
         _resolve(uow_factory, "1"),

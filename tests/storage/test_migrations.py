@@ -13,22 +13,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import BUSY_TIMEOUT_MS, make_engine
-from storage.migrate import alembic_config, current_revision, head_revision, upgrade
+from storage.migrate import current_revision, head_revision, run_alembic, upgrade
 from storage.models import Base
 
 TABLES = {"members", "platform_identities", "link_codes", "audit_log"}
 
 
 async def _downgrade(engine: AsyncEngine, revision: str) -> None:
-    """What storage.migrate.upgrade does, backwards (the module has no downgrade of its own)."""
-
-    def run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
+    await run_alembic(engine, command.downgrade, revision)
 
 
 async def _tables(engine: AsyncEngine) -> set[str]:
