@@ -100,7 +100,6 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
                 f"({error.strerror or error})"
             ) from None
         log.info("web server listening on http://%s:%d", settings.server.host, port)
-        adapters: list[Adapter] = []
         for platform, token in (
             ("Discord", secrets.discord_token),
             ("Telegram", secrets.telegram_token),
@@ -109,9 +108,8 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
                 log.warning(
                     "%s token is set, but this release has no %s adapter yet", platform, platform
                 )
-        if not adapters:
-            log.info("no platform adapter is running: starting the console")
-            adapters.append(console_adapter(core, user=console_user, level=Level.OWNER))
+        log.info("no platform adapter is running: starting the console")
+        adapters: list[Adapter] = [console_adapter(core, user=console_user, level=Level.OWNER)]
         try:
             await _serve_until_stopped(adapters)
         finally:
@@ -139,5 +137,5 @@ async def _serve_until_stopped(adapters: list[Adapter]) -> None:
         for task in [*pending, stopper]:
             task.cancel()
         for task in tasks:
-            if task.done() and not task.cancelled() and task.exception():
-                raise task.exception()  # type: ignore[misc]
+            if task.done() and not task.cancelled() and (error := task.exception()) is not None:
+                raise error
