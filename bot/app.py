@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Adapter
 from bot.adapters.console import ConsoleAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
 from bot.config import Secrets, Settings, database_url
 from bot.core.clock import Clock, SystemClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.permissions import Level
+from bot.errors import StartupError
 from bot.web import WebServer, build_web_app
 from cogs import build_registry
 from storage.engine import make_engine, make_sessionmaker
@@ -28,10 +30,6 @@ from storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 4.0
-
-
-class StartupError(Exception):
-    """Start-up cannot go on; the message is one line for the operator, naming what to fix."""
 
 
 @dataclass
@@ -100,16 +98,14 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
                 f"({error.strerror or error})"
             ) from None
         log.info("web server listening on http://%s:%d", settings.server.host, port)
-        for platform, token in (
-            ("Discord", secrets.discord_token),
-            ("Telegram", secrets.telegram_token),
-        ):
-            if token:
-                log.warning(
-                    "%s token is set, but this release has no %s adapter yet", platform, platform
-                )
-        log.info("no platform adapter is running: starting the console")
-        adapters: list[Adapter] = [console_adapter(core, user=console_user, level=Level.OWNER)]
+        adapters: list[Adapter] = []
+        if secrets.discord_token:
+            adapters.append(DiscordAdapter(core.dispatcher, settings, secrets.discord_token))
+        if secrets.telegram_token:
+            log.warning("TELEGRAM_TOKEN is set, but this release has no Telegram adapter yet")
+        if not adapters:
+            log.info("no DISCORD_TOKEN or TELEGRAM_TOKEN: starting the console")
+            adapters.append(console_adapter(core, user=console_user, level=Level.OWNER))
         try:
             await _serve_until_stopped(adapters)
         finally:

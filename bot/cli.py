@@ -13,9 +13,10 @@ from typing import Any
 import click
 
 from bot import __version__
-from bot.app import StartupError, migrate, run_bot, run_console
+from bot.app import migrate, run_bot, run_console
 from bot.config import ConfigError, Secrets, Settings, config_path, database_url, load_settings
 from bot.core.permissions import Level
+from bot.errors import StartupError
 from storage.engine import make_engine
 from storage.migrate import current_revision
 

@@ -88,7 +88,9 @@ class ConsoleAdapter:
         name, arguments = split_command(line) or ("", "")
         event = CommandEvent(actor=self._actor, place=self._place, name=name, arguments=arguments)
         for effect in await self._dispatcher.handle(event):
-            self._write(effect.text)
+            # The terminal is private already: a DM is just another line here.
+            buttons = [f"  [{b.label}] {b.url or b.command}" for b in effect.buttons]
+            self._write("\n".join([effect.text, *buttons]))
 
     def _write(self, text: str) -> None:
         self._stdout.write(text + "\n")

@@ -147,6 +147,17 @@ class DiscordConfig(_Section):
     admin_role_ids: list[DiscordId] = Field(default_factory=list)
     api_base_url: HttpUrl = "https://discord.com/api/v10"
     gateway_url: WsUrl = "wss://gateway.discord.gg"
+    # Sharding, only for bots in very many servers: both unset = one connection.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[Annotated[int, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Self:
+        if self.shard_ids is not None and self.shard_count is None:
+            raise KeyedValueError("shard_ids", "set shard_count too")
+        if self.shard_ids and self.shard_count and max(self.shard_ids) >= self.shard_count:
+            raise KeyedValueError("shard_ids", "every shard id must be below shard_count")
+        return self
 
 
 class TelegramConfig(_Section):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.i18n import N_
 from bot.core.permissions import Level
 from bot.core.text import clean
 
 if TYPE_CHECKING:
-    from bot.core.context import Context
+    from bot.core.context import Context, EventContext
     from bot.core.effects import Effect
+    from bot.core.events import PlatformEvent
     from storage.models import Member
 
 
@@ -34,6 +35,9 @@ class Param:
     choices: tuple[str, ...] = ()
     # Takes the rest of the line, spaces included (question text, reasons).
     rest: bool = False
+    # Long text (a question, a drop's body): platforms with forms ask for it in one (a Discord
+    # modal) when the command is run without it.
+    long: bool = False
 
     def usage(self) -> str:
         label = "|".join(self.choices) if self.choices else self.name
@@ -59,6 +63,8 @@ class Args:
 
 
 Handler = Callable[["Context", Args], Awaitable[list["Effect"]]]
+E = TypeVar("E", bound="PlatformEvent")
+Listener = Callable[["EventContext", E], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,14 @@ class Registry:
 
     def __init__(self) -> None:
         self._specs: dict[str, CommandSpec] = {}
+        self._listeners: dict[type[Any], list[Listener[Any]]] = {}
+
+    def listen(self, event_type: type[E], listener: Listener[E]) -> None:
+        """Call `listener` for every platform event of `event_type` (reactions, joins, ...)."""
+        self._listeners.setdefault(event_type, []).append(listener)
+
+    def listeners_for(self, event: PlatformEvent) -> list[Listener[Any]]:
+        return list(self._listeners.get(type(event), []))
 
     def register(self, spec: CommandSpec) -> None:
         if spec.name in self._specs:

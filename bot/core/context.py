@@ -33,3 +33,14 @@ class Context:
 
     def reply(self, text: str) -> Reply:
         return Reply(text, ephemeral=self.spec.ephemeral)
+
+
+@dataclass
+class EventContext:
+    """What a listener gets for a platform event (a reaction, a join): no reply, no locale."""
+
+    uow: UnitOfWork
+    member: Member
+    identity: PlatformIdentity
+    clock: Clock
+    settings: Settings

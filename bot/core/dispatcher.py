@@ -21,12 +21,12 @@ from bot.core.commands import (
     Registry,
     parse_arguments,
 )
-from bot.core.context import Context
+from bot.core.context import Context, EventContext
 from bot.core.effects import Effect, Reply
-from bot.core.events import CommandEvent
+from bot.core.events import CommandEvent, PlatformEvent
 from bot.core.i18n import Translator, negotiate
 from bot.core.identity import find_member, member_level, resolve_actor
-from bot.core.metrics import COMMAND_SECONDS, COMMANDS
+from bot.core.metrics import COMMAND_SECONDS, COMMANDS, EVENTS
 from bot.core.permissions import Level
 from bot.core.ratelimit import RateLimiter
 from bot.core.text import clean, clean_name
@@ -156,6 +156,32 @@ class Dispatcher:
         ).inc()
         COMMAND_SECONDS.labels(event.actor.platform.value).observe(time.perf_counter() - started)
         return effects
+
+    async def notify(self, event: PlatformEvent) -> None:
+        """Hand a platform event to the cogs listening for it, in one unit of work.
+
+        Even with no listener, the actor is looked up: a join or a role change keeps the
+        member's identity and level current (and audited).
+        """
+        if event.actor.is_bot:
+            return
+        outcome = "ok"
+        try:
+            async with self._uow() as uow:
+                identity = await resolve_actor(uow, event.actor, self._clock.now())
+                ctx = EventContext(
+                    uow=uow,
+                    member=identity.member,
+                    identity=identity,
+                    clock=self._clock,
+                    settings=self._settings,
+                )
+                for listener in self.registry.listeners_for(event):
+                    await listener(ctx, event)
+        except Exception:
+            outcome = "error"
+            log.exception("%s from %s failed", type(event).__name__, event.actor.platform)
+        EVENTS.labels(type(event).__name__, event.actor.platform.value, outcome).inc()
 
     def _locale_of(self, member: Member, event: CommandEvent) -> str:
         return (

@@ -6,12 +6,43 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Button:
+    """A button under a message: opens `url`, or runs `command` as whoever presses it.
+
+    A command button is a confirmation ("Publish", "Cancel my question"): pressing it is the
+    same as typing the command, with the presser's own role and rate limit.
+    """
+
+    label: str
+    url: str | None = None
+    command: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.url is None) == (self.command is None):
+            raise ValueError("a button opens a url or runs a command, exactly one of them")
+
+
+@dataclass(frozen=True)
 class Reply:
     """Answer the event that was handled, in the place it came from."""
 
     text: str
     # Only the actor sees it (Discord ephemeral message; elsewhere a plain reply).
     ephemeral: bool = False
+    buttons: tuple[Button, ...] = ()
 
 
-Effect = Reply
+@dataclass(frozen=True)
+class DirectMessage:
+    """Tell the actor something privately, in a DM, where it stays after the command is done.
+
+    `notice` is said in the command's place instead when the platform refuses the DM (the
+    member closed their DMs or never started the bot).
+    """
+
+    text: str
+    notice: str
+    buttons: tuple[Button, ...] = ()
+
+
+Effect = Reply | DirectMessage

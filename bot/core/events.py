@@ -21,6 +21,8 @@ class Actor:
 
     platform: Platform
     user_id: str
+    # Empty when the platform did not say (a Discord reaction removal names only the user id):
+    # the name we already have is kept.
     display_name: str
     username: str | None = None
     # The language the platform reports for the user (Discord `interaction.locale`,
@@ -60,3 +62,43 @@ class CommandEvent:
         """Characters the user typed: `/name arguments`, or the name and every option value."""
         typed = len(self.name) + 1 + (len(self.arguments) + 1 if self.arguments else 0)
         return typed + sum(len(v) for v in (self.options or {}).values())
+
+
+@dataclass(frozen=True)
+class MessagePosted:
+    """Someone wrote in a chat the bot watches; `reply_to` is the message they answered."""
+
+    actor: Actor
+    place: Place
+    message_id: str
+    text: str
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class ReactionChanged:
+    """A reaction was added to (or taken off) a message."""
+
+    actor: Actor
+    place: Place
+    message_id: str
+    emoji: str
+    added: bool
+
+
+class MemberChange(StrEnum):
+    JOINED = "joined"
+    LEFT = "left"
+    # Roles or profile changed; the actor carries the level the new roles give.
+    UPDATED = "updated"
+
+
+@dataclass(frozen=True)
+class MembershipChanged:
+    actor: Actor
+    place: Place
+    change: MemberChange
+
+
+# What happened on a platform besides a command; cogs subscribe to these by type.
+PlatformEvent = MessagePosted | ReactionChanged | MembershipChanged

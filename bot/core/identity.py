@@ -17,7 +17,7 @@ _MEMBER_ID = re.compile(r"^#(\d{1,18})$")
 
 async def resolve_actor(uow: UnitOfWork, actor: Actor, now: datetime) -> PlatformIdentity:
     """Find the member behind a platform account, creating one on first contact."""
-    display_name = clean_name(actor.display_name)
+    display_name = clean_name(actor.display_name or actor.username or actor.user_id)
     username = clean_name(actor.username) if actor.username else None
     identity = await uow.members.identity(actor.platform, actor.user_id)
     if identity is None:
@@ -31,8 +31,9 @@ async def resolve_actor(uow: UnitOfWork, actor: Actor, now: datetime) -> Platfor
         ) or await uow.members.identity(actor.platform, actor.user_id)
         if identity is None:
             raise RuntimeError("identity vanished right after it was created")
-    identity.display_name = display_name
-    identity.username = username
+    if actor.display_name:
+        identity.display_name = display_name
+        identity.username = username
     identity.last_seen_at = now
     if actor.level is not None and identity.level != actor.level:
         await uow.audit.record(

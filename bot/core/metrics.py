@@ -14,3 +14,8 @@ COMMAND_SECONDS = Histogram(
     "Time to handle one command, storage included.",
     ["platform"],
 )
+EVENTS = Counter(
+    "knowpay_platform_events_total",
+    "Platform events (messages, reactions, joins) handled, by kind, platform and outcome.",
+    ["kind", "platform", "outcome"],
+)

@@ -27,3 +27,38 @@ def clean_name(name: str, limit: int = 100) -> str:
     """A display name on one line, at most `limit` characters, never empty."""
     single_line = " ".join(clean(name).split())
     return single_line[:limit] or "?"
+
+
+def split_message(text: str, limit: int) -> list[str]:
+    """Cut `text` into messages of at most `limit` characters (Discord 2000, Telegram 4096).
+
+    Cuts fall on line breaks where possible, else on spaces; a code block that is cut is
+    closed at the end of one message and reopened at the start of the next, so code stays code.
+    """
+    chunks: list[str] = []
+    fence = ""
+    rest = text
+    while len(fence) + len(rest) > limit:
+        room = limit - len(fence) - 4  # keep space to close an open fence with "\n```"
+        head = (fence + rest)[: room + len(fence)]
+        cut = head.rfind("\n", len(fence) + 1)
+        if cut <= len(fence):
+            cut = head.rfind(" ", len(fence) + 1)
+        if cut <= len(fence):
+            cut = len(head)
+        piece = head[:cut]
+        rest = (fence + rest)[cut:].lstrip("\n")
+        opened = _open_fence(piece)
+        chunks.append(piece + "\n```" if opened is not None else piece)
+        fence = f"{opened}\n" if opened is not None else ""
+    chunks.append(fence + rest)
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def _open_fence(text: str) -> str | None:
+    """The opening line of a ``` code block left open at the end of `text`, if any."""
+    opened: str | None = None
+    for line in text.split("\n"):
+        if line.lstrip().startswith("```"):
+            opened = None if opened is not None else line.strip()
+    return opened

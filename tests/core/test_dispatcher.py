@@ -9,10 +9,18 @@ from sqlalchemy import func, select
 
 from bot.core.clock import FakeClock
 from bot.core.commands import Args, CommandSpec, Registry
-from bot.core.context import Context
+from bot.core.context import Context, EventContext
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Effect
-from bot.core.events import Platform
+from bot.core.events import (
+    Actor,
+    MemberChange,
+    MembershipChanged,
+    MessagePosted,
+    Place,
+    Platform,
+    ReactionChanged,
+)
 from bot.core.permissions import Level
 from cogs import build_registry
 from storage.models import AuditEntry, Member
@@ -164,3 +172,56 @@ async def test_a_failing_handler_changes_nothing_and_says_so(
     async with uow() as unit:
         assert await unit.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
         assert await unit.session.scalar(select(func.count()).select_from(Member)) == 0
+
+
+async def test_platform_events_reach_listeners_in_one_unit_of_work(
+    uow: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    seen: list[tuple[int, str]] = []
+
+    async def on_reaction(ctx: EventContext, event: ReactionChanged) -> None:
+        seen.append((ctx.member.id, event.emoji))
+
+    registry = build_registry()
+    registry.listen(ReactionChanged, on_reaction)
+    dispatcher = Dispatcher(registry=registry, uow=uow, clock=clock, settings=make_settings())
+    fan = actor("fan", Platform.DISCORD, user_id="77")
+    place = Place(Platform.DISCORD, "555", is_private=False)
+    await dispatcher.notify(ReactionChanged(fan, place, message_id="9", emoji="🔥", added=True))
+    await dispatcher.notify(MessagePosted(fan, place, message_id="10", text="hi"))  # no listener
+    bot = Actor(Platform.DISCORD, "1", "a bot", is_bot=True)
+    await dispatcher.notify(ReactionChanged(bot, place, message_id="9", emoji="🤖", added=True))
+    assert seen == [(1, "🔥")]
+
+
+async def test_a_role_change_on_the_platform_updates_the_level(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory
+) -> None:
+    place = Place(Platform.DISCORD, "1", is_private=False)
+    mod = actor("boss", Platform.DISCORD, user_id="5", level=Level.MOD)
+    await dispatcher.notify(MembershipChanged(mod, place, MemberChange.UPDATED))
+    nameless = Actor(Platform.DISCORD, "5", "", level=None)
+    await dispatcher.notify(
+        ReactionChanged(nameless, place, message_id="1", emoji="👍", added=False)
+    )
+    async with uow() as unit:
+        identity = await unit.members.identity("discord", "5")
+        assert identity is not None
+        assert identity.level == Level.MOD
+        assert identity.display_name == "boss"  # a reaction removal names nobody: kept
+
+
+async def test_a_failing_listener_is_logged_and_rolled_back(
+    uow: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    async def broken(ctx: EventContext, _event: MessagePosted) -> None:
+        await ctx.uow.audit.record("half", at=ctx.clock.now(), actor_id=None, subject_id=None)
+        raise RuntimeError("listener bug")
+
+    registry = build_registry()
+    registry.listen(MessagePosted, broken)
+    dispatcher = Dispatcher(registry=registry, uow=uow, clock=clock, settings=make_settings())
+    where = Place(Platform.CONSOLE, "x")
+    await dispatcher.notify(MessagePosted(actor(), where, message_id="1", text="hello"))
+    async with uow() as unit:
+        assert await unit.session.scalar(select(func.count()).select_from(AuditEntry)) == 0

@@ -1,0 +1,1 @@
+"""The Discord adapter (discord.py): slash commands from the registry, events in, effects out."""

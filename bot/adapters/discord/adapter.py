@@ -1,0 +1,223 @@
+"""The Discord adapter: connects with discord.py, serves the registry's commands as slash
+commands, hands gateway events to the dispatcher and carries out the effects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+
+from bot.adapters.discord import translate
+from bot.adapters.discord.commands import CatalogueTranslator, build_commands
+from bot.adapters.discord.gateway import DiscordGateway
+from bot.adapters.discord.ui import CommandButton, LongTextModal
+from bot.config import Settings
+from bot.core.commands import CommandSpec, split_command
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Actor, CommandEvent
+from bot.core.i18n import Translator, negotiate
+from bot.errors import StartupError
+
+log = logging.getLogger(__name__)
+
+# Discord wants an answer within 3 seconds; slower commands show "thinking..." first.
+DEFER_AFTER_SECONDS = 2.0
+SHUTDOWN_SECONDS = 3.0
+
+
+class _Hooks:
+    """What our client adds to discord.py's: start-up work and pressed command buttons."""
+
+    adapter: DiscordAdapter
+
+    async def setup_hook(self) -> None:
+        await self.adapter.setup()
+
+    async def run_button_command(self, interaction: discord.Interaction, command: str) -> None:
+        await self.adapter.run_text_command(interaction, command)
+
+
+class KnowpayClient(_Hooks, discord.Client):
+    pass
+
+
+class KnowpayShardedClient(_Hooks, discord.AutoShardedClient):
+    pass
+
+
+class DiscordAdapter:
+    name = "discord"
+
+    def __init__(self, dispatcher: Dispatcher, settings: Settings, token: str) -> None:
+        self._dispatcher = dispatcher
+        self._config = settings.discord
+        self._default_locale = settings.community.default_locale
+        self._token = token
+        # discord.py reads both from class attributes; set here, they also cover interaction
+        # callbacks and follow-up webhooks, so a proxy (or the test fake) sees every call.
+        discord.http.Route.BASE = self._config.api_base_url.rstrip("/")
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self._config.gateway_url)
+        intents = discord.Intents.default()
+        intents.members = True
+        intents.message_content = True
+        options: dict[str, Any] = {
+            "intents": intents,
+            "allowed_mentions": discord.AllowedMentions.none(),
+            "chunk_guilds_at_startup": False,
+            # Raw gateway frames feed translate.py: reactions and replies on messages that are
+            # not in any cache still count.
+            "enable_debug_events": True,
+        }
+        self.client: KnowpayClient | KnowpayShardedClient
+        if self._config.shard_count is not None:
+            if self._config.shard_ids is not None:
+                options["shard_ids"] = self._config.shard_ids
+            self.client = KnowpayShardedClient(shard_count=self._config.shard_count, **options)
+        else:
+            self.client = KnowpayClient(**options)
+        self.client.adapter = self
+        self.tree = app_commands.CommandTree(self.client)
+        self.gateway = DiscordGateway(self.client)
+        self._pending: set[asyncio.Task[None]] = set()
+        self.client.event(self.on_socket_raw_receive)
+        self.client.event(self.on_ready)
+
+    async def setup(self) -> None:
+        """Runs once after login, before the gateway connects: build and sync the commands."""
+        await self.tree.set_translator(CatalogueTranslator())
+        self.client.add_dynamic_items(CommandButton)
+        guild = discord.Object(self._config.guild_id) if self._config.guild_id else None
+        for command in build_commands(self._dispatcher.registry, self._run_slash_command):
+            self.tree.add_command(command, guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        where = f"server {self._config.guild_id}" if guild else "every server (global)"
+        log.info("Discord: %d slash commands synced to %s", len(synced), where)
+
+    async def run(self) -> None:
+        try:
+            await self.client.start(self._token)
+        except discord.LoginFailure:
+            raise StartupError(
+                "DISCORD_TOKEN: Discord rejected the token (reset it in the Developer Portal, "
+                "Bot page)"
+            ) from None
+        except discord.PrivilegedIntentsRequired:
+            raise StartupError(
+                "discord: turn on the SERVER MEMBERS and MESSAGE CONTENT intents in the "
+                "Developer Portal (Bot page)"
+            ) from None
+        finally:
+            await self.client.close()
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._pending:
+            await asyncio.wait(self._pending, timeout=SHUTDOWN_SECONDS)
+
+    async def on_ready(self) -> None:
+        log.info("Discord: connected as %s", self.client.user)
+
+    async def on_socket_raw_receive(self, raw: str) -> None:
+        frame = json.loads(raw)
+        event = translate.gateway_event(frame, self._facts())
+        if event is None:
+            return
+        # Off the gateway's reader: a slow database must not stall heartbeats.
+        task = asyncio.create_task(self._dispatcher.notify(event))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _run_slash_command(
+        self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
+    ) -> None:
+        given = {name: _option_text(value) for name, value in options.items() if value is not None}
+        missing_long = [p for p in spec.params if p.long and not given.get(p.name)]
+        if missing_long:
+            await interaction.response.send_modal(
+                self._modal_for(interaction, spec, given, missing_long)
+            )
+            return
+        await self._serve(interaction, self._command_event(interaction, spec.name, options=given))
+
+    def _modal_for(
+        self,
+        interaction: discord.Interaction,
+        spec: CommandSpec,
+        given: dict[str, str],
+        missing: list[Any],
+    ) -> LongTextModal:
+        speak = Translator(negotiate(interaction.locale.value) or self._default_locale)
+
+        async def submitted(modal_interaction: discord.Interaction, values: dict[str, str]) -> None:
+            event = self._command_event(modal_interaction, spec.name, options={**given, **values})
+            await self._serve(modal_interaction, event)
+
+        return LongTextModal(
+            title=f"/{spec.name}",
+            fields=[(param.name, speak.gettext(param.description)) for param in missing],
+            on_submit=submitted,
+        )
+
+    async def run_text_command(self, interaction: discord.Interaction, text: str) -> None:
+        """A pressed command button: the same as typing the command."""
+        name, arguments = split_command(text) or ("", "")
+        await self._serve(interaction, self._command_event(interaction, name, arguments=arguments))
+
+    async def _serve(self, interaction: discord.Interaction, event: CommandEvent) -> None:
+        handling = asyncio.create_task(self._dispatcher.handle(event))
+        done, _ = await asyncio.wait({handling}, timeout=DEFER_AFTER_SECONDS)
+        if not done:
+            spec = self._dispatcher.registry.get(event.name)
+            await interaction.response.defer(
+                ephemeral=spec.ephemeral if spec else True, thinking=True
+            )
+        await self.gateway.respond(interaction, await handling)
+
+    def _command_event(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        *,
+        options: dict[str, str] | None = None,
+        arguments: str = "",
+    ) -> CommandEvent:
+        return CommandEvent(
+            actor=self._actor(interaction),
+            place=translate.place(interaction.channel_id or 0, interaction.guild_id),
+            name=name,
+            arguments=arguments,
+            options=options,
+        )
+
+    def _actor(self, interaction: discord.Interaction) -> Actor:
+        user = interaction.user
+        member = (
+            {"roles": [role.id for role in user.roles], "nick": user.nick}
+            if isinstance(user, discord.Member)
+            else None
+        )
+        payload = {
+            "id": user.id,
+            "username": user.name,
+            "global_name": user.global_name,
+            "bot": user.bot,
+        }
+        return translate.actor(
+            payload, self._facts(), member=member, locale=interaction.locale.value
+        )
+
+    def _facts(self) -> translate.GuildFacts:
+        guild = self.client.get_guild(self._config.guild_id) if self._config.guild_id else None
+        return translate.GuildFacts(self._config, owner_id=guild.owner_id if guild else None)
+
+
+def _option_text(value: Any) -> str:
+    """Slash option values as the text a member would have typed (users as mentions)."""
+    if isinstance(value, discord.abc.User):
+        return value.mention
+    return str(value)
