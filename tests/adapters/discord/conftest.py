@@ -1,0 +1,104 @@
+"""A running Discord adapter (real discord.py) connected to the fake Discord over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import discord
+import pytest
+
+from bot.adapters.discord.adapter import DiscordAdapter
+from bot.config import Settings
+from bot.core.clock import FakeClock
+from bot.core.commands import Registry
+from bot.core.context import EventContext
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import MessagePosted, PlatformEvent, ReactionChanged
+from cogs import build_registry
+from storage.uow import UnitOfWorkFactory
+from tests.conftest import make_settings
+from tests.fakes.discord_server import FakeDiscord
+
+ADA = 500000000000000001  # a plain member
+MODERATOR = 500000000000000002
+
+
+@dataclass
+class Seen:
+    """Platform events the dispatcher handed to cogs, with a way to wait for them."""
+
+    events: list[PlatformEvent] = field(default_factory=list)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def record(self, _ctx: EventContext, event: PlatformEvent) -> None:
+        async with self.changed:
+            self.events.append(event)
+            self.changed.notify_all()
+
+    async def wait_for(self, kind: type[PlatformEvent], timeout: float = 5.0) -> PlatformEvent:  # noqa: ASYNC109
+        async with asyncio.timeout(timeout), self.changed:
+            await self.changed.wait_for(lambda: any(isinstance(e, kind) for e in self.events))
+        return next(e for e in self.events if isinstance(e, kind))
+
+
+@pytest.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    fake.add_user(ADA, "ada")
+    fake.add_user(MODERATOR, "grace", roles=[fake.roles["mod"]])
+    await fake.start()
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    yield fake
+    discord.http.Route.BASE = base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+    await fake.stop()
+
+
+def discord_settings(fake: FakeDiscord) -> Settings:
+    return make_settings(
+        discord={
+            "guild_id": fake.guild_id,
+            "api_base_url": fake.api_base_url,
+            "gateway_url": fake.gateway_url,
+            "mod_role_ids": [fake.roles["mod"]],
+            "creator_role_ids": [fake.roles["creator"]],
+            "admin_role_ids": [fake.roles["admin"]],
+        }
+    )
+
+
+@pytest.fixture
+def seen() -> Seen:
+    return Seen()
+
+
+@pytest.fixture
+def registry(seen: Seen) -> Registry:
+    registry = build_registry()
+    registry.listen(ReactionChanged, seen.record)
+    registry.listen(MessagePosted, seen.record)
+    return registry
+
+
+@pytest.fixture
+def discord_dispatcher(
+    fake_discord: FakeDiscord, registry: Registry, uow: UnitOfWorkFactory, clock: FakeClock
+) -> Dispatcher:
+    return Dispatcher(
+        registry=registry, uow=uow, clock=clock, settings=discord_settings(fake_discord)
+    )
+
+
+@pytest.fixture
+async def adapter(
+    fake_discord: FakeDiscord, discord_dispatcher: Dispatcher
+) -> AsyncIterator[DiscordAdapter]:
+    adapter = DiscordAdapter(discord_dispatcher, discord_settings(fake_discord), FakeDiscord.TOKEN)
+    running = asyncio.create_task(adapter.run())
+    # GUILD_CREATE is sent; every later dispatch arrives after it on the same socket.
+    await fake_discord.wait_until_ready()
+    yield adapter
+    await adapter.stop()
+    await asyncio.wait_for(running, timeout=10)

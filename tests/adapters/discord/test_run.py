@@ -1,0 +1,79 @@
+"""`knowpay run` with DISCORD_TOKEN set, as a real process talking to the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.adapters.discord.conftest import ADA
+from tests.fakes.discord_server import FakeDiscord
+
+
+def _config(tmp_path: Path, fake: FakeDiscord) -> Path:
+    config = tmp_path / "bot.toml"
+    config.write_text(
+        f"""
+[server]
+port = 0
+[discord]
+guild_id = {fake.guild_id}
+api_base_url = "{fake.api_base_url}"
+gateway_url = "{fake.gateway_url}"
+mod_role_ids = [{fake.roles["mod"]}]
+"""
+    )
+    return config
+
+
+async def _knowpay_run(tmp_path: Path, fake: FakeDiscord, token: str) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_TOKEN", "KNOWPAY_CONFIG")}
+    env.update(DISCORD_TOKEN=token, DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}", LANG="C")
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(_config(tmp_path, fake)),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+
+
+async def test_run_serves_discord_and_stops_cleanly(
+    tmp_path: Path, fake_discord: FakeDiscord
+) -> None:
+    process = await _knowpay_run(tmp_path, fake_discord, FakeDiscord.TOKEN)
+    try:
+        await fake_discord.wait_until_ready(timeout=30)
+        result = await fake_discord.invoke_slash(ADA, "whoami", timeout=10)
+        assert result.content is not None
+        assert "You are member #1 (Ada)." in result.content
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=10) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.stderr is not None
+    log = (await process.stderr.read()).decode()
+    assert "slash commands synced" in log
+    assert "Traceback" not in log
+    assert FakeDiscord.TOKEN not in log
+
+
+async def test_run_exits_2_with_one_line_when_the_token_is_rejected(
+    tmp_path: Path, fake_discord: FakeDiscord
+) -> None:
+    process = await _knowpay_run(tmp_path, fake_discord, "a-revoked-token")
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    lines = stderr.decode().splitlines()
+    assert lines[-1].startswith("knowpay: DISCORD_TOKEN: Discord rejected the token")
+    assert "Traceback" not in stderr.decode()
+    assert "a-revoked-token" not in stderr.decode()
