@@ -26,6 +26,10 @@ class ParamKind(StrEnum):
     MEMBER = "member"
 
 
+# Offers values for a parameter while the member is still typing it (Discord autocomplete).
+Suggester = Callable[["Context", str], Awaitable[list[str]]]
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -38,6 +42,7 @@ class Param:
     # Long text (a question, a drop's body): platforms with forms ask for it in one (a Discord
     # modal) when the command is run without it.
     long: bool = False
+    suggest: Suggester | None = None
 
     def usage(self) -> str:
         label = "|".join(self.choices) if self.choices else self.name

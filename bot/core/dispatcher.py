@@ -30,10 +30,13 @@ from bot.core.metrics import COMMAND_SECONDS, COMMANDS, EVENTS
 from bot.core.permissions import Level
 from bot.core.ratelimit import RateLimiter
 from bot.core.text import clean, clean_name
-from storage.models import Member
-from storage.uow import UnitOfWorkFactory
+from storage.models import Member, PlatformIdentity
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+# Discord shows at most 25 suggestions.
+SUGGESTION_LIMIT = 25
 
 # A guard looks at a command about to run and may refuse it with a reply.
 Guard = Callable[[Context], Sequence[Effect] | None]
@@ -115,18 +118,7 @@ class Dispatcher:
                 translator = Translator(self._locale_of(member, event))
                 try:
                     spec = self._command_for(event, translator, member_level(member))
-                    ctx = Context(
-                        event=event,
-                        spec=spec,
-                        uow=uow,
-                        member=member,
-                        identity=identity,
-                        level=member_level(member),
-                        translator=translator,
-                        clock=self._clock,
-                        registry=self.registry,
-                        settings=self._settings,
-                    )
+                    ctx = self._context(event, spec, uow, identity)
                     for guard in self._guards:
                         refusal = guard(ctx)
                         if refusal is not None:
@@ -157,6 +149,20 @@ class Dispatcher:
         COMMAND_SECONDS.labels(event.actor.platform.value).observe(time.perf_counter() - started)
         return effects
 
+    async def suggest(self, event: CommandEvent, param_name: str, typed: str) -> list[str]:
+        """Values to offer for `param_name` while the member types it; none for commands they
+        may not run. Suggestions are cheap lookups, so they spend no rate-limit tokens."""
+        spec = self.registry.get(event.name)
+        param = next((p for p in spec.params if p.name == param_name), None) if spec else None
+        if spec is None or param is None or param.suggest is None:
+            return []
+        async with self._uow() as uow:
+            identity = await resolve_actor(uow, event.actor, self._clock.now())
+            ctx = self._context(event, spec, uow, identity)
+            if ctx.level < spec.level:
+                return []
+            return (await param.suggest(ctx, clean(typed).strip()))[:SUGGESTION_LIMIT]
+
     async def notify(self, event: PlatformEvent) -> None:
         """Hand a platform event to the cogs listening for it, in one unit of work.
 
@@ -182,6 +188,23 @@ class Dispatcher:
             outcome = "error"
             log.exception("%s from %s failed", type(event).__name__, event.actor.platform)
         EVENTS.labels(type(event).__name__, event.actor.platform.value, outcome).inc()
+
+    def _context(
+        self, event: CommandEvent, spec: CommandSpec, uow: UnitOfWork, identity: PlatformIdentity
+    ) -> Context:
+        member = identity.member
+        return Context(
+            event=event,
+            spec=spec,
+            uow=uow,
+            member=member,
+            identity=identity,
+            level=member_level(member),
+            translator=Translator(self._locale_of(member, event)),
+            clock=self._clock,
+            registry=self.registry,
+            settings=self._settings,
+        )
 
     def _locale_of(self, member: Member, event: CommandEvent) -> str:
         return (

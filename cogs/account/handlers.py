@@ -47,6 +47,11 @@ async def show_help(ctx: Context, args: Args) -> list[Effect]:
     return [ctx.reply("\n".join(lines))]
 
 
+async def suggest_commands(ctx: Context, typed: str) -> list[str]:
+    prefix = typed.removeprefix("/").lower()
+    return [s.name for s in ctx.registry.available_to(ctx.level) if s.name.startswith(prefix)]
+
+
 async def whoami(ctx: Context, _args: Args) -> list[Effect]:
     member = ctx.member
     lines = [
@@ -191,7 +196,14 @@ def register(registry: Registry) -> None:
             name="help",
             description=N_("Show the commands you can use"),
             handler=show_help,
-            params=(Param("command", N_("A command to explain in detail"), required=False),),
+            params=(
+                Param(
+                    "command",
+                    N_("A command to explain in detail"),
+                    required=False,
+                    suggest=suggest_commands,
+                ),
+            ),
             ephemeral=True,
         )
     )

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
-from bot.core.events import Actor, Platform
+from bot.core.events import Actor, CommandEvent, Place, Platform
 from bot.core.permissions import Level
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import actor, say
@@ -124,3 +124,14 @@ async def test_audit_shows_one_members_history(dispatcher: Dispatcher) -> None:
     assert "to=creator" in reply
     by_id = await say(dispatcher, actor("boss", level=Level.ADMIN), "/audit #2")
     assert by_id == "The audit log has nothing to show yet."
+
+
+async def test_help_suggests_commands_by_prefix_and_level(dispatcher: Dispatcher) -> None:
+    def typing(who: Actor) -> CommandEvent:
+        return CommandEvent(who, Place(who.platform, who.user_id), "help")
+
+    alice, boss = actor(), actor("boss", level=Level.MOD)
+    assert await dispatcher.suggest(typing(alice), "command", "/l") == ["language", "link"]
+    assert await dispatcher.suggest(typing(alice), "command", "au") == []
+    assert await dispatcher.suggest(typing(boss), "command", "au") == ["audit"]
+    assert await dispatcher.suggest(typing(alice), "nope", "") == []

@@ -62,6 +62,7 @@ class InteractionResult:
     components: list[Any]
     embeds: list[Any]
     modal: dict[str, Any] | None
+    choices: list[JSON] | None  # autocomplete answers (type 8)
     interaction_id: int
     token: str
     message: JSON | None = None  # the message the response created or updated, if any
@@ -428,6 +429,31 @@ class FakeDiscord:
         payload = self._interaction(2, user_id, self.channels[channel], locale, data)
         return await self._run(payload, user_id, self.channels[channel], None, timeout)
 
+    async def autocomplete(
+        self,
+        user_id: int,
+        name: str,
+        focused: str,
+        typed: str,
+        *,
+        locale: str = "en-US",
+        channel: str = "general",
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> InteractionResult:
+        """`user_id` is typing `typed` into option `focused` of /name: ask for suggestions."""
+        scope, command = self._find_command(name)
+        declared = {o["name"]: o for o in command.get("options", [])}
+        option = declared.get(focused)
+        if option is None or not option.get("autocomplete"):
+            raise LookupError(f"/{name} option {focused!r} does not autocomplete")
+        # Discord sends what is typed so far as text, marked focused, whatever the option type.
+        built = [{"name": focused, "type": option["type"], "value": typed, "focused": True}]
+        data: JSON = {"id": command["id"], "name": name, "type": 1, "options": built}
+        if scope is not None:
+            data["guild_id"] = str(scope)
+        payload = self._interaction(4, user_id, self.channels[channel], locale, data)
+        return await self._run(payload, user_id, self.channels[channel], None, timeout)
+
     async def press_button(
         self,
         user_id: int,
@@ -605,7 +631,7 @@ class FakeDiscord:
             body.get("data") or {},
             pending.payload["type"],
         )
-        if kind not in {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 5: {4, 5, 6, 7}}[source]:
+        if kind not in {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}[source]:
             raise _ApiError(
                 400, 50035, f"Invalid Form Body: response type {kind} for interaction type {source}"
             )
@@ -630,6 +656,7 @@ class FakeDiscord:
             components=data.get("components", []),
             embeds=data.get("embeds", []),
             modal=data if kind == 9 else None,
+            choices=data.get("choices") if kind == 8 else None,
             interaction_id=int(m[1]),
             token=m[2],
             message=message,

@@ -92,7 +92,8 @@ class DiscordAdapter:
         await self.tree.set_translator(CatalogueTranslator())
         self.client.add_dynamic_items(CommandButton)
         guild = discord.Object(self._config.guild_id) if self._config.guild_id else None
-        for command in build_commands(self._dispatcher.registry, self._run_slash_command):
+        commands = build_commands(self._dispatcher.registry, self._run_slash_command, self._suggest)
+        for command in commands:
             self.tree.add_command(command, guild=guild)
         synced = await self.tree.sync(guild=guild)
         where = f"server {self._config.guild_id}" if guild else "every server (global)"
@@ -144,6 +145,12 @@ class DiscordAdapter:
             return
         await self._serve(interaction, self._command_event(interaction, spec.name, options=given))
 
+    async def _suggest(
+        self, interaction: discord.Interaction, spec: CommandSpec, param_name: str, typed: str
+    ) -> list[str]:
+        event = self._command_event(interaction, spec.name, options={})
+        return await self._dispatcher.suggest(event, param_name, typed)
+
     def _modal_for(
         self,
         interaction: discord.Interaction,
@@ -186,12 +193,12 @@ class DiscordAdapter:
         options: dict[str, str] | None = None,
         arguments: str = "",
     ) -> CommandEvent:
-        return CommandEvent(
-            actor=self._actor(interaction),
-            place=translate.place(interaction.channel_id or 0, interaction.guild_id),
-            name=name,
-            arguments=arguments,
+        return translate.command(
+            self._actor(interaction),
+            translate.place(interaction.channel_id or 0, interaction.guild_id),
+            name,
             options=options,
+            arguments=arguments,
         )
 
     def _actor(self, interaction: discord.Interaction) -> Actor:

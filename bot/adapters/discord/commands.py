@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Literal
 
 import discord
@@ -14,6 +14,8 @@ from bot.core.i18n import Translator
 
 # Called with the interaction, the spec and the options the member filled in.
 CommandRunner = Callable[[discord.Interaction, CommandSpec, dict[str, Any]], Awaitable[None]]
+# Called while a member types an option that has suggestions: the spec, the option, the text.
+SuggestionRunner = Callable[[discord.Interaction, CommandSpec, str, str], Awaitable[list[str]]]
 
 # Discord locales we describe commands in, and the catalogue each one reads.
 _LOCALES = {
@@ -48,12 +50,14 @@ class CatalogueTranslator(app_commands.Translator):
 
 
 def build_commands(
-    registry: Registry, run: CommandRunner
+    registry: Registry, run: CommandRunner, suggest: SuggestionRunner
 ) -> list[app_commands.Command[Any, ..., None]]:
-    return [_command(spec, run) for spec in registry]
+    return [_command(spec, run, suggest) for spec in registry]
 
 
-def _command(spec: CommandSpec, run: CommandRunner) -> app_commands.Command[Any, ..., None]:
+def _command(
+    spec: CommandSpec, run: CommandRunner, suggest: SuggestionRunner
+) -> app_commands.Command[Any, ..., None]:
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
         await run(interaction, spec, options)
 
@@ -67,11 +71,29 @@ def _command(spec: CommandSpec, run: CommandRunner) -> app_commands.Command[Any,
     callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
         param.name: app_commands.locale_str(param.description) for param in spec.params
     }
-    return app_commands.Command(
+    command: app_commands.Command[Any, ..., None] = app_commands.Command(
         name=spec.name,
         description=app_commands.locale_str(spec.description),
         callback=callback,
     )
+    for param in spec.params:
+        if param.suggest is not None:
+            command.autocomplete(param.name)(_suggestions(spec, param.name, suggest))
+    return command
+
+
+def _suggestions(
+    spec: CommandSpec, param_name: str, suggest: SuggestionRunner
+) -> Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
+    async def complete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        values = await suggest(interaction, spec, param_name, current)
+        return [
+            app_commands.Choice(name=value[:DESCRIPTION_LIMIT], value=value) for value in values
+        ]
+
+    return complete
 
 
 def _option(param: Param) -> inspect.Parameter:

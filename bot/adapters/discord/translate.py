@@ -79,9 +79,23 @@ def place(channel_id: int | str, guild_id: int | str | None) -> Place:
     return Place(platform=Platform.DISCORD, chat_id=str(channel_id), is_private=guild_id is None)
 
 
-def command(who: Actor, where: Place, name: str, options: Mapping[str, str]) -> CommandEvent:
-    """A slash command; option values arrive already as text (users as `<@id>` mentions)."""
-    return CommandEvent(actor=who, place=where, name=name, options=dict(options))
+def command(
+    who: Actor,
+    where: Place,
+    name: str,
+    *,
+    options: Mapping[str, str] | None = None,
+    arguments: str = "",
+) -> CommandEvent:
+    """A slash command (typed options, as text: users as `<@id>` mentions), or a pressed
+    command button (the command's text after its name, as a member would type it)."""
+    return CommandEvent(
+        actor=who,
+        place=where,
+        name=name,
+        arguments=arguments,
+        options=dict(options) if options is not None else None,
+    )
 
 
 def message_posted(d: Payload, facts: GuildFacts) -> MessagePosted | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+import discord
 import pytest
 
 from bot.adapters.discord.adapter import DiscordAdapter
@@ -169,3 +171,53 @@ async def test_a_rejected_token_is_a_clear_startup_error(
     adapter = DiscordAdapter(discord_dispatcher, discord_settings(fake_discord), "not-the-token")
     with pytest.raises(StartupError, match="DISCORD_TOKEN: Discord rejected the token"):
         await adapter.run()
+
+
+async def test_help_suggests_only_commands_the_member_may_run(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    member = await fake_discord.autocomplete(ADA, "help", "command", "a")
+    assert member.type == 8
+    assert member.choices == []  # /audit is for moderators
+    moderator = await fake_discord.autocomplete(MODERATOR, "help", "command", "a")
+    assert moderator.choices == [{"name": "audit", "value": "audit"}]
+    everything = await fake_discord.autocomplete(ADA, "help", "command", "")
+    assert everything.choices is not None
+    assert [c["value"] for c in everything.choices] == ["help", "language", "link", "whoami"]
+
+
+async def test_reactions_and_role_removal_go_out(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    channel = fake_discord.channels["general"]
+    [message_id] = await adapter.gateway.post(channel, "Welcome!")
+    await adapter.gateway.react(channel, message_id, "👋")
+    call = await fake_discord.wait_for_call(
+        "PUT", rf"/channels/{channel}/messages/{message_id}/reactions/"
+    )
+    assert call.status == 204
+    pro = fake_discord.roles["pro"]
+    await adapter.gateway.add_role(fake_discord.guild_id, ADA, pro, "paid")
+    await adapter.gateway.remove_role(fake_discord.guild_id, ADA, pro, "refunded")
+    assert pro not in fake_discord.member_roles(ADA)
+
+
+async def test_a_sharded_client_serves_the_same_commands(
+    fake_discord: FakeDiscord, discord_dispatcher: Dispatcher
+) -> None:
+    settings = discord_settings(fake_discord)
+    sharded = settings.model_copy(
+        update={"discord": settings.discord.model_copy(update={"shard_count": 1, "shard_ids": [0]})}
+    )
+    adapter = DiscordAdapter(discord_dispatcher, sharded, FakeDiscord.TOKEN)
+    running = asyncio.create_task(adapter.run())
+    try:
+        await fake_discord.wait_until_ready()
+        result = await fake_discord.invoke_slash(ADA, "whoami")
+        assert result.content is not None
+        assert "You are member #1" in result.content
+        assert isinstance(adapter.client, discord.AutoShardedClient)
+        assert set(adapter.client.shards) == {0}
+    finally:
+        await adapter.stop()
+        await asyncio.wait_for(running, timeout=10)
