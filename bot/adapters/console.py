@@ -10,6 +10,7 @@ from typing import TextIO
 
 from bot.core.commands import split_command
 from bot.core.dispatcher import Dispatcher
+from bot.core.effects import DirectMessage, Reply
 from bot.core.events import Actor, CommandEvent, Place, Platform
 from bot.core.i18n import Translator, negotiate
 from bot.core.permissions import Level
@@ -88,6 +89,8 @@ class ConsoleAdapter:
         name, arguments = split_command(line) or ("", "")
         event = CommandEvent(actor=self._actor, place=self._place, name=name, arguments=arguments)
         for effect in await self._dispatcher.handle(event):
+            if not isinstance(effect, Reply | DirectMessage):
+                continue
             # The terminal is private already: a DM is just another line here.
             buttons = [f"  [{b.label}] {b.url or b.command}" for b in effect.buttons]
             self._write("\n".join([effect.text, *buttons]))

@@ -69,7 +69,8 @@ class Args:
 
 Handler = Callable[["Context", Args], Awaitable[list["Effect"]]]
 E = TypeVar("E", bound="PlatformEvent")
-Listener = Callable[["EventContext", E], Awaitable[None]]
+# A listener may answer with effects (a DM, a join request's answer) or with nothing.
+Listener = Callable[["EventContext", E], Awaitable[list["Effect"] | None]]
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,14 @@ class Context:
 
 @dataclass
 class EventContext:
-    """What a listener gets for a platform event (a reaction, a join): no reply, no locale."""
+    """What a listener gets for a platform event (a reaction, a join request)."""
 
     uow: UnitOfWork
     member: Member
     identity: PlatformIdentity
+    translator: Translator
     clock: Clock
     settings: Settings
+
+    def _(self, message: str, /, **values: object) -> str:
+        return self.translator.gettext(message, **values)

@@ -23,7 +23,7 @@ from bot.core.commands import (
 )
 from bot.core.context import Context, EventContext
 from bot.core.effects import Effect, Reply
-from bot.core.events import CommandEvent, PlatformEvent
+from bot.core.events import Actor, CommandEvent, PlatformEvent
 from bot.core.i18n import Translator, negotiate
 from bot.core.identity import find_member, member_level, resolve_actor
 from bot.core.metrics import COMMAND_SECONDS, COMMANDS, EVENTS
@@ -115,7 +115,7 @@ class Dispatcher:
             async with self._uow() as uow:
                 identity = await resolve_actor(uow, event.actor, self._clock.now())
                 member = identity.member
-                translator = Translator(self._locale_of(member, event))
+                translator = Translator(self._locale_of(member, event.actor))
                 try:
                     spec = self._command_for(event, translator, member_level(member))
                     ctx = self._context(event, spec, uow, identity)
@@ -163,15 +163,17 @@ class Dispatcher:
                 return []
             return (await param.suggest(ctx, clean(typed).strip()))[:SUGGESTION_LIMIT]
 
-    async def notify(self, event: PlatformEvent) -> None:
-        """Hand a platform event to the cogs listening for it, in one unit of work.
+    async def notify(self, event: PlatformEvent) -> list[Effect]:
+        """Hand a platform event to the cogs listening for it, in one unit of work, and return
+        what they want done about it.
 
         Even with no listener, the actor is looked up: a join or a role change keeps the
         member's identity and level current (and audited).
         """
         if event.actor.is_bot:
-            return
+            return []
         outcome = "ok"
+        effects: list[Effect] = []
         try:
             async with self._uow() as uow:
                 identity = await resolve_actor(uow, event.actor, self._clock.now())
@@ -179,15 +181,18 @@ class Dispatcher:
                     uow=uow,
                     member=identity.member,
                     identity=identity,
+                    translator=Translator(self._locale_of(identity.member, event.actor)),
                     clock=self._clock,
                     settings=self._settings,
                 )
                 for listener in self.registry.listeners_for(event):
-                    await listener(ctx, event)
+                    effects += await listener(ctx, event) or []
         except Exception:
             outcome = "error"
+            effects = []
             log.exception("%s from %s failed", type(event).__name__, event.actor.platform)
         EVENTS.labels(type(event).__name__, event.actor.platform.value, outcome).inc()
+        return effects
 
     def _context(
         self, event: CommandEvent, spec: CommandSpec, uow: UnitOfWork, identity: PlatformIdentity
@@ -200,17 +205,15 @@ class Dispatcher:
             member=member,
             identity=identity,
             level=member_level(member),
-            translator=Translator(self._locale_of(member, event)),
+            translator=Translator(self._locale_of(member, event.actor)),
             clock=self._clock,
             registry=self.registry,
             settings=self._settings,
         )
 
-    def _locale_of(self, member: Member, event: CommandEvent) -> str:
+    def _locale_of(self, member: Member, actor: Actor) -> str:
         return (
-            member.locale
-            or negotiate(event.actor.locale_hint)
-            or self._settings.community.default_locale
+            member.locale or negotiate(actor.locale_hint) or self._settings.community.default_locale
         )
 
     def _command_for(self, event: CommandEvent, t: Translator, level: Level) -> CommandSpec:

@@ -45,4 +45,11 @@ class DirectMessage:
     buttons: tuple[Button, ...] = ()
 
 
-Effect = Reply | DirectMessage
+@dataclass(frozen=True)
+class JoinRequestAnswer:
+    """Let the requester into the chat of a JoinRequested event, or turn them away."""
+
+    approved: bool
+
+
+Effect = Reply | DirectMessage | JoinRequestAnswer

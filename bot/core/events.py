@@ -100,5 +100,16 @@ class MembershipChanged:
     change: MemberChange
 
 
+@dataclass(frozen=True)
+class JoinRequested:
+    """Someone asked to enter a private chat (a Telegram join request); `place` is that chat.
+
+    Listeners answer with a JoinRequestAnswer; with no answer the request stays pending.
+    """
+
+    actor: Actor
+    place: Place
+
+
 # What happened on a platform besides a command; cogs subscribe to these by type.
-PlatformEvent = MessagePosted | ReactionChanged | MembershipChanged
+PlatformEvent = MessagePosted | ReactionChanged | MembershipChanged | JoinRequested

@@ -14,12 +14,13 @@ from discord import app_commands
 
 from bot.adapters.discord import translate
 from bot.adapters.discord.commands import CatalogueTranslator, build_commands
-from bot.adapters.discord.gateway import DiscordGateway
+from bot.adapters.discord.gateway import DeliveryRefused, DiscordGateway
 from bot.adapters.discord.ui import CommandButton, LongTextModal
 from bot.config import Settings
 from bot.core.commands import CommandSpec, split_command
 from bot.core.dispatcher import Dispatcher
-from bot.core.events import Actor, CommandEvent
+from bot.core.effects import DirectMessage, Reply
+from bot.core.events import Actor, CommandEvent, PlatformEvent
 from bot.core.i18n import Translator, negotiate
 from bot.errors import StartupError
 
@@ -129,9 +130,21 @@ class DiscordAdapter:
         if event is None:
             return
         # Off the gateway's reader: a slow database must not stall heartbeats.
-        task = asyncio.create_task(self._dispatcher.notify(event))
+        task = asyncio.create_task(self._handle_event(event))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+
+    async def _handle_event(self, event: PlatformEvent) -> None:
+        for effect in await self._dispatcher.notify(event):
+            try:
+                if isinstance(effect, DirectMessage):
+                    await self.gateway.send_dm(
+                        int(event.actor.user_id), effect.text, effect.buttons
+                    )
+                elif isinstance(effect, Reply):
+                    await self.gateway.post(int(event.place.chat_id), effect.text, effect.buttons)
+            except (DeliveryRefused, discord.HTTPException) as error:
+                log.warning("Discord: could not carry out %s: %s", type(effect).__name__, error)
 
     async def _run_slash_command(
         self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
