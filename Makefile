@@ -35,7 +35,7 @@ format: $(STAMP)
 locales: $(STAMP)
 	$(BIN)/pybabel extract -k N_ -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
 		--project knowpay -o bot/locales/knowpay.pot bot cogs
-	$(BIN)/pybabel update -D knowpay -i bot/locales/knowpay.pot -d bot/locales --no-fuzzy-matching
+	$(BIN)/pybabel update -D knowpay -i bot/locales/knowpay.pot -d bot/locales --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -10,12 +10,14 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Adapter
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.config import Secrets, Settings, database_url
 from bot.core.clock import Clock, SystemClock
 from bot.core.dispatcher import Dispatcher
@@ -89,28 +91,39 @@ async def run_console(settings: Settings, secrets: Secrets, *, user: str, level:
 async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) -> None:
     """`knowpay run`: web server plus every configured platform, until a signal arrives."""
     async with open_core(settings, secrets) as core:
-        web = WebServer(build_web_app(core.engine))
+        web_app = build_web_app(core.engine)
+        # Adapters first: the Telegram one adds its webhook route before the server starts.
+        adapters = _adapters(core, secrets, web_app, console_user)
+        server = WebServer(web_app)
         try:
-            port = await web.start(settings.server.host, settings.server.port)
+            port = await server.start(settings.server.host, settings.server.port)
         except OSError as error:
             raise StartupError(
                 f"server.port: cannot listen on {settings.server.host}:{settings.server.port} "
                 f"({error.strerror or error})"
             ) from None
         log.info("web server listening on http://%s:%d", settings.server.host, port)
-        adapters: list[Adapter] = []
-        if secrets.discord_token:
-            adapters.append(DiscordAdapter(core.dispatcher, settings, secrets.discord_token))
-        if secrets.telegram_token:
-            log.warning("TELEGRAM_TOKEN is set, but this release has no Telegram adapter yet")
-        if not adapters:
-            log.info("no DISCORD_TOKEN or TELEGRAM_TOKEN: starting the console")
-            adapters.append(console_adapter(core, user=console_user, level=Level.OWNER))
         try:
             await _serve_until_stopped(adapters)
         finally:
-            await web.stop()
+            await server.stop()
     log.info("knowpay stopped")
+
+
+def _adapters(
+    core: Core, secrets: Secrets, web_app: web.Application, console_user: str
+) -> list[Adapter]:
+    adapters: list[Adapter] = []
+    if secrets.discord_token:
+        adapters.append(DiscordAdapter(core.dispatcher, core.settings, secrets.discord_token))
+    if secrets.telegram_token:
+        adapters.append(
+            TelegramAdapter(core.dispatcher, core.settings, secrets.telegram_token, web_app)
+        )
+    if not adapters:
+        log.info("no DISCORD_TOKEN or TELEGRAM_TOKEN: starting the console")
+        adapters.append(console_adapter(core, user=console_user, level=Level.OWNER))
+    return adapters
 
 
 async def _serve_until_stopped(adapters: list[Adapter]) -> None:

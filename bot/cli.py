@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from bot import __version__
+from bot import __version__, logs
 from bot.app import migrate, run_bot, run_console
 from bot.config import ConfigError, Secrets, Settings, config_path, database_url, load_settings
 from bot.core.permissions import Level
@@ -53,14 +53,6 @@ def _run(coroutine: Coroutine[Any, Any, None]) -> None:
         _fail(str(error))
 
 
-def _logging(level: int) -> None:
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Alembic narrates every migration step at INFO; an operator needs only its warnings.
-    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="knowpay")
 def cli() -> None:
@@ -80,7 +72,7 @@ def run(config: str | None) -> None:
     Stop it with Ctrl-C (or SIGTERM).
     """
     settings, secrets = _load(config)
-    _logging(logging.INFO)
+    logs.configure(logging.INFO, secrets)
     _run(run_bot(settings, secrets, console_user=getpass.getuser() or "owner"))
 
 
@@ -99,7 +91,7 @@ def console(name: str, role: str, config: str | None) -> None:
     if not name.strip():
         raise click.BadParameter("must not be empty", param_hint="--as")
     settings, secrets = _load(config)
-    _logging(logging.WARNING)
+    logs.configure(logging.WARNING, secrets)
     sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
     _run(run_console(settings, secrets, user=name.strip(), level=Level.parse(role)))
 
@@ -114,7 +106,7 @@ def db() -> None:
 def db_upgrade(config: str | None) -> None:
     """Migrate the database to the newest schema (`knowpay run` does this on start too)."""
     settings, secrets = _load(config)
-    _logging(logging.WARNING)
+    logs.configure(logging.WARNING, secrets)
 
     async def _upgrade() -> None:
         engine = make_engine(database_url(settings, secrets))

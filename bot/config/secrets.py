@@ -35,6 +35,10 @@ class Secrets:
             database_url=get("DATABASE_URL"),
         )
 
+    def values(self) -> list[str]:
+        """Every secret that is set: what logs must never show."""
+        return [value for value in (getattr(self, f.name) for f in fields(self)) if value]
+
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{f.name}={'set' if getattr(self, f.name) else 'unset'}" for f in fields(self)

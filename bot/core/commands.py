@@ -162,6 +162,15 @@ def parse_arguments(
     return values
 
 
+def missing_long_text(
+    spec: CommandSpec, arguments: str, options: Mapping[str, str] | None
+) -> list[Param]:
+    """The long-text params a command was run without: adapters ask for them in a form (a
+    Discord modal) or a reply prompt (Telegram) instead of refusing the command."""
+    given = dict(options) if options is not None else _split_text(spec, arguments)
+    return [param for param in spec.params if param.long and not given.get(param.name)]
+
+
 def _split_text(spec: CommandSpec, text: str) -> dict[str, str]:
     values: dict[str, str] = {}
     remaining = text.strip()

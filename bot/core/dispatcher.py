@@ -163,6 +163,15 @@ class Dispatcher:
                 return []
             return (await param.suggest(ctx, clean(typed).strip()))[:SUGGESTION_LIMIT]
 
+    async def translator_for(self, actor: Actor) -> Translator:
+        """The language to speak with `actor` outside a command (a prompt, a notice)."""
+        async with self._uow() as uow:
+            identity = await uow.members.identity(actor.platform, actor.user_id)
+        chosen = identity.member.locale if identity else None
+        return Translator(
+            chosen or negotiate(actor.locale_hint) or self._settings.community.default_locale
+        )
+
     async def notify(self, event: PlatformEvent) -> list[Effect]:
         """Hand a platform event to the cogs listening for it, in one unit of work, and return
         what they want done about it.

@@ -41,6 +41,8 @@ class Place:
     platform: Platform
     chat_id: str
     is_private: bool = True
+    # A topic inside the chat (a Telegram forum topic), so answers land in the same thread.
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from bot.adapters.discord.commands import CatalogueTranslator, build_commands
 from bot.adapters.discord.gateway import DeliveryRefused, DiscordGateway
 from bot.adapters.discord.ui import CommandButton, LongTextModal
 from bot.config import Settings
-from bot.core.commands import CommandSpec, split_command
+from bot.core.commands import CommandSpec, Param, missing_long_text, split_command
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import DirectMessage, Reply
 from bot.core.events import Actor, CommandEvent, PlatformEvent
@@ -150,7 +150,7 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
     ) -> None:
         given = {name: _option_text(value) for name, value in options.items() if value is not None}
-        missing_long = [p for p in spec.params if p.long and not given.get(p.name)]
+        missing_long = missing_long_text(spec, "", given)
         if missing_long:
             await interaction.response.send_modal(
                 self._modal_for(interaction, spec, given, missing_long)
@@ -169,7 +169,7 @@ class DiscordAdapter:
         interaction: discord.Interaction,
         spec: CommandSpec,
         given: dict[str, str],
-        missing: list[Any],
+        missing: list[Param],
     ) -> LongTextModal:
         speak = Translator(negotiate(interaction.locale.value) or self._default_locale)
 

@@ -1,0 +1,161 @@
+"""Effects -> Bot API calls: messages (escaped HTML, split at Telegram's limit), DMs, reactions,
+join requests, invite links and access revocation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from functools import partial
+from typing import TypeVar
+
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReactionTypeEmoji,
+    ReplyParameters,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.adapters.telegram.render import to_html
+from bot.adapters.telegram.translate import COMMAND_BUTTON_PREFIX
+from bot.core.effects import Button
+from bot.core.text import split_message
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64  # bytes
+NETWORK_ATTEMPTS = 3
+T = TypeVar("T")
+
+
+class DeliveryRefused(Exception):
+    """Telegram refused for good (the user blocked the bot or never started it, no rights)."""
+
+
+class TelegramGateway:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(
+        self,
+        chat_id: int | str,
+        text: str,
+        *,
+        thread_id: int | str | None = None,
+        reply_to: int | str | None = None,
+        buttons: Sequence[Button] = (),
+        prompt: bool = False,
+    ) -> list[int]:
+        """Send `text` (several messages if long); buttons go under the last one. `prompt`
+        asks the member to answer by replying (Telegram's force-reply)."""
+        chunks = split_message(text, MESSAGE_LIMIT)
+        sent: list[int] = []
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            markup = (
+                (ForceReply(selective=True) if prompt else _keyboard(buttons)) if last else None
+            )
+            reply = (
+                ReplyParameters(int(reply_to), allow_sending_without_reply=True)
+                if reply_to is not None and index == 0
+                else None
+            )
+            message = await _retrying(
+                partial(
+                    self._bot.send_message,
+                    chat_id=chat_id,
+                    text=to_html(chunk),
+                    parse_mode=ParseMode.HTML,
+                    message_thread_id=int(thread_id) if thread_id is not None else None,
+                    reply_parameters=reply,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            )
+            sent.append(message.message_id)
+        return sent
+
+    async def send_dm(
+        self, user_id: int | str, text: str, buttons: Sequence[Button] = ()
+    ) -> list[int]:
+        try:
+            return await self.send(user_id, text, buttons=buttons)
+        except Forbidden as error:
+            # "bot was blocked by the user" or "bot can't initiate conversation with a user"
+            raise DeliveryRefused(f"user {user_id}: {error.message}") from error
+
+    async def react(self, chat_id: int | str, message_id: int | str, emoji: str) -> None:
+        await _retrying(
+            lambda: self._bot.set_message_reaction(
+                chat_id, int(message_id), ReactionTypeEmoji(emoji)
+            )
+        )
+
+    async def answer_join_request(
+        self, chat_id: int | str, user_id: int | str, approved: bool
+    ) -> None:
+        if approved:
+            await _retrying(lambda: self._bot.approve_chat_join_request(chat_id, int(user_id)))
+        else:
+            await _retrying(lambda: self._bot.decline_chat_join_request(chat_id, int(user_id)))
+
+    async def single_use_invite(self, chat_id: int | str, *, name: str, expires: datetime) -> str:
+        """A link that lets exactly one person in, until `expires`."""
+        link = await _retrying(
+            lambda: self._bot.create_chat_invite_link(
+                chat_id, name=name[:32], expire_date=expires, member_limit=1
+            )
+        )
+        return link.invite_link
+
+    async def revoke_access(self, chat_id: int | str, user_id: int | str) -> None:
+        """Remove someone from a private chat. Ban, then unban at once: they are out now, and
+        free to come back through a join request when they pay again."""
+        try:
+            await _retrying(lambda: self._bot.ban_chat_member(chat_id, int(user_id)))
+            await _retrying(
+                lambda: self._bot.unban_chat_member(chat_id, int(user_id), only_if_banned=True)
+            )
+        except Forbidden as error:
+            raise DeliveryRefused(f"chat {chat_id}: {error.message}") from error
+
+    async def answer_button(self, callback_query_id: str) -> None:
+        await _retrying(lambda: self._bot.answer_callback_query(callback_query_id))
+
+
+def _keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    row: list[InlineKeyboardButton] = []
+    for button in buttons:
+        if button.url is not None:
+            row.append(InlineKeyboardButton(button.label, url=button.url))
+            continue
+        data = f"{COMMAND_BUTTON_PREFIX}{button.command}"
+        if len(data.encode()) > CALLBACK_DATA_LIMIT:
+            # Telegram keeps 64 bytes per button; a longer command cannot ride on one.
+            log.warning("Telegram: button %r dropped, its command is too long", button.label)
+            continue
+        row.append(InlineKeyboardButton(button.label, callback_data=data))
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+async def _retrying(call: Callable[[], Awaitable[T]]) -> T:
+    """Network hiccups are retried with a short backoff; RetryAfter is the rate limiter's job
+    (AIORateLimiter waits what Telegram asks), and reaches us only after its own retries."""
+    for attempt in range(1, NETWORK_ATTEMPTS + 1):
+        try:
+            return await call()
+        except (RetryAfter, BadRequest):
+            raise  # BadRequest is a NetworkError in PTB, but retrying cannot fix a bad request
+        except (TimedOut, NetworkError) as error:
+            if attempt == NETWORK_ATTEMPTS:
+                raise
+            log.warning("Telegram: %s, retrying (%d/%d)", error, attempt, NETWORK_ATTEMPTS)
+            await asyncio.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")

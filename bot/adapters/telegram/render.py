@@ -1,0 +1,28 @@
+"""Plain text -> Telegram HTML. Everything is escaped first, so nothing a member wrote can
+open a tag or break the message; then ``` fences and `inline code` become code formatting."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_FENCE = re.compile(r"```([A-Za-z0-9_+-]*)\n?(.*?)```", re.DOTALL)
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def to_html(text: str) -> str:
+    parts: list[str] = []
+    position = 0
+    for block in _FENCE.finditer(text):
+        parts.append(_inline(text[position : block.start()]))
+        language, code = block.group(1), html.escape(block.group(2).rstrip("\n"), quote=False)
+        attribute = f' class="language-{language}"' if language else ""
+        parts.append(f"<pre><code{attribute}>{code}</code></pre>")
+        position = block.end()
+    parts.append(_inline(text[position:]))
+    return "".join(parts)
+
+
+def _inline(text: str) -> str:
+    escaped = html.escape(text, quote=False)
+    return _INLINE_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)

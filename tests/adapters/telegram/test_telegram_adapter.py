@@ -1,0 +1,168 @@
+"""The Telegram adapter end to end: real python-telegram-bot, the fake Bot API, the dispatcher."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import MessagePosted, Platform, ReactionChanged
+from bot.errors import StartupError
+from tests.adapters.discord.conftest import Seen
+from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, telegram_settings
+from tests.conftest import actor, say
+from tests.fakes.telegram_server import FakeTelegram
+
+
+async def test_command_menus_are_published_per_language_and_scope(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    li_sees = {c["command"]: c["description"] for c in fake_telegram.visible_commands(LI)}
+    mod_sees = {c["command"] for c in fake_telegram.visible_commands(MOD)}
+    assert set(li_sees) == {"help", "language", "link", "whoami"}
+    assert li_sees["whoami"] != "Show your member number, role and linked accounts"  # Chinese
+    assert "audit" in mod_sees
+    group = {
+        c["command"] for c in fake_telegram.visible_commands(LI, fake_telegram.community_chat_id)
+    }
+    assert "audit" not in group
+
+
+async def test_whoami_and_language_in_a_private_chat(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    await fake_telegram.send_command(MOD, "/whoami")
+    answer = await fake_telegram.wait_for_bot_message(MOD)
+    assert "You are member #1 (Grace)." in answer["text"]
+    assert "Telegram: @grace" in answer["text"]
+    await fake_telegram.send_command(MOD, "/language zh_CN")
+    assert "中文" in (await fake_telegram.wait_for_bot_message(MOD))["text"]
+    await fake_telegram.send_command(MOD, "/help")
+    assert "/whoami" in (await fake_telegram.wait_for_bot_message(MOD))["text"]
+
+
+async def test_link_joins_a_telegram_and_a_console_identity(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram, telegram_dispatcher: Dispatcher
+) -> None:
+    code = await say(telegram_dispatcher, actor("grace_at_home", Platform.CONSOLE), "/link")
+    found = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", code)
+    assert found
+    await fake_telegram.send_command(MOD, f"/link {found.group(0)}")
+    assert "Linked" in (await fake_telegram.wait_for_bot_message(MOD))["text"]
+    await fake_telegram.send_command(MOD, "/whoami")
+    assert "console: @grace_at_home" in (await fake_telegram.wait_for_bot_message(MOD))["text"]
+
+
+async def test_private_answers_asked_in_the_group_go_by_dm(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    group = fake_telegram.community_chat_id
+    await fake_telegram.send_command(MOD, "/whoami@knowpay_bot", chat_id=group)
+    assert "You are member" in (await fake_telegram.wait_for_bot_message(MOD))["text"]
+    note = await fake_telegram.wait_for_bot_message(group)
+    assert note["text"] == "I answered you in a private message."
+
+
+async def test_a_member_who_never_started_the_bot_gets_a_start_button(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    fake_telegram.not_started.add(MOD)
+    group = fake_telegram.community_chat_id
+    await fake_telegram.send_command(MOD, "/whoami", chat_id=group)
+    notice = await fake_telegram.wait_for_bot_message(group)
+    assert notice["text"].startswith("I can't message you yet")
+    [[button]] = notice["reply_markup"]["inline_keyboard"]
+    assert button["url"] == "https://t.me/knowpay_bot"
+
+
+async def test_a_member_below_the_level_is_refused(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    await fake_telegram.send_command(LI, "/audit")
+    refusal = await fake_telegram.wait_for_bot_message(LI)
+    assert "/audit" in refusal["text"]
+    assert "You need" not in refusal["text"]  # Li's client speaks Chinese
+
+
+async def test_user_html_is_shown_as_text(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    await fake_telegram.send_command(MOD, "/help <b>bold</b>&<i>")
+    answer = await fake_telegram.wait_for_bot_message(MOD)
+    assert "/<b>bold</b>&<i>" in answer["text"]
+    assert answer.get("entities", []) == []
+
+
+async def test_reactions_and_replies_reach_the_dispatcher(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram, seen: Seen
+) -> None:
+    group = fake_telegram.community_chat_id
+    [message_id] = await telegram.gateway.send(group, "New drop: async Rust, explained")
+    await fake_telegram.react(LI, group, message_id, "🔥")
+    reaction = await seen.wait_for(ReactionChanged)
+    assert isinstance(reaction, ReactionChanged)
+    assert (reaction.message_id, reaction.emoji, reaction.added) == (str(message_id), "🔥", True)
+    await fake_telegram.reply(LI, "太有用了", chat_id=group, reply_to=message_id)
+    reply = await seen.wait_for(MessagePosted)
+    assert isinstance(reply, MessagePosted)
+    assert reply.reply_to == str(message_id)
+
+
+async def test_join_requests_are_approved_only_for_the_entitled(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    await fake_telegram.request_join(LI, TIER_CHAT)
+    await fake_telegram.wait_for_call("declineChatJoinRequest")
+    assert fake_telegram.join_requests[(TIER_CHAT, LI)] == "declined"
+    why = await fake_telegram.wait_for_bot_message(LI)
+    assert "Member" in why["text"]
+    await fake_telegram.request_join(MOD, TIER_CHAT)
+    await fake_telegram.wait_for_call("approveChatJoinRequest")
+    assert fake_telegram.join_requests[(TIER_CHAT, MOD)] == "approved"
+    assert fake_telegram.member_status(TIER_CHAT, MOD) == "member"
+
+
+async def test_revoking_access_bans_then_unbans(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    fake_telegram.set_member(TIER_CHAT, LI)
+    await telegram.gateway.revoke_access(TIER_CHAT, LI)
+    assert fake_telegram.member_status(TIER_CHAT, LI) == "left"
+    assert (TIER_CHAT, LI) not in fake_telegram.bans
+    methods = [c.method for c in fake_telegram.calls if c.method.endswith("ChatMember")]
+    assert methods == ["banChatMember", "unbanChatMember"]
+
+
+async def test_single_use_invite_links(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    link = await telegram.gateway.single_use_invite(
+        TIER_CHAT, name="member: Li", expires=datetime.now(UTC) + timedelta(days=1)
+    )
+    [created] = fake_telegram.invite_links
+    assert created["invite_link"] == link
+    assert created["member_limit"] == 1
+
+
+async def test_a_429_is_waited_out_and_retried(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    fake_telegram.fail_next("sendMessage", 429, retry_after=1)
+    await fake_telegram.send_command(MOD, "/whoami")
+    assert "You are member" in (await fake_telegram.wait_for_bot_message(MOD, timeout=10))["text"]
+    statuses = [c.status for c in fake_telegram.calls if c.method == "sendMessage"]
+    assert statuses == [429, 200]
+
+
+async def test_a_rejected_token_is_a_clear_startup_error(
+    fake_telegram: FakeTelegram, telegram_dispatcher: Dispatcher
+) -> None:
+    adapter = TelegramAdapter(
+        telegram_dispatcher, telegram_settings(fake_telegram), "999:not-the-token"
+    )
+    with pytest.raises(StartupError, match="TELEGRAM_TOKEN: Telegram rejected the token"):
+        await adapter.run()

@@ -1,0 +1,67 @@
+"""`knowpay run` with TELEGRAM_TOKEN set, as a real process polling the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.adapters.telegram.conftest import MOD
+from tests.fakes.telegram_server import FakeTelegram
+
+
+async def _knowpay_run(
+    tmp_path: Path, fake: FakeTelegram, token: str
+) -> asyncio.subprocess.Process:
+    config = tmp_path / "bot.toml"
+    config.write_text(
+        f'[server]\nport = 0\n[telegram]\napi_base_url = "{fake.base_url}"\n'
+        f"community_chat_id = {fake.community_chat_id}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "KNOWPAY_CONFIG")}
+    env.update(TELEGRAM_TOKEN=token, DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}", LANG="C")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )  # fmt: skip
+
+
+async def test_run_serves_telegram_and_stops_cleanly(
+    tmp_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    process = await _knowpay_run(tmp_path, fake_telegram, FakeTelegram.TOKEN)
+    try:
+        await fake_telegram.wait_until_polling(timeout=30)
+        await fake_telegram.send_command(MOD, "/whoami")
+        answer = await fake_telegram.wait_for_bot_message(MOD, timeout=10)
+        assert "You are member #1 (Grace)." in answer["text"]
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=10) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.stderr is not None
+    log = (await process.stderr.read()).decode()
+    assert "Telegram: connected as @knowpay_bot (polling" in log
+    assert "Traceback" not in log
+    assert FakeTelegram.TOKEN not in log
+
+
+async def test_run_exits_2_with_one_line_when_the_token_is_rejected(
+    tmp_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    process = await _knowpay_run(tmp_path, fake_telegram, "999:revoked")
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    assert (
+        stderr.decode()
+        .splitlines()[-1]
+        .startswith("knowpay: TELEGRAM_TOKEN: Telegram rejected the token")
+    )
+    assert "Traceback" not in stderr.decode()
