@@ -8,8 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
-from bot.core.events import MessagePosted, Platform, ReactionChanged
+from bot.core.events import (
+    MemberChange,
+    MembershipChanged,
+    MessagePosted,
+    Platform,
+    ReactionChanged,
+)
 from bot.errors import StartupError
 from tests.adapters.discord.conftest import Seen
 from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, telegram_settings
@@ -166,3 +173,37 @@ async def test_a_rejected_token_is_a_clear_startup_error(
     )
     with pytest.raises(StartupError, match="TELEGRAM_TOKEN: Telegram rejected the token"):
         await adapter.run()
+
+
+async def test_member_changes_reach_the_dispatcher(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram, seen: Seen, registry: Registry
+) -> None:
+    registry.listen(MembershipChanged, seen.record)
+    await fake_telegram.change_member(fake_telegram.community_chat_id, LI, "left")
+    change = await seen.wait_for(MembershipChanged)
+    assert isinstance(change, MembershipChanged)
+    assert change.change is MemberChange.LEFT
+    assert change.actor.user_id == str(LI)
+
+
+async def test_answers_land_in_the_forum_topic_they_were_asked_in(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    forum = -1003000000001
+    fake_telegram.add_chat(forum, "Q&A forum", is_forum=True)
+    fake_telegram.set_member(forum, FakeTelegram.BOT_ID, "administrator")
+    fake_telegram.set_member(forum, MOD)
+    fake_telegram.add_topic(forum, 77)
+    await fake_telegram.send_command(MOD, "/link ZZZZ-ZZZZ", chat_id=forum, message_thread_id=77)
+    note = await fake_telegram.wait_for_bot_message(forum)
+    assert note["message_thread_id"] == 77
+    assert note["text"] == "I answered you in a private message."
+    assert "not valid" in (await fake_telegram.wait_for_bot_message(MOD))["text"]
+
+
+async def test_the_bot_reacts(telegram: TelegramAdapter, fake_telegram: FakeTelegram) -> None:
+    group = fake_telegram.community_chat_id
+    message = await fake_telegram.reply(LI, "I shipped my first crate!", chat_id=group)
+    await telegram.gateway.react(group, message["message_id"], "🎉")
+    [reaction] = fake_telegram.reactions_by_bot
+    assert reaction["message_id"] == message["message_id"]
