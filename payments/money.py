@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision, is_currency
+from babel.numbers import format_currency, format_decimal, get_currency_precision, is_currency
 
 STARS = "xtr"
 """Telegram Stars: not an ISO 4217 currency; counted in whole stars."""
@@ -30,6 +30,29 @@ class Money:
             raise TypeError(f"Money.minor must be an int, got {type(self.minor).__name__}")
         if not self.currency or self.currency != self.currency.lower():
             raise ValueError(f"Money.currency must be a lowercase code, got {self.currency!r}")
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.minor + self._same(other).minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.minor - self._same(other).minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def percent(self, percent: int) -> Money:
+        """`percent`% of this amount, rounded down to a whole minor unit: a fee or a share
+        never takes a fraction of a cent more than it should."""
+        return Money(self.minor * percent // 100, self.currency)
+
+    def _same(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot mix {self.currency} and {other.currency}")
+        return other
 
 
 def is_known_currency(currency: str) -> bool:
@@ -94,3 +117,12 @@ def parse_major(amount: str, currency: str) -> Money:
             f'too many decimal places for {code.upper()}: at most {exponent} (got "{amount}")'
         )
     return Money(minor, code)
+
+
+def format_money(money: Money, locale: str) -> str:
+    """Money as a reader of `locale` writes it: "$9.00", "US$9.00", "¥1,000", "450 ⭐"."""
+    if money.currency == STARS:
+        return f"{format_decimal(money.minor, locale=locale)} ⭐"
+    exponent = currency_exponent(money.currency)
+    major = Decimal(money.minor).scaleb(-exponent)
+    return format_currency(major, money.currency.upper(), locale=locale)

@@ -9,8 +9,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.audit import AuditRepository
+from storage.repositories.ledger import LedgerRepository
 from storage.repositories.link_codes import LinkCodeRepository
 from storage.repositories.members import MemberRepository
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.payments import PaymentRepository
+from storage.repositories.webhook_events import WebhookEventRepository
 
 
 class UnitOfWork:
@@ -19,6 +23,10 @@ class UnitOfWork:
         self.members = MemberRepository(session)
         self.audit = AuditRepository(session)
         self.link_codes = LinkCodeRepository(session)
+        self.payments = PaymentRepository(session)
+        self.webhook_events = WebhookEventRepository(session)
+        self.ledger = LedgerRepository(session)
+        self.outbox = OutboxRepository(session)
 
 
 class UnitOfWorkFactory:

@@ -53,3 +53,74 @@ class JoinRequestAnswer:
 
 
 Effect = Reply | DirectMessage | JoinRequestAnswer
+
+
+# Durable effects: promised in a transaction (through the outbox), carried out after it commits
+# by the outbox worker, retried until done. They name members, not platform accounts: the
+# worker finds the member's accounts when it delivers.
+
+
+@dataclass(frozen=True)
+class NotifyMember:
+    """A private message to a member, on the first of their platforms that takes it."""
+
+    member_id: int
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class GrantDiscordRole:
+    member_id: int
+    role_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RevokeDiscordRole:
+    member_id: int
+    role_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class AdmitToTelegramChat:
+    """Let a member into a private Telegram chat (a single-use invite link, sent to them)."""
+
+    member_id: int
+    chat_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class RemoveFromTelegramChat:
+    member_id: int
+    chat_id: int
+
+
+@dataclass(frozen=True)
+class PostToChat:
+    platform: str
+    chat_id: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefundPayment:
+    """Give money back through the provider that took it (a part, or all that is left)."""
+
+    payment_id: int
+    amount_minor: int
+    reason: str
+
+
+DurableEffect = (
+    NotifyMember
+    | RefundPayment
+    | GrantDiscordRole
+    | RevokeDiscordRole
+    | AdmitToTelegramChat
+    | RemoveFromTelegramChat
+    | PostToChat
+)

@@ -4,5 +4,23 @@ from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.link_code import LinkCode
 from storage.models.member import Member, PlatformIdentity
+from storage.models.payments import (
+    LedgerEntry,
+    LedgerTransaction,
+    OutboxItem,
+    Payment,
+    WebhookEvent,
+)
 
-__all__ = ["AuditEntry", "Base", "LinkCode", "Member", "PlatformIdentity"]
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "LedgerEntry",
+    "LedgerTransaction",
+    "LinkCode",
+    "Member",
+    "OutboxItem",
+    "Payment",
+    "PlatformIdentity",
+    "WebhookEvent",
+]

@@ -16,7 +16,17 @@ from storage.engine import BUSY_TIMEOUT_MS, make_engine
 from storage.migrate import current_revision, head_revision, run_alembic, upgrade
 from storage.models import Base
 
-TABLES = {"members", "platform_identities", "link_codes", "audit_log"}
+TABLES = {
+    "members",
+    "platform_identities",
+    "link_codes",
+    "audit_log",
+    "payments",
+    "webhook_events",
+    "ledger_transactions",
+    "ledger_entries",
+    "outbox",
+}
 
 
 async def _downgrade(engine: AsyncEngine, revision: str) -> None:
@@ -40,7 +50,7 @@ async def _schema_differences(engine: AsyncEngine) -> list[Any]:
 async def test_upgrade_from_empty_reaches_head(database: Any) -> None:
     engine = database.engine()
     try:
-        assert head_revision() == "0001"
+        assert head_revision() == "0002"
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
 

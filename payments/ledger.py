@@ -1,0 +1,102 @@
+"""Double-entry bookkeeping: every movement of money is a transaction whose entries sum to zero
+in each currency. Debits are positive, credits negative; balances are sums of entries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from payments.money import Money
+from storage.uow import UnitOfWork
+
+# Accounts. Clearing holds what a provider collected for us; revenue and escrow hold what it
+# was for; refunds and disputes are kept apart from revenue so gross and net both show.
+ESCROW_QA = "escrow:qa"
+
+
+def clearing(provider: str) -> str:
+    return f"clearing:{provider}"
+
+
+def revenue(source: str) -> str:
+    return f"revenue:{source}"
+
+
+def refunds(source: str) -> str:
+    return f"refunds:{source}"
+
+
+def disputes(source: str) -> str:
+    return f"disputes:{source}"
+
+
+def payable_expert(member_id: int) -> str:
+    return f"payable:expert:{member_id}"
+
+
+class UnbalancedTransaction(ValueError):
+    """The entries of a transaction do not sum to zero in every currency."""
+
+
+class Overdrawn(ValueError):
+    """Taking this much would leave an account (escrow, a payment's refundable rest) negative."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    account: str
+    amount: Money
+
+
+def imbalance(entries: Iterable[Entry]) -> dict[str, int]:
+    """Per currency, how far the entries are from summing to zero (empty when balanced)."""
+    totals: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        totals[entry.amount.currency] += entry.amount.minor
+    return {currency: total for currency, total in totals.items() if total}
+
+
+def transfer(source: str, destination: str, amount: Money) -> list[Entry]:
+    """Move `amount` from `source` to `destination`: the destination is debited."""
+    return [Entry(destination, amount), Entry(source, -amount)]
+
+
+class Ledger:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._repo = uow.ledger
+
+    async def post(
+        self, kind: str, reference: str, entries: Sequence[Entry], *, at: datetime, memo: str = ""
+    ) -> bool:
+        """Record a transaction once per `reference`; False when it was recorded before."""
+        if not entries:
+            raise UnbalancedTransaction("a transaction needs entries")
+        if off := imbalance(entries):
+            raise UnbalancedTransaction(f"{reference}: entries do not balance: {off}")
+        rows = [(e.account, e.amount.currency, e.amount.minor) for e in entries if e.amount.minor]
+        written = await self._repo.insert(
+            kind=kind, reference=reference, at=at, memo=memo[:255], entries=rows
+        )
+        return written is not None
+
+    async def balance(self, account: str, currency: str) -> Money:
+        return Money(await self._repo.balance(account, currency), currency)
+
+    async def release(
+        self,
+        kind: str,
+        reference: str,
+        source: str,
+        destination: str,
+        amount: Money,
+        *,
+        at: datetime,
+    ) -> bool:
+        """Move money out of a holding account (escrow) that must never go negative."""
+        held = await self.balance(source, amount.currency)
+        # Holding accounts are credited when money comes in, so what they hold is -balance.
+        if -held.minor < amount.minor:
+            raise Overdrawn(f"{source} holds {-held.minor}, cannot release {amount.minor}")
+        return await self.post(kind, reference, transfer(source, destination, amount), at=at)

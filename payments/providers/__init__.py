@@ -1,0 +1,1 @@
+"""Payment providers: Stripe, Telegram Stars and the local sandbox, behind one interface."""

@@ -1,0 +1,35 @@
+"""Finding payments by any of the names providers give them."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Payment
+
+
+class PaymentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, payment: Payment) -> Payment:
+        self._session.add(payment)
+        await self._session.flush()
+        return payment
+
+    async def get(self, payment_id: int, *, for_update: bool = False) -> Payment | None:
+        return await self._session.get(Payment, payment_id, with_for_update=for_update)
+
+    async def by_checkout(self, checkout_ref: str) -> Payment | None:
+        return await self._one(Payment.checkout_ref == checkout_ref)
+
+    async def by_charge(self, charge_ref: str) -> Payment | None:
+        return await self._one(Payment.charge_ref == charge_ref)
+
+    async def by_subscription(self, subscription_ref: str) -> Payment | None:
+        """The payment that started a subscription (its renewals update it)."""
+        return await self._one(Payment.subscription_ref == subscription_ref)
+
+    async def _one(self, condition: ColumnElement[bool]) -> Payment | None:
+        query = select(Payment).where(condition).order_by(Payment.id).limit(1).with_for_update()
+        return await self._session.scalar(query)

@@ -1,0 +1,108 @@
+"""A payments world for tests: both databases, a member, a test purpose that records calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.clock import FakeClock
+from bot.core.effects import NotifyMember
+from payments import ledger
+from payments.money import Money
+from payments.providers.sandbox import SandboxProvider
+from payments.purposes import Purpose, PurposeContext, Purposes
+from payments.service import PaymentService
+from storage.engine import make_sessionmaker
+from storage.models import Payment
+from storage.uow import UnitOfWorkFactory
+from tests.conftest import make_settings
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class RecordingPurpose:
+    """The test purpose: books to revenue:test, promises a receipt, remembers every call."""
+
+    kind: str = "test"
+    for_sale: bool = True
+    calls: list[tuple[str, int]] = field(default_factory=list)
+
+    def income_account(self, purpose: Purpose) -> str:
+        return ledger.revenue(self.kind)
+
+    async def still_for_sale(self, ctx: PurposeContext, purpose: Purpose, amount: Money) -> bool:
+        return self.for_sale
+
+    async def paid(self, ctx: PurposeContext, payment: Payment) -> None:
+        self.calls.append(("paid", payment.id))
+        receipt = NotifyMember(payment.member_id, f"Receipt for payment {payment.id}")
+        await ctx.promise(receipt, key=f"receipt:{payment.id}")
+
+    async def renewed(self, ctx: PurposeContext, payment: Payment) -> None:
+        self.calls.append(("renewed", payment.id))
+
+    async def renewal_failed(self, ctx: PurposeContext, payment: Payment) -> None:
+        self.calls.append(("renewal_failed", payment.id))
+
+    async def subscription_changed(self, ctx: PurposeContext, payment: Payment) -> None:
+        self.calls.append(("subscription_changed", payment.id))
+
+    async def subscription_ended(self, ctx: PurposeContext, payment: Payment) -> None:
+        self.calls.append(("subscription_ended", payment.id))
+
+    async def refunded(self, ctx: PurposeContext, payment: Payment, amount: Money) -> None:
+        self.calls.append(("refunded", amount.minor))
+
+    async def disputed(self, ctx: PurposeContext, payment: Payment) -> None:
+        self.calls.append(("disputed", payment.id))
+
+
+@pytest.fixture
+def recording() -> RecordingPurpose:
+    return RecordingPurpose()
+
+
+@pytest.fixture
+def purposes(recording: RecordingPurpose) -> Purposes:
+    purposes = Purposes()
+    purposes.register(recording)
+    return purposes
+
+
+@pytest.fixture
+def payments_clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def service(purposes: Purposes, payments_clock: FakeClock) -> PaymentService:
+    return PaymentService(
+        providers={"sandbox": SandboxProvider("http://127.0.0.1:8080")},
+        purposes=purposes,
+        clock=payments_clock,
+        settings=make_settings(),
+    )
+
+
+@pytest.fixture
+def db(engine: AsyncEngine) -> UnitOfWorkFactory:
+    """Units of work on SQLite and on PostgreSQL (when CI provides it)."""
+    return UnitOfWorkFactory(make_sessionmaker(engine))
+
+
+async def a_member(db: UnitOfWorkFactory, name: str = "alice") -> int:
+    async with db() as uow:
+        identity = await uow.members.create_with_identity(
+            platform="console",
+            platform_user_id=name,
+            display_name=name,
+            username=name,
+            level=0,
+            now=NOW,
+        )
+        assert identity is not None
+        return identity.member_id
