@@ -59,7 +59,8 @@ def imbalance(entries: Iterable[Entry]) -> dict[str, int]:
 
 
 def transfer(source: str, destination: str, amount: Money) -> list[Entry]:
-    """Move `amount` from `source` to `destination`: the destination is debited."""
+    """Debit `destination` and credit `source` by `amount`: money that came from `source`
+    (a revenue, a refund) and sits in `destination` (clearing)."""
     return [Entry(destination, amount), Entry(source, -amount)]
 
 
@@ -99,4 +100,6 @@ class Ledger:
         # Holding accounts are credited when money comes in, so what they hold is -balance.
         if -held.minor < amount.minor:
             raise Overdrawn(f"{source} holds {-held.minor}, cannot release {amount.minor}")
-        return await self.post(kind, reference, transfer(source, destination, amount), at=at)
+        # Both hold credit balances: the holding account is debited, the destination credited.
+        entries = [Entry(source, amount), Entry(destination, -amount)]
+        return await self.post(kind, reference, entries, at=at)

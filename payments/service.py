@@ -147,6 +147,7 @@ class PaymentService:
         if event.amount is not None:
             # What was really charged: a promotion code or a trial changes it.
             payment.amount_minor, payment.currency = event.amount.minor, event.amount.currency
+        await self._cap_early_refunds(ctx, purpose, payment, event)
         payment.paid_at = event.occurred_at
         payment.status = _settled_status(payment)
         amount = self._amount(payment)
@@ -163,6 +164,27 @@ class PaymentService:
         if payment.refunded_minor < payment.amount_minor or not payment.amount_minor:
             # A payment refunded in full before we heard it was paid grants nothing.
             await handler.paid(ctx, payment)
+
+    async def _cap_early_refunds(
+        self, ctx: PurposeContext, purpose: Purpose, payment: Payment, event: PaymentEvent
+    ) -> None:
+        """A refund reported before the payment was booked against the checkout's price; if
+        less was charged, the excess is taken back so refunds never exceed what was paid."""
+        excess = payment.refunded_minor - payment.amount_minor
+        if excess <= 0:
+            return
+        await ctx.ledger.post(
+            "refund",
+            f"payment:{payment.id}:refund-capped",
+            ledger.transfer(
+                ledger.refunds(purpose.kind),
+                ledger.clearing(payment.provider),
+                Money(excess, payment.currency),
+            ),
+            at=event.occurred_at,
+            memo=payment.purpose,
+        )
+        payment.refunded_minor = payment.amount_minor
 
     async def _renewed(
         self,
