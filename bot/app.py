@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError
@@ -17,14 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.base import Adapter
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.adapters.telegram.delivery import TelegramDeliverer
+from bot.commerce import Commerce, build_commerce
 from bot.config import Secrets, Settings, database_url
 from bot.core.clock import Clock, SystemClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.permissions import Level
 from bot.errors import StartupError
+from bot.scheduler import every, make_scheduler
 from bot.web import WebServer, build_web_app
-from cogs import build_registry
+from cogs import build_purposes, build_registry
+from payments.outbox import Deliverer, OutboxWorker
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
@@ -36,27 +42,28 @@ SHUTDOWN_SECONDS = 4.0
 
 @dataclass
 class Core:
-    """What every entry point needs: a migrated database and a dispatcher."""
+    """What every entry point needs: a migrated database, the dispatcher and payments."""
 
     settings: Settings
     engine: AsyncEngine
+    uow: UnitOfWorkFactory
+    clock: Clock
     dispatcher: Dispatcher
+    commerce: Commerce
 
 
 @contextlib.asynccontextmanager
 async def open_core(
     settings: Settings, secrets: Secrets, clock: Clock | None = None
 ) -> AsyncIterator[Core]:
+    clock = clock or SystemClock()
     engine = make_engine(database_url(settings, secrets))
     try:
         await migrate(engine, secrets)
-        dispatcher = Dispatcher(
-            registry=build_registry(),
-            uow=UnitOfWorkFactory(make_sessionmaker(engine)),
-            clock=clock or SystemClock(),
-            settings=settings,
-        )
-        yield Core(settings=settings, engine=engine, dispatcher=dispatcher)
+        uow = UnitOfWorkFactory(make_sessionmaker(engine))
+        commerce = build_commerce(settings, secrets, uow, clock, build_purposes())
+        dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=settings)
+        yield Core(settings, engine, uow, clock, dispatcher, commerce)
     finally:
         await engine.dispose()
 
@@ -91,9 +98,10 @@ async def run_console(settings: Settings, secrets: Secrets, *, user: str, level:
 async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) -> None:
     """`knowpay run`: web server plus every configured platform, until a signal arrives."""
     async with open_core(settings, secrets) as core:
-        web_app = build_web_app(core.engine)
+        web_app = build_web_app(core.engine, core.commerce.routes)
         # Adapters first: the Telegram one adds its webhook route before the server starts.
         adapters = _adapters(core, secrets, web_app, console_user)
+        worker = OutboxWorker(core.uow, _deliverers(core, adapters), core.clock)
         server = WebServer(web_app)
         try:
             port = await server.start(settings.server.host, settings.server.port)
@@ -103,9 +111,24 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
                 f"({error.strerror or error})"
             ) from None
         log.info("web server listening on http://%s:%d", settings.server.host, port)
+        scheduler = make_scheduler()
+        if core.commerce.catch_up is not None:
+            every(
+                scheduler,
+                "stripe-catch-up",
+                core.commerce.catch_up.run,
+                timedelta(days=1),
+                now=core.clock.now(),
+            )
+        scheduler.start()
+        stop_worker = asyncio.Event()
+        delivering = asyncio.create_task(worker.run(stop_worker), name="outbox")
         try:
             await _serve_until_stopped(adapters)
         finally:
+            stop_worker.set()
+            await asyncio.wait_for(delivering, timeout=SHUTDOWN_SECONDS)
+            scheduler.shutdown(wait=False)
             await server.stop()
     log.info("knowpay stopped")
 
@@ -124,6 +147,19 @@ def _adapters(
         log.info("no DISCORD_TOKEN or TELEGRAM_TOKEN: starting the console")
         adapters.append(console_adapter(core, user=console_user, level=Level.OWNER))
     return adapters
+
+
+def _deliverers(core: Core, adapters: list[Adapter]) -> dict[str, Deliverer]:
+    """Who carries out the outbox's promises: each running platform, and the refunds."""
+    found: dict[str, Deliverer] = {d.platform: d for d in core.commerce.deliverers}
+    for adapter in adapters:
+        if isinstance(adapter, DiscordAdapter):
+            found["discord"] = DiscordDeliverer(adapter.gateway, core.settings.discord.guild_id)
+        elif isinstance(adapter, TelegramAdapter):
+            found["telegram"] = TelegramDeliverer(adapter.gateway, core.clock)
+        elif isinstance(adapter, ConsoleAdapter):
+            found["console"] = adapter
+    return found
 
 
 async def _serve_until_stopped(adapters: list[Adapter]) -> None:

@@ -2,6 +2,12 @@
 
 from bot.core.commands import Registry
 from cogs import account, membership
+from payments.purposes import Purposes
+
+
+def build_purposes() -> Purposes:
+    """The cogs that sell something register their purposes here (memberships, Q&A, drops)."""
+    return Purposes()
 
 
 def build_registry() -> Registry:

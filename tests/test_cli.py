@@ -167,7 +167,11 @@ def test_run_serves_health_and_metrics_and_stops_on_a_signal(
     )
     try:
         health = _wait_for(f"http://127.0.0.1:{port}/healthz")
-        assert json.loads(health) == {"status": "ok", "database": "ok"}
+        assert json.loads(health) == {
+            "status": "ok",
+            "database": "ok",
+            "outbox": {"pending": 0, "dead": 0},
+        }
         assert process.stdin is not None
         process.stdin.write("/whoami\n")
         process.stdin.flush()

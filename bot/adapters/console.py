@@ -10,16 +10,18 @@ from typing import TextIO
 
 from bot.core.commands import split_command
 from bot.core.dispatcher import Dispatcher
-from bot.core.effects import DirectMessage, Reply
+from bot.core.effects import DirectMessage, DurableEffect, NotifyMember, PostToChat, Reply
 from bot.core.events import Actor, CommandEvent, Place, Platform
 from bot.core.i18n import Translator, negotiate
 from bot.core.permissions import Level
+from storage.models import PlatformIdentity
 
 _EOF = None
 
 
 class ConsoleAdapter:
     name = "console"
+    platform = "console"
 
     def __init__(
         self,
@@ -76,6 +78,13 @@ class ConsoleAdapter:
 
     async def stop(self) -> None:
         self._stopping.set()
+
+    async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+        """The outbox's deliveries, shown in the terminal (there is no other place)."""
+        if isinstance(effect, NotifyMember) and account is not None:
+            self._write(f"📬 {account.display_name}: {effect.text}")
+        elif isinstance(effect, PostToChat):
+            self._write(f"📣 {effect.text}")
 
     async def _next_line(self, lines: asyncio.Queue[str | None]) -> str | None:
         getter = asyncio.ensure_future(lines.get())

@@ -1,0 +1,49 @@
+"""The outbox's deliverer for Discord: DMs, roles and posts promised in past transactions."""
+
+from __future__ import annotations
+
+from bot.adapters.discord.gateway import DeliveryRefused, DiscordGateway
+from bot.core.effects import (
+    DurableEffect,
+    GrantDiscordRole,
+    NotifyMember,
+    PostToChat,
+    RevokeDiscordRole,
+)
+from payments.outbox import PermanentFailure
+from storage.models import PlatformIdentity
+
+
+class DiscordDeliverer:
+    platform = "discord"
+
+    def __init__(self, gateway: DiscordGateway, guild_id: int | None) -> None:
+        self._gateway = gateway
+        self._guild_id = guild_id
+
+    async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+        try:
+            await self._deliver(effect, account)
+        except DeliveryRefused as refusal:
+            raise PermanentFailure(str(refusal)) from refusal
+
+    async def _deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+        if isinstance(effect, PostToChat):
+            await self._gateway.post(int(effect.chat_id), effect.text, effect.buttons)
+            return
+        if account is None:
+            raise PermanentFailure(f"{type(effect).__name__} needs a Discord account")
+        user_id = int(account.platform_user_id)
+        if isinstance(effect, NotifyMember):
+            await self._gateway.send_dm(user_id, effect.text, effect.buttons)
+        elif isinstance(effect, GrantDiscordRole | RevokeDiscordRole):
+            if self._guild_id is None:
+                raise PermanentFailure("[discord] guild_id is not set: roles cannot be managed")
+            change = (
+                self._gateway.add_role
+                if isinstance(effect, GrantDiscordRole)
+                else self._gateway.remove_role
+            )
+            await change(self._guild_id, user_id, effect.role_id, effect.reason)
+        else:
+            raise PermanentFailure(f"Discord cannot carry out {type(effect).__name__}")

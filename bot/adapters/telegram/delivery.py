@@ -1,0 +1,57 @@
+"""The outbox's deliverer for Telegram: DMs, chat access and posts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram.error import BadRequest, Forbidden
+
+from bot.adapters.telegram.gateway import DeliveryRefused, TelegramGateway
+from bot.core.clock import Clock
+from bot.core.effects import (
+    AdmitToTelegramChat,
+    DurableEffect,
+    NotifyMember,
+    PostToChat,
+    RemoveFromTelegramChat,
+)
+from payments.outbox import PermanentFailure
+from storage.models import PlatformIdentity
+
+INVITE_VALID = timedelta(days=2)
+
+
+class TelegramDeliverer:
+    platform = "telegram"
+
+    def __init__(self, gateway: TelegramGateway, clock: Clock) -> None:
+        self._gateway = gateway
+        self._clock = clock
+
+    async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+        try:
+            await self._deliver(effect, account)
+        except (DeliveryRefused, Forbidden, BadRequest) as refusal:
+            raise PermanentFailure(str(refusal)) from refusal
+
+    async def _deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+        if isinstance(effect, PostToChat):
+            await self._gateway.send(effect.chat_id, effect.text, buttons=effect.buttons)
+            return
+        if account is None:
+            raise PermanentFailure(f"{type(effect).__name__} needs a Telegram account")
+        user_id = account.platform_user_id
+        if isinstance(effect, NotifyMember):
+            await self._gateway.send_dm(user_id, effect.text, effect.buttons)
+        elif isinstance(effect, AdmitToTelegramChat):
+            # A link for this member alone (one use), sent privately: nobody else gets in on it.
+            link = await self._gateway.single_use_invite(
+                effect.chat_id,
+                name=f"member {account.member_id}",
+                expires=self._clock.now() + INVITE_VALID,
+            )
+            await self._gateway.send_dm(user_id, f"{effect.text}\n{link}")
+        elif isinstance(effect, RemoveFromTelegramChat):
+            await self._gateway.revoke_access(effect.chat_id, user_id)
+        else:
+            raise PermanentFailure(f"Telegram cannot carry out {type(effect).__name__}")

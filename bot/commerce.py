@@ -1,0 +1,86 @@
+"""Wiring payments for `knowpay run`: the provider the config names, its webhook and catch-up,
+the sandbox page, and the refund deliverer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import stripe
+from aiohttp import web
+
+from bot.config import Secrets, Settings
+from bot.core.clock import Clock
+from bot.errors import StartupError
+from bot.web import stripe_route
+from payments.outbox import Deliverer
+from payments.providers.base import PaymentProvider
+from payments.providers.sandbox import SandboxProvider
+from payments.providers.stripe import StripeProvider
+from payments.providers.stripe_events import StripeEvents
+from payments.purposes import Purposes
+from payments.refunds import RefundDeliverer
+from payments.sandbox_page import SandboxCheckoutPage
+from payments.service import PaymentService
+from payments.webhooks import StripeCatchUp, StripeWebhook
+from storage.uow import UnitOfWorkFactory
+
+
+@dataclass
+class Commerce:
+    service: PaymentService
+    routes: list[web.RouteDef] = field(default_factory=list)
+    deliverers: list[Deliverer] = field(default_factory=list)
+    catch_up: StripeCatchUp | None = None
+
+
+def public_base_url(settings: Settings) -> str:
+    server = settings.server
+    return server.public_url or f"http://{server.host}:{server.port}"
+
+
+def build_commerce(
+    settings: Settings, secrets: Secrets, uow: UnitOfWorkFactory, clock: Clock, purposes: Purposes
+) -> Commerce:
+    providers: dict[str, PaymentProvider] = {}
+    client: stripe.StripeClient | None = None
+    if settings.payments.provider == "stripe":
+        if not secrets.stripe_api_key:
+            raise StartupError('STRIPE_API_KEY: not set, and [payments] provider is "stripe"')
+        if not secrets.stripe_webhook_secret:
+            raise StartupError(
+                "STRIPE_WEBHOOK_SECRET: not set; Stripe's events cannot be verified without it"
+            )
+        client = stripe.StripeClient(
+            secrets.stripe_api_key,
+            base_addresses={"api": settings.stripe.api_base} if settings.stripe.api_base else None,
+            max_network_retries=2,
+        )
+        home = public_base_url(settings)
+        providers["stripe"] = StripeProvider(
+            client,
+            success_url=settings.stripe.success_url or f"{home}/paid",
+            cancel_url=settings.stripe.cancel_url or f"{home}/cancelled",
+        )
+    else:
+        providers["sandbox"] = SandboxProvider(public_base_url(settings))
+    service = PaymentService(providers=providers, purposes=purposes, clock=clock, settings=settings)
+    commerce = Commerce(service, deliverers=[RefundDeliverer(uow, service, clock)])
+    if client is not None and secrets.stripe_webhook_secret:
+        webhook = StripeWebhook(
+            uow=uow,
+            service=service,
+            events=StripeEvents(client),
+            secret=secrets.stripe_webhook_secret,
+            clock=clock,
+        )
+        commerce.routes.append(stripe_route(webhook))
+        commerce.catch_up = StripeCatchUp(client, webhook, clock)
+    if "sandbox" in providers:
+        page = SandboxCheckoutPage(
+            uow=uow,
+            service=service,
+            clock=clock,
+            default_locale=settings.community.default_locale,
+        )
+        commerce.routes.extend(page.routes())
+    return commerce
