@@ -1,7 +1,7 @@
 """Platform-neutral features. Each cog registers its commands on the shared registry."""
 
 from bot.core.commands import Registry
-from cogs import account, membership
+from cogs import account, membership, operations
 from payments.purposes import Purposes
 
 
@@ -14,4 +14,5 @@ def build_registry() -> Registry:
     registry = Registry()
     account.register(registry)
     membership.register(registry)
+    operations.register(registry)
     return registry

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from bot.core.i18n import DOMAIN, LOCALES_DIR, Translator, negotiate
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCE_DIRS = ("bot", "cogs")
+SOURCE_DIRS = ("bot", "cogs", "payments")
 # `pybabel extract -k N_ -k _ -k gettext -k ngettext:1,2` (the Makefile's `locales` target)
 # adds these keywords to Babel's defaults, so the test does the same.
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "_": None, "gettext": None, "ngettext": (1, 2)}
