@@ -63,7 +63,10 @@ async def open_core(
         uow = UnitOfWorkFactory(make_sessionmaker(engine))
         commerce = build_commerce(settings, secrets, uow, clock, build_purposes())
         dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=settings)
-        yield Core(settings, engine, uow, clock, dispatcher, commerce)
+        try:
+            yield Core(settings, engine, uow, clock, dispatcher, commerce)
+        finally:
+            await commerce.close()
     finally:
         await engine.dispose()
 
@@ -140,9 +143,16 @@ def _adapters(
     if secrets.discord_token:
         adapters.append(DiscordAdapter(core.dispatcher, core.settings, secrets.discord_token))
     if secrets.telegram_token:
-        adapters.append(
-            TelegramAdapter(core.dispatcher, core.settings, secrets.telegram_token, web_app)
+        telegram = TelegramAdapter(
+            core.dispatcher,
+            core.settings,
+            secrets.telegram_token,
+            web_app,
+            stars=core.commerce.stars,
         )
+        if core.commerce.stars_provider is not None:
+            core.commerce.stars_provider.refunder = telegram.gateway
+        adapters.append(telegram)
     if not adapters:
         log.info("no DISCORD_TOKEN or TELEGRAM_TOKEN: starting the console")
         adapters.append(console_adapter(core, user=console_user, level=Level.OWNER))

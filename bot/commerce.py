@@ -15,6 +15,7 @@ from bot.web import stripe_route
 from payments.outbox import Deliverer
 from payments.providers.base import PaymentProvider
 from payments.providers.sandbox import SandboxProvider
+from payments.providers.stars import StarsPayments, StarsProvider
 from payments.providers.stripe import StripeProvider
 from payments.providers.stripe_events import StripeEvents
 from payments.purposes import Purposes
@@ -31,6 +32,14 @@ class Commerce:
     routes: list[web.RouteDef] = field(default_factory=list)
     deliverers: list[Deliverer] = field(default_factory=list)
     catch_up: StripeCatchUp | None = None
+    # Telegram Stars, when Telegram is connected: the provider takes its refunder from it.
+    stars_provider: StarsProvider | None = None
+    stars: StarsPayments | None = None
+    http_client: stripe.HTTPClient | None = None
+
+    async def close(self) -> None:
+        if self.http_client is not None:
+            await self.http_client.close_async()  # type: ignore[no-untyped-call]
 
 
 def public_base_url(settings: Settings) -> str:
@@ -43,6 +52,7 @@ def build_commerce(
 ) -> Commerce:
     providers: dict[str, PaymentProvider] = {}
     client: stripe.StripeClient | None = None
+    http_client: stripe.HTTPClient | None = None
     if settings.payments.provider == "stripe":
         if not secrets.stripe_api_key:
             raise StartupError('STRIPE_API_KEY: not set, and [payments] provider is "stripe"')
@@ -50,8 +60,10 @@ def build_commerce(
             raise StartupError(
                 "STRIPE_WEBHOOK_SECRET: not set; Stripe's events cannot be verified without it"
             )
+        http_client = stripe.AIOHTTPClient()  # aiohttp, which the bot already runs on
         client = stripe.StripeClient(
             secrets.stripe_api_key,
+            http_client=http_client,
             base_addresses={"api": settings.stripe.api_base} if settings.stripe.api_base else None,
             max_network_retries=2,
         )
@@ -63,8 +75,15 @@ def build_commerce(
         )
     else:
         providers["sandbox"] = SandboxProvider(public_base_url(settings))
+    stars_provider = StarsProvider() if secrets.telegram_token else None
+    if stars_provider is not None:
+        providers["stars"] = stars_provider
     service = PaymentService(providers=providers, purposes=purposes, clock=clock, settings=settings)
     commerce = Commerce(service, deliverers=[RefundDeliverer(uow, service, clock)])
+    commerce.http_client = http_client
+    if stars_provider is not None:
+        commerce.stars_provider = stars_provider
+        commerce.stars = StarsPayments(uow, service, clock)
     if client is not None and secrets.stripe_webhook_secret:
         webhook = StripeWebhook(
             uow=uow,

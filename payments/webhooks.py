@@ -6,6 +6,7 @@ while the bot was down is processed exactly as if it had been delivered.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -57,7 +58,8 @@ class StripeWebhook:
             log.warning("Stripe webhook refused: %s", type(error).__name__)
             return 400
         try:
-            await self.ingest(event.to_dict())
+            # Kept as Stripe sent it: the body's JSON, not the client's typed rendering of it.
+            await self.ingest(json.loads(body))
         except Exception:
             log.exception("Stripe event %s could not be processed; Stripe will retry", event.id)
             return 500
@@ -97,7 +99,7 @@ class StripeCatchUp:
         found: list[dict[str, Any]] = []
         page = await self._client.v1.events.list_async({"created": {"gte": since}, "limit": 100})
         async for listed in page.auto_paging_iter():
-            found.append(listed.to_dict())
+            found.append(json.loads(json.dumps(listed.to_dict(), default=str)))
         processed = 0
         for event in sorted(found, key=lambda e: (e["created"], e["id"])):  # oldest first
             processed += await self._webhook.ingest(event)

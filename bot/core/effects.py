@@ -46,13 +46,23 @@ class DirectMessage:
 
 
 @dataclass(frozen=True)
+class Invoice:
+    """A Telegram Stars invoice for the actor to pay in the chat (Telegram only)."""
+
+    title: str
+    description: str
+    payload: str
+    stars: int
+
+
+@dataclass(frozen=True)
 class JoinRequestAnswer:
     """Let the requester into the chat of a JoinRequested event, or turn them away."""
 
     approved: bool
 
 
-Effect = Reply | DirectMessage | JoinRequestAnswer
+Effect = Reply | DirectMessage | Invoice | JoinRequestAnswer
 
 
 # Durable effects: promised in a transaction (through the outbox), carried out after it commits

@@ -77,10 +77,12 @@ class StripeEvents:
 
     async def _checkout_paid(self, session: Obj, base: Mapping[str, Any]) -> PaymentEvent:
         state = await self._current_subscription(session.get("subscription"))
+        from_subscription = state.pop("payment_id", None)
         return PaymentEvent(
             kind=PaymentEventKind.PAID,
             payment_id=_payment_id(session.get("metadata"))
-            or _int(session.get("client_reference_id")),
+            or _int(session.get("client_reference_id"))
+            or from_subscription,
             checkout_ref=session["id"],
             charge_ref=session.get("payment_intent"),
             subscription_ref=session.get("subscription"),
@@ -94,12 +96,13 @@ class StripeEvents:
         subscription = _invoice_subscription(invoice)
         details = (invoice.get("parent") or {}).get("subscription_details") or {}
         state = await self._current_subscription(subscription)
+        from_subscription = state.pop("payment_id", None)
         first = invoice.get("billing_reason") == "subscription_create"
         return PaymentEvent(
             # The first invoice is the checkout's own payment, already (or soon) reported by
             # checkout.session.completed; only later invoices are renewals.
             kind=PaymentEventKind.PAID if first else PaymentEventKind.RENEWED,
-            payment_id=_payment_id(details.get("metadata")),
+            payment_id=_payment_id(details.get("metadata")) or from_subscription,
             subscription_ref=subscription,
             customer_ref=invoice.get("customer"),
             charge_ref=None if first else await self._invoice_payment_intent(invoice["id"]),

@@ -63,7 +63,8 @@ def decode_form(pairs: Iterable[tuple[str, str]]) -> JSON:
                 node[key] = value
             else:
                 node = node.setdefault(key, {})
-    return _listify(root, inside_metadata=False)
+    decoded: JSON = _listify(root, inside_metadata=False)
+    return decoded
 
 
 def _next_index(node: JSON) -> int:

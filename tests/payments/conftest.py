@@ -95,7 +95,10 @@ def db(engine: AsyncEngine) -> UnitOfWorkFactory:
 
 
 async def a_member(db: UnitOfWorkFactory, name: str = "alice") -> int:
+    """The member behind console account `name`, created on first use."""
     async with db() as uow:
+        if existing := await uow.members.identity("console", name):
+            return existing.member_id
         identity = await uow.members.create_with_identity(
             platform="console",
             platform_user_id=name,

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from aiohttp import web
-from telegram import Update
+from telegram import PreCheckoutQuery, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -20,10 +20,11 @@ from bot.adapters.telegram.gateway import DeliveryRefused, TelegramGateway
 from bot.config import Settings
 from bot.core.commands import Param, missing_long_text
 from bot.core.dispatcher import Dispatcher
-from bot.core.effects import Button, DirectMessage, Effect, JoinRequestAnswer, Reply
+from bot.core.effects import Button, DirectMessage, Effect, Invoice, JoinRequestAnswer, Reply
 from bot.core.events import CommandEvent, MessagePosted, PlatformEvent
 from bot.core.i18n import N_
 from bot.errors import StartupError
+from payments.providers.stars import StarsPayments
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,10 @@ class TelegramAdapter:
         settings: Settings,
         token: str,
         web_app: web.Application | None = None,
+        stars: StarsPayments | None = None,
     ) -> None:
         self._dispatcher = dispatcher
+        self._stars = stars
         self._config = settings.telegram
         self._public_url = settings.server.public_url
         self._secret = webhook_secret(token)
@@ -154,15 +157,19 @@ class TelegramAdapter:
         return web.Response(status=200)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.pre_checkout_query is not None:
-            # Until payments are wired in, no invoice is for sale: say so instead of letting
-            # Telegram time the member out.
-            speak = await self._dispatcher.translator_for(
-                translate.actor(update.pre_checkout_query.from_user.to_dict(), self._facts)
-            )
-            await update.pre_checkout_query.answer(
-                ok=False, error_message=speak.gettext(N_("This item is not for sale right now."))
-            )
+        if (query := update.pre_checkout_query) is not None:
+            await self._pre_checkout(query)
+            return
+        message = update.message
+        if message is not None and (payment := message.successful_payment) is not None:
+            if self._stars is not None and message.from_user is not None:
+                await self._stars.paid(
+                    payload=payment.invoice_payload,
+                    charge_id=payment.telegram_payment_charge_id,
+                    user_id=str(message.from_user.id),
+                    amount=payment.total_amount,
+                    currency=payment.currency,
+                )
             return
         for inbound in translate.updates(update.to_dict(), self._facts):
             if isinstance(inbound, translate.Received):
@@ -178,6 +185,21 @@ class TelegramAdapter:
                 await self._run_command(answered, reply_to=inbound.message_id)
             else:
                 await self._carry_out(inbound, await self._dispatcher.notify(inbound))
+
+    async def _pre_checkout(self, query: PreCheckoutQuery) -> None:
+        """Telegram asks before taking the stars: say yes only for an open payment of ours
+        whose thing is still for sale, at the price we asked."""
+        if self._stars is not None and await self._stars.may_pay(
+            query.invoice_payload, query.total_amount, query.currency
+        ):
+            await query.answer(ok=True)
+            return
+        speak = await self._dispatcher.translator_for(
+            translate.actor(query.from_user.to_dict(), self._facts)
+        )
+        await query.answer(
+            ok=False, error_message=speak.gettext(N_("This item is not for sale right now."))
+        )
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram: handling an update failed", exc_info=context.error)
@@ -224,7 +246,9 @@ class TelegramAdapter:
         self, event: CommandEvent, effect: Effect, *, reply_to: str | None, private: bool
     ) -> None:
         place = event.place
-        if isinstance(effect, Reply) and not (
+        if isinstance(effect, Invoice):
+            await self.gateway.send_invoice(place.chat_id, effect)
+        elif isinstance(effect, Reply) and not (
             private or (effect.ephemeral and not place.is_private)
         ):
             await self.gateway.send(

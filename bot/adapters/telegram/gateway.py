@@ -15,6 +15,7 @@ from telegram import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LabeledPrice,
     LinkPreviewOptions,
     ReactionTypeEmoji,
     ReplyParameters,
@@ -24,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.adapters.telegram.render import to_html
 from bot.adapters.telegram.translate import COMMAND_BUTTON_PREFIX
-from bot.core.effects import Button
+from bot.core.effects import Button, Invoice
 from bot.core.text import split_message
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,30 @@ class TelegramGateway:
             )
         except Forbidden as error:
             raise DeliveryRefused(f"chat {chat_id}: {error.message}") from error
+
+    async def send_invoice(self, chat_id: int | str, invoice: Invoice) -> int:
+        """A Stars invoice: currency XTR, no provider token, one price line."""
+        message = await _retrying(
+            partial(
+                self._bot.send_invoice,
+                chat_id=chat_id,
+                title=invoice.title[:32],
+                description=invoice.description[:255],
+                payload=invoice.payload,
+                currency="XTR",
+                prices=[LabeledPrice(invoice.title[:32], invoice.stars)],
+                provider_token="",
+            )
+        )
+        return message.message_id
+
+    async def refund_star_payment(self, user_id: str, charge_id: str) -> None:
+        try:
+            await _retrying(lambda: self._bot.refund_star_payment(int(user_id), charge_id))
+        except BadRequest as error:
+            # Asked again (a retried outbox item): it was refunded, which is what we wanted.
+            if "already_refunded" not in error.message.lower():
+                raise
 
     async def answer_button(self, callback_query_id: str) -> None:
         await _retrying(lambda: self._bot.answer_callback_query(callback_query_id))
