@@ -15,6 +15,7 @@ from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import MessagePosted, ReactionChanged
 from cogs import build_registry
+from payments.providers.stars import StarsPayments
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.discord.conftest import Seen
 from tests.conftest import make_settings
@@ -84,11 +85,17 @@ def telegram_dispatcher(
 
 
 @pytest.fixture
+def stars() -> StarsPayments | None:
+    """No payments by default; the Stars tests bring their own."""
+    return None
+
+
+@pytest.fixture
 async def telegram(
-    fake_telegram: FakeTelegram, telegram_dispatcher: Dispatcher
+    fake_telegram: FakeTelegram, telegram_dispatcher: Dispatcher, stars: StarsPayments | None
 ) -> AsyncIterator[TelegramAdapter]:
     adapter = TelegramAdapter(
-        telegram_dispatcher, telegram_settings(fake_telegram), FakeTelegram.TOKEN
+        telegram_dispatcher, telegram_settings(fake_telegram), FakeTelegram.TOKEN, stars=stars
     )
     running = asyncio.create_task(adapter.run())
     await fake_telegram.wait_until_polling()
