@@ -67,10 +67,8 @@ class StripeWebhook:
 
     async def ingest(self, event: Mapping[str, Any]) -> bool:
         """Process an event once; False if it had been processed before."""
-        async with self._uow() as uow:
-            if await uow.webhook_events.get("stripe", event["id"]) is not None:
-                return False
-        # Reading current state from Stripe happens before the transaction, not inside it.
+        # Reading current state from Stripe (subscription events) happens before the
+        # transaction, not inside it; a duplicate is recognised in the transaction.
         translated = await self._events.translate(event)
         async with self._uow() as uow:
             stored = await uow.webhook_events.record(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.engine import write_turn
 from storage.repositories.audit import AuditRepository
 from storage.repositories.ledger import LedgerRepository
 from storage.repositories.link_codes import LinkCodeRepository
@@ -32,8 +34,15 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     def __init__(self, sessionmaker: async_sessionmaker[Any]) -> None:
         self._sessionmaker = sessionmaker
+        bind = sessionmaker.kw.get("bind")
+        self._turn = write_turn(bind) if isinstance(bind, AsyncEngine) else None
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[UnitOfWork]:
-        async with self._sessionmaker() as session, session.begin():
+        """One transaction. Units of work never nest: on SQLite they take turns."""
+        async with contextlib.AsyncExitStack() as stack:
+            if self._turn is not None:
+                await stack.enter_async_context(self._turn)
+            session = await stack.enter_async_context(self._sessionmaker())
+            await stack.enter_async_context(session.begin())
             yield UnitOfWork(session)
