@@ -150,17 +150,7 @@ class PaymentService:
         await self._cap_early_refunds(ctx, purpose, payment, event)
         payment.paid_at = event.occurred_at
         payment.status = _settled_status(payment)
-        amount = self._amount(payment)
-        if amount.minor:
-            await ctx.ledger.post(
-                "payment",
-                f"payment:{payment.id}:paid",
-                ledger.transfer(
-                    handler.income_account(purpose), ledger.clearing(payment.provider), amount
-                ),
-                at=event.occurred_at,
-                memo=payment.purpose,
-            )
+        await _book_income(ctx, handler.income_account(purpose), payment, "payment")
         if payment.refunded_minor < payment.amount_minor or not payment.amount_minor:
             # A payment refunded in full before we heard it was paid grants nothing.
             await handler.paid(ctx, payment)
@@ -217,16 +207,7 @@ class PaymentService:
                 paid_at=event.occurred_at,
             )
         )
-        if amount.minor:
-            await ctx.ledger.post(
-                "renewal",
-                f"payment:{renewal.id}:paid",
-                ledger.transfer(
-                    handler.income_account(purpose), ledger.clearing(first.provider), amount
-                ),
-                at=event.occurred_at,
-                memo=first.purpose,
-            )
+        await _book_income(ctx, handler.income_account(purpose), renewal, "renewal")
         await handler.renewed(ctx, first)
 
     async def _refunded(
@@ -341,3 +322,19 @@ def _settled_status(payment: Payment) -> str:
     if payment.amount_minor and payment.refunded_minor >= payment.amount_minor:
         return "refunded"
     return "partially_refunded" if payment.refunded_minor else "paid"
+
+
+async def _book_income(ctx: PurposeContext, account: str, payment: Payment, kind: str) -> None:
+    """What a paid payment brought in: clearing debited, the purpose's account credited."""
+    if payment.amount_minor and payment.paid_at is not None:
+        await ctx.ledger.post(
+            kind,
+            f"payment:{payment.id}:paid",
+            ledger.transfer(
+                account,
+                ledger.clearing(payment.provider),
+                Money(payment.amount_minor, payment.currency),
+            ),
+            at=payment.paid_at,
+            memo=payment.purpose,
+        )

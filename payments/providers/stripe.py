@@ -3,6 +3,7 @@ through the async StripeClient, with an idempotency key on every request that cr
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import stripe
@@ -76,6 +77,8 @@ class StripeProvider:
         if not payment.customer_ref:
             return None
         session = await self._client.v1.billing_portal.sessions.create_async(
-            {"customer": payment.customer_ref, "return_url": return_url}
+            {"customer": payment.customer_ref, "return_url": return_url},
+            # Each visit is a new session; the key only makes the client's own retries safe.
+            options={"idempotency_key": f"knowpay-portal-{payment.id}-{uuid.uuid4().hex}"},
         )
         return session.url

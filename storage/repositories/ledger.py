@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LedgerEntry, LedgerTransaction
+from storage.repositories.unique import add_unless_taken
 
 
 class LedgerRepository:
@@ -27,17 +27,12 @@ class LedgerRepository:
     ) -> LedgerTransaction | None:
         """Write a transaction with its (account, currency, amount) entries; None when one
         with this reference exists already."""
-        try:
-            async with self._session.begin_nested():
-                transaction = LedgerTransaction(kind=kind, reference=reference, at=at, memo=memo)
-                transaction.entries = [
-                    LedgerEntry(account=account, currency=currency, amount_minor=amount)
-                    for account, currency, amount in entries
-                ]
-                self._session.add(transaction)
-        except IntegrityError:
-            return None
-        return transaction
+        transaction = LedgerTransaction(kind=kind, reference=reference, at=at, memo=memo)
+        transaction.entries = [
+            LedgerEntry(account=account, currency=currency, amount_minor=amount)
+            for account, currency, amount in entries
+        ]
+        return transaction if await add_unless_taken(self._session, transaction) else None
 
     async def balance(self, account: str, currency: str) -> int:
         total = await self._session.scalar(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import Member, PlatformIdentity
+from storage.repositories.unique import add_unless_taken
 
 # Eager loading stops at the identity -> member -> identities cycle unless asked for by name,
 # and a lazy load cannot happen under asyncio.
@@ -44,23 +44,18 @@ class MemberRepository:
         now: datetime,
     ) -> PlatformIdentity | None:
         """Create a member for a new platform account; None if another event created it first."""
-        try:
-            async with self._session.begin_nested():
-                member = Member(display_name=display_name, created_at=now)
-                identity = PlatformIdentity(
-                    member=member,
-                    platform=platform,
-                    platform_user_id=platform_user_id,
-                    username=username,
-                    display_name=display_name,
-                    level=level,
-                    created_at=now,
-                    last_seen_at=now,
-                )
-                self._session.add_all([member, identity])
-        except IntegrityError:
-            return None
-        return identity
+        member = Member(display_name=display_name, created_at=now)
+        identity = PlatformIdentity(
+            member=member,
+            platform=platform,
+            platform_user_id=platform_user_id,
+            username=username,
+            display_name=display_name,
+            level=level,
+            created_at=now,
+            last_seen_at=now,
+        )
+        return identity if await add_unless_taken(self._session, member, identity) else None
 
     async def find_by_username(self, platform: str, username: str) -> Member | None:
         identity = await self._session.scalar(

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxItem
+from storage.repositories.unique import add_unless_taken
 
 
 class OutboxRepository:
@@ -21,19 +21,10 @@ class OutboxRepository:
         self, kind: str, payload: dict[str, Any], *, key: str | None, now: datetime
     ) -> OutboxItem | None:
         """Queue an effect; None if one with the same dedupe key was queued before."""
-        try:
-            async with self._session.begin_nested():
-                item = OutboxItem(
-                    kind=kind,
-                    payload=payload,
-                    dedupe_key=key,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-                self._session.add(item)
-        except IntegrityError:
-            return None
-        return item
+        item = OutboxItem(
+            kind=kind, payload=payload, dedupe_key=key, created_at=now, next_attempt_at=now
+        )
+        return item if await add_unless_taken(self._session, item) else None
 
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
         """Pending items whose time has come, oldest first. Locked and skipped by other

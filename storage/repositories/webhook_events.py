@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import WebhookEvent
+from storage.repositories.unique import add_unless_taken
 
 
 class WebhookEventRepository:
@@ -21,19 +21,10 @@ class WebhookEventRepository:
         self, provider: str, event_id: str, type_: str, payload: dict[str, Any], now: datetime
     ) -> WebhookEvent | None:
         """Keep a newly arrived event; None when this event id was kept before (a duplicate)."""
-        try:
-            async with self._session.begin_nested():
-                event = WebhookEvent(
-                    provider=provider,
-                    event_id=event_id,
-                    type=type_,
-                    payload=payload,
-                    received_at=now,
-                )
-                self._session.add(event)
-        except IntegrityError:
-            return None
-        return event
+        event = WebhookEvent(
+            provider=provider, event_id=event_id, type=type_, payload=payload, received_at=now
+        )
+        return event if await add_unless_taken(self._session, event) else None
 
     async def get(self, provider: str, event_id: str) -> WebhookEvent | None:
         return await self._session.scalar(

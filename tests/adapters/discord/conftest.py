@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import discord
 import pytest
@@ -13,34 +12,13 @@ from bot.adapters.discord.adapter import DiscordAdapter
 from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.commands import Registry
-from bot.core.context import EventContext
 from bot.core.dispatcher import Dispatcher
-from bot.core.events import MessagePosted, PlatformEvent, ReactionChanged
-from cogs import build_registry
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import make_settings
 from tests.fakes.discord_server import FakeDiscord
 
 ADA = 500000000000000001  # a plain member
 MODERATOR = 500000000000000002
-
-
-@dataclass
-class Seen:
-    """Platform events the dispatcher handed to cogs, with a way to wait for them."""
-
-    events: list[PlatformEvent] = field(default_factory=list)
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    async def record(self, _ctx: EventContext, event: PlatformEvent) -> None:
-        async with self.changed:
-            self.events.append(event)
-            self.changed.notify_all()
-
-    async def wait_for(self, kind: type[PlatformEvent], timeout: float = 5.0) -> PlatformEvent:  # noqa: ASYNC109
-        async with asyncio.timeout(timeout), self.changed:
-            await self.changed.wait_for(lambda: any(isinstance(e, kind) for e in self.events))
-        return next(e for e in self.events if isinstance(e, kind))
 
 
 @pytest.fixture
@@ -67,19 +45,6 @@ def discord_settings(fake: FakeDiscord) -> Settings:
             "admin_role_ids": [fake.roles["admin"]],
         }
     )
-
-
-@pytest.fixture
-def seen() -> Seen:
-    return Seen()
-
-
-@pytest.fixture
-def registry(seen: Seen) -> Registry:
-    registry = build_registry()
-    registry.listen(ReactionChanged, seen.record)
-    registry.listen(MessagePosted, seen.record)
-    return registry
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from bot.core.events import MessagePosted, Platform, ReactionChanged
 from bot.core.permissions import Level
 from bot.errors import StartupError
 from storage.uow import UnitOfWorkFactory
-from tests.adapters.discord.conftest import ADA, MODERATOR, Seen, discord_settings
+from tests.adapters.conftest import Seen
+from tests.adapters.discord.conftest import ADA, MODERATOR, discord_settings
 from tests.conftest import actor, say
 from tests.fakes.discord_server import FakeDiscord
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
+from asyncio.subprocess import Process
+from collections.abc import Awaitable
 from pathlib import Path
 
+from tests.adapters.conftest import knowpay_run
 from tests.adapters.discord.conftest import ADA
 from tests.fakes.discord_server import FakeDiscord
 
 
-def _config(tmp_path: Path, fake: FakeDiscord) -> Path:
-    config = tmp_path / "bot.toml"
-    config.write_text(
-        f"""
+def _knowpay_run(tmp_path: Path, fake: FakeDiscord, token: str) -> Awaitable[Process]:
+    config = f"""
 [server]
 port = 0
 [discord]
@@ -24,25 +23,7 @@ api_base_url = "{fake.api_base_url}"
 gateway_url = "{fake.gateway_url}"
 mod_role_ids = [{fake.roles["mod"]}]
 """
-    )
-    return config
-
-
-async def _knowpay_run(tmp_path: Path, fake: FakeDiscord, token: str) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_TOKEN", "KNOWPAY_CONFIG")}
-    env.update(DISCORD_TOKEN=token, DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}", LANG="C")
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(_config(tmp_path, fake)),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
+    return knowpay_run(tmp_path, config, DISCORD_TOKEN=token)
 
 
 async def test_run_serves_discord_and_stops_cleanly(

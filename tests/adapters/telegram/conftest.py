@@ -13,11 +13,8 @@ from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
-from bot.core.events import MessagePosted, ReactionChanged
-from cogs import build_registry
 from payments.providers.stars import StarsPayments
 from storage.uow import UnitOfWorkFactory
-from tests.adapters.discord.conftest import Seen
 from tests.conftest import make_settings
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -60,19 +57,6 @@ def telegram_settings(
             }
         },
     )
-
-
-@pytest.fixture
-def seen() -> Seen:
-    return Seen()
-
-
-@pytest.fixture
-def registry(seen: Seen) -> Registry:
-    registry = build_registry()
-    registry.listen(ReactionChanged, seen.record)
-    registry.listen(MessagePosted, seen.record)
-    return registry
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from bot.core.events import (
     ReactionChanged,
 )
 from bot.errors import StartupError
-from tests.adapters.discord.conftest import Seen
+from tests.adapters.conftest import Seen
 from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, telegram_settings
 from tests.conftest import actor, say
 from tests.fakes.telegram_server import FakeTelegram

@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
+from asyncio.subprocess import Process
+from collections.abc import Awaitable
 from pathlib import Path
 
+from tests.adapters.conftest import knowpay_run
 from tests.adapters.telegram.conftest import MOD
 from tests.fakes.telegram_server import FakeTelegram
 
 
-async def _knowpay_run(
-    tmp_path: Path, fake: FakeTelegram, token: str
-) -> asyncio.subprocess.Process:
-    config = tmp_path / "bot.toml"
-    config.write_text(
+def _knowpay_run(tmp_path: Path, fake: FakeTelegram, token: str) -> Awaitable[Process]:
+    config = (
         f'[server]\nport = 0\n[telegram]\napi_base_url = "{fake.base_url}"\n'
         f"community_chat_id = {fake.community_chat_id}\n"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "KNOWPAY_CONFIG")}
-    env.update(TELEGRAM_TOKEN=token, DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}", LANG="C")
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )  # fmt: skip
+    return knowpay_run(tmp_path, config, TELEGRAM_TOKEN=token)
 
 
 async def test_run_serves_telegram_and_stops_cleanly(

@@ -1,0 +1,69 @@
+"""What the platform adapters' tests share: recording the events cogs receive, and starting
+`knowpay run` as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bot.core.commands import Registry
+from bot.core.context import EventContext
+from bot.core.events import MessagePosted, PlatformEvent, ReactionChanged
+from cogs import build_registry
+
+TOKENS = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "STRIPE_API_KEY", "KNOWPAY_CONFIG")
+
+
+@dataclass
+class Seen:
+    """Platform events the dispatcher handed to cogs, with a way to wait for them."""
+
+    events: list[PlatformEvent] = field(default_factory=list)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def record(self, _ctx: EventContext, event: PlatformEvent) -> None:
+        async with self.changed:
+            self.events.append(event)
+            self.changed.notify_all()
+
+    async def wait_for(self, kind: type[PlatformEvent], timeout: float = 5.0) -> PlatformEvent:  # noqa: ASYNC109
+        async with asyncio.timeout(timeout), self.changed:
+            await self.changed.wait_for(lambda: any(isinstance(e, kind) for e in self.events))
+        return next(e for e in self.events if isinstance(e, kind))
+
+
+@pytest.fixture
+def seen() -> Seen:
+    return Seen()
+
+
+@pytest.fixture
+def registry(seen: Seen) -> Registry:
+    """The real commands, plus listeners that record reactions and messages."""
+    registry = build_registry()
+    registry.listen(ReactionChanged, seen.record)
+    registry.listen(MessagePosted, seen.record)
+    return registry
+
+
+async def knowpay_run(
+    tmp_path: Path, config: str, **environment: str
+) -> asyncio.subprocess.Process:
+    """`knowpay run` in a process of its own, with `config` as its bot.toml and only the
+    tokens given here set."""
+    config_file = tmp_path / "bot.toml"
+    config_file.write_text(config)
+    env = {k: v for k, v in os.environ.items() if k not in TOKENS}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}", LANG="C", **environment)
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config_file),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )  # fmt: skip
