@@ -33,6 +33,14 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from tests.fakes import discord_payloads as p
 from tests.fakes.discord_payloads import JSON
+from tests.fakes.recording import (
+    CallLog,
+    Failures,
+    LoopbackServer,
+    notify,
+    wait_for_request,
+    wait_until,
+)
 
 API_PREFIX = "/api/v10"
 
@@ -77,11 +85,12 @@ class InteractionResult:
 
     async def wait_followups(self, n: int = 1, timeout: float = 5.0) -> list[JSON]:  # noqa: ASYNC109
         """All follow-ups once at least `n` have arrived."""
-        try:
-            async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: len(self.followups) >= n)
-        except TimeoutError:
-            raise TimeoutError(f"wanted {n} follow-ups, got {self.followups}") from None
+        await wait_until(
+            self._changed,
+            lambda: len(self.followups) >= n,
+            timeout=timeout,
+            on_timeout=lambda: f"wanted {n} follow-ups, got {self.followups}",
+        )
         return list(self.followups)
 
     async def _add_followup(self, followup: JSON) -> None:
@@ -99,10 +108,7 @@ class _ApiError(Exception):
 
 @dataclass
 class _Failure:
-    method: str
-    pattern: re.Pattern[str]
     status: int
-    times: int
     retry_after: float
     code: int | None
 
@@ -158,7 +164,9 @@ class FakeDiscord:
         self.gateway_url = ""
         self.interaction_deadline = 3.0  # seconds Discord waits for the initial response
         self.privileged_intents = p.PRIVILEGED_INTENTS  # switched on in the "developer portal"
-        self.calls: list[RecordedCall] = []
+        self._changed = asyncio.Condition()
+        self._calls = CallLog[RecordedCall](self._changed)
+        self.calls = self._calls.items
         self.synced_commands: list[JSON] = []
         self.commands_by_scope: dict[int | None, list[JSON]] = {}  # None = global
         self.messages: dict[int, list[JSON]] = {}  # bot posts, follow-ups, DMs (not originals)
@@ -188,13 +196,11 @@ class FakeDiscord:
         self._by_id: dict[int, JSON] = {}  # every message, anyone's
         self._interactions: dict[str, _Pending] = {}
         self._modals: dict[str, tuple[JSON, _Pending]] = {}
-        self._failures: list[_Failure] = []
-        self._consumed: set[int] = set()
+        self._failures = Failures[_Failure]()
         self._nonces: dict[tuple[int, str], JSON] = {}
-        self._changed = asyncio.Condition()
         self._connections: list[_Connection] = []
         self._sessions: dict[str, _Session] = {}
-        self._runner: web.AppRunner | None = None
+        self._server = LoopbackServer()
         self.add_user(bot_user_id, "knowpay", roles=[self.roles["bot"]], bot=True)
         self.add_user(self.owner_id, "owner", roles=[self.roles["admin"]])
         self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = [
@@ -241,20 +247,15 @@ class FakeDiscord:
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/", self._gateway)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._api)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        port = self._runner.addresses[0][1]
-        self.api_base_url = f"http://127.0.0.1:{port}{API_PREFIX}"
-        self.gateway_url = f"ws://127.0.0.1:{port}/"
+        await self._server.start(app)
+        self.api_base_url = self._server.url(API_PREFIX)
+        self.gateway_url = self._server.url("/", scheme="ws")
 
     async def stop(self) -> None:
         """Close the server; close clients first, or discord.py will try to reconnect."""
         for conn in list(self._connections):
             await conn.ws.close(code=WSCloseCode.GOING_AWAY)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     # ---- guild state -----------------------------------------------------------------------
 
@@ -291,9 +292,8 @@ class FakeDiscord:
         code: int | None = None,
     ) -> None:
         """Answer the next `times` matching REST calls (re.search on the path) with `status`."""
-        self._failures.append(
-            _Failure(method.upper(), re.compile(path_regex), status, times, retry_after, code)
-        )
+        failure = _Failure(status, retry_after, code)
+        self._failures.add(failure, method=method.upper(), path_regex=path_regex, times=times)
 
     async def wait_for_call(
         self,
@@ -305,37 +305,13 @@ class FakeDiscord:
         """The earliest answered call matching (re.search on the path) not returned before.
 
         Each call is handed out once, so waiting twice sees a retry as the second call."""
-        pattern = re.compile(path_regex)
-
-        def first() -> int | None:
-            for index, call in enumerate(self.calls):
-                if index in self._consumed or call.status is None or call.method != method.upper():
-                    continue
-                if pattern.search(call.path):
-                    return index
-            return None
-
-        try:
-            async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: first() is not None)
-        except TimeoutError:
-            seen = [f"{c.method} {c.path} -> {c.status}" for c in self.calls]
-            raise TimeoutError(
-                f"no {method} {path_regex} within {timeout}s; calls: {seen}"
-            ) from None
-        index = first()
-        assert index is not None
-        self._consumed.add(index)
-        return self.calls[index]
+        return await wait_for_request(self._calls, method, path_regex, timeout=timeout)
 
     async def wait_until_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """A client identified and was sent READY and GUILD_CREATE."""
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: any(c.has_guild for c in self._connections))
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        await wait_until(
+            self._changed, lambda: any(c.has_guild for c in self._connections), timeout=timeout
+        )
 
     # ---- things users do -------------------------------------------------------------------
 
@@ -877,15 +853,16 @@ class FakeDiscord:
         headers = {h: request.headers[h] for h in wanted if h in request.headers}
         if "X-Audit-Log-Reason" in headers:
             headers["X-Audit-Log-Reason"] = urllib.parse.unquote(headers["X-Audit-Log-Reason"])
-        call = RecordedCall(request.method, path, dict(request.query), None, headers)
-        self.calls.append(call)
+        call = self._calls.record(
+            RecordedCall(request.method, path, dict(request.query), None, headers)
+        )
         try:
             await _read_body(request, call)
             status, body, extra = await self._answer(call)
         except _ApiError as exc:
             status, body, extra = exc.status, exc.body, {}
         call.status, call.response = status, body
-        await self._notify()
+        await notify(self._changed)
         extra["Via"] = "1.1 google"
         if body is None:
             return web.Response(status=status, headers=extra)
@@ -895,14 +872,11 @@ class FakeDiscord:
 
     async def _answer(self, call: RecordedCall) -> tuple[int, Any, dict[str, str]]:
         bucket = hashlib.md5(f"{call.method} {call.path}".encode()).hexdigest()[:16]
-        for failure in self._failures:
-            if failure.method == call.method and failure.pattern.search(call.path):
-                failure.times -= 1
-                if failure.times <= 0:
-                    self._failures.remove(failure)
-                if failure.status != 429:
-                    return failure.status, p.error(failure.status, failure.code), {}
-                return 429, *p.rate_limited(bucket, failure.retry_after)
+        failure = self._failures.take(call.method, call.path)
+        if failure is not None:
+            if failure.status != 429:
+                return failure.status, p.error(failure.status, failure.code), {}
+            return 429, *p.rate_limited(bucket, failure.retry_after)
         allowed = [r for r in self._routes if r[1].fullmatch(call.path)]
         route = next((r for r in allowed if call.method in r[0].split()), None)
         if route is None:
@@ -1109,7 +1083,7 @@ class FakeDiscord:
                     await self._on_frame(conn, json.loads(frame.data))
         finally:
             self._connections.remove(conn)
-            await self._notify()
+            await notify(self._changed)
         return ws
 
     async def _send(self, conn: _Connection, frame: JSON | str) -> None:
@@ -1174,7 +1148,7 @@ class FakeDiscord:
             await self._send_dispatch(conn, "GUILD_CREATE", self._guild_create(int(intents)))
             conn.has_guild = True
         conn.ready = True
-        await self._notify()
+        await notify(self._changed)
 
     def _guild_create(self, intents: int) -> JSON:
         # Without GUILD_PRESENCES Discord sends only the bot's own member (and voice members).
@@ -1204,7 +1178,7 @@ class FakeDiscord:
                 await self._send(conn, frame)
         await self._send_dispatch(conn, "RESUMED", {"_trace": ["fake-discord"]})
         conn.ready = True
-        await self._notify()
+        await notify(self._changed)
 
     async def _chunk(self, conn: _Connection, d: JSON) -> None:
         if int(d.get("guild_id", 0)) != self.guild_id:

@@ -59,6 +59,15 @@ import stripe
 from aiohttp import web
 
 from tests.fakes import stripe_payloads as p
+from tests.fakes.recording import (
+    CallLog,
+    Failures,
+    LoopbackServer,
+    WebhookSender,
+    notify,
+    wait_for_request,
+    wait_until,
+)
 from tests.fakes.stripe_payloads import JSON
 
 API_PREFIX = "/v1"
@@ -142,10 +151,7 @@ def _no_such(kind: str, object_id: str, param: str, *, status: int = 404) -> _Ap
 
 @dataclass
 class _Failure:
-    method: str
-    pattern: re.Pattern[str]
     status: int
-    times: int
     error_type: str | None
     code: str | None
     should_retry: bool | None
@@ -245,8 +251,11 @@ class FakeStripe:
         self.api_base = ""
         self.webhook_url: str | None = None
         self.webhook_timeout = 10.0  # seconds to wait for the bot's answer to a delivery
-        self.calls: list[RecordedCall] = []
-        self.events: list[JSON] = []
+        self._changed = asyncio.Condition()
+        self._calls = CallLog[RecordedCall](self._changed)
+        self._events = CallLog[JSON](self._changed)
+        self.calls = self._calls.items
+        self.events = self._events.items
         self.deliveries: list[tuple[str, int]] = []  # (event id, HTTP status; 0 = unreachable)
         self.crashes: list[Exception] = []  # bugs in the fake itself, answered as 500s
         self.sessions: dict[str, JSON] = {}
@@ -266,16 +275,12 @@ class FakeStripe:
         self._events_by_id: dict[str, JSON] = {}
         self._idempotency: dict[str, _Saved] = {}
         self._in_flight: set[str] = set()
-        self._failures: list[_Failure] = []
-        self._consumed: set[int] = set()
-        self._handed_events: set[str] = set()
+        self._failures = Failures[_Failure]()
         self._outbox: list[JSON] = []  # caused by API requests, delivered after the response
         self._offset = 0
         self._closing = False
-        self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
-        self._worker: asyncio.Task[None] | None = None
+        self._server = LoopbackServer()
+        self._sender = WebhookSender()
         self._stores: dict[str, dict[str, JSON]] = {
             "cs_": self.sessions,
             "sub_": self.subscriptions,
@@ -323,28 +328,15 @@ class FakeStripe:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        port = self._runner.addresses[0][1]
-        self.api_base = f"http://127.0.0.1:{port}"
-        self._session = aiohttp.ClientSession()
-        self._worker = asyncio.create_task(self._outbox_worker(), name="fake-stripe-webhooks")
+        await self._server.start(app)
+        self.api_base = self._server.url()
+        self._sender.start(self._outbox_worker, name="fake-stripe-webhooks")
 
     async def stop(self) -> None:
         self._closing = True
-        await self._notify()
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await notify(self._changed)
+        await self._sender.stop()
+        await self._server.stop()
 
     # ---- test controls ---------------------------------------------------------------------
 
@@ -401,18 +393,8 @@ class FakeStripe:
         pass code="rate_limit" for a plain rate limit, which clients do not retry);
         402 -> card_error "card_declined"; 400 -> invalid_request_error; 401 -> bad API key;
         5xx -> api_error (no Stripe-Should-Retry: the client retries 5xx)."""
-        self._failures.append(
-            _Failure(
-                method.upper(),
-                re.compile(path_regex),
-                status,
-                times,
-                error_type,
-                code,
-                should_retry,
-                message,
-            )
-        )
+        failure = _Failure(status, error_type, code, should_retry, message)
+        self._failures.add(failure, method=method.upper(), path_regex=path_regex, times=times)
 
     async def wait_for_call(
         self,
@@ -424,28 +406,7 @@ class FakeStripe:
         """The earliest answered call matching (re.search on the path) not returned before.
 
         Each call is handed out once, so waiting twice sees a retry as the second call."""
-        pattern = re.compile(path_regex)
-
-        def first() -> int | None:
-            for index, call in enumerate(self.calls):
-                if index in self._consumed or call.status is None or call.method != method.upper():
-                    continue
-                if pattern.search(call.path):
-                    return index
-            return None
-
-        try:
-            async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: first() is not None)
-        except TimeoutError:
-            seen = [f"{c.method} {c.path} -> {c.status}" for c in self.calls]
-            raise TimeoutError(
-                f"no {method} {path_regex} within {timeout}s; calls: {seen}"
-            ) from None
-        index = first()
-        assert index is not None
-        self._consumed.add(index)
-        return self.calls[index]
+        return await wait_for_request(self._calls, method, path_regex, timeout=timeout)
 
     async def wait_for_event(
         self,
@@ -456,36 +417,18 @@ class FakeStripe:
         """The earliest event of `event_type` not returned before, once its delivery (if one
         is due after an API request) has happened."""
 
-        def first() -> JSON | None:
-            waiting = {e["id"] for e in self._outbox}
-            for event in self.events:
-                if (
-                    event["type"] == event_type
-                    and event["id"] not in self._handed_events
-                    and event["id"] not in waiting
-                ):
-                    return event
-            return None
+        def ready(event: JSON) -> bool:
+            return event["type"] == event_type and all(e["id"] != event["id"] for e in self._outbox)
 
-        try:
-            async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: first() is not None)
-        except TimeoutError:
+        def missing() -> str:
             seen = [e["type"] for e in self.events]
-            raise TimeoutError(f"no {event_type} event within {timeout}s; events: {seen}") from None
-        found = first()
-        assert found is not None
-        self._handed_events.add(found["id"])
-        return found
+            return f"no {event_type} event within {timeout}s; events: {seen}"
+
+        return await self._events.wait_for(ready, timeout=timeout, on_timeout=missing)
 
     async def drain(self, *, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until every event caused by an API request has been delivered."""
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: not self._outbox)
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        await wait_until(self._changed, lambda: not self._outbox, timeout=timeout)
 
     # ---- things that happen on Stripe's side -----------------------------------------------
 
@@ -689,7 +632,7 @@ class FakeStripe:
             stored = self._events_by_id.get(event["id"])
             if stored is not None and 200 <= status < 300:
                 stored["pending_webhooks"] = 0
-            await self._notify()
+            await notify(self._changed)
         return statuses
 
     # ---- Checkout completion ---------------------------------------------------------------
@@ -1058,7 +1001,7 @@ class FakeStripe:
             idempotency_key=ctx.idempotency_key if ctx else None,
             pending_webhooks=1 if self.webhook_url else 0,
         )
-        self.events.append(made)
+        self._events.record(made)
         self._events_by_id[made["id"]] = made
         if ctx is not None:
             ctx.events.append(made)
@@ -1066,7 +1009,7 @@ class FakeStripe:
 
     async def _deliver_all(self, events: Iterable[JSON]) -> None:
         if self.webhook_url is None:
-            await self._notify()
+            await notify(self._changed)
             return
         for made in events:
             await self.deliver(made)
@@ -1082,10 +1025,9 @@ class FakeStripe:
             if self.webhook_url is not None:
                 await self.deliver(made)
             self._outbox.pop(0)
-            await self._notify()
+            await notify(self._changed)
 
     async def _post_webhook(self, url: str, body: str, signature: str) -> int:
-        assert self._session is not None, "start() the fake first"
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
@@ -1093,29 +1035,21 @@ class FakeStripe:
             "Cache-Control": "no-cache",
             "Accept": "*/*; q=0.5, application/xml",
         }
-        try:
-            async with self._session.post(
-                url,
-                data=body.encode(),
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
-            ) as resp:
-                await resp.read()
-                return resp.status
-        except (aiohttp.ClientError, TimeoutError):
-            return 0
+        timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
+        return await self._sender.post(url, body.encode(), headers, client_timeout=timeout)
 
     # ---- HTTP ------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         key = request.headers.get("Idempotency-Key")
-        call = RecordedCall(
-            request.method,
-            request.path,
-            {},
-            {h: request.headers[h] for h in _RECORDED_HEADERS if h in request.headers},
+        call = self._calls.record(
+            RecordedCall(
+                request.method,
+                request.path,
+                {},
+                {h: request.headers[h] for h in _RECORDED_HEADERS if h in request.headers},
+            )
         )
-        self.calls.append(call)
         request_id = p.new_id("req_", 14)
         headers = {
             "Request-Id": request_id,
@@ -1141,7 +1075,7 @@ class FakeStripe:
         call.status, call.response = status, body
         if status < 300 and ctx.events and not call.replayed and self.webhook_url is not None:
             self._outbox.extend(ctx.events)
-        await self._notify()
+        await notify(self._changed)
         return web.json_response(body, status=status, headers=headers)
 
     async def _run(
@@ -1229,12 +1163,8 @@ class FakeStripe:
         )
 
     def _injected_failure(self, method: str, path: str) -> None:
-        for failure in self._failures:
-            if failure.method != method or not failure.pattern.search(path):
-                continue
-            failure.times -= 1
-            if failure.times <= 0:
-                self._failures.remove(failure)
+        failure = self._failures.take(method, path)
+        if failure is not None:
             raise _failure_error(failure)
 
     # ---- endpoints -------------------------------------------------------------------------

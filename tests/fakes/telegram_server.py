@@ -47,6 +47,14 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes import telegram_payloads as p
+from tests.fakes.recording import (
+    CallLog,
+    Failures,
+    LoopbackServer,
+    WebhookSender,
+    notify,
+    wait_until,
+)
 from tests.fakes.telegram_payloads import JSON
 
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
@@ -82,9 +90,7 @@ def _bad(description: str) -> _ApiError:
 
 @dataclass
 class _Failure:
-    method: str  # lower case
     status: int
-    times: int
     retry_after: int
     description: str | None
 
@@ -116,7 +122,9 @@ class FakeTelegram:
         self.community_chat_id = community_chat_id
         self.base_url = ""
         self.base_file_url = ""
-        self.calls: list[RecordedCall] = []
+        self._changed = asyncio.Condition()
+        self._calls = CallLog[RecordedCall](self._changed)
+        self.calls = self._calls.items
         self.my_commands: dict[tuple[str, str], list[JSON]] = {}
         self.webhook: JSON | None = None
         self.webhook_deliveries: list[tuple[JSON, int]] = []  # (update, HTTP status answered)
@@ -140,8 +148,7 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], JSON] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._bot_sent: dict[int, list[int]] = {}
-        self._handed_out: dict[int, int] = {}  # chat -> bot messages wait_for_bot_message gave
-        self._snapshots: dict[tuple[int, int], JSON] = {}  # bot messages as first sent
+        self._snapshots = CallLog[JSON](self._changed)  # bot messages as first sent, in order
         self._user_reactions: dict[tuple[int, int, int], list[JSON]] = {}
         self._topics: dict[int, set[int]] = {}
         self._invoices: dict[tuple[int, int], JSON] = {}
@@ -156,13 +163,10 @@ class FakeTelegram:
         self._poll_generation = 0
         self._waiting_polls: list[int] = []  # generations of the long polls held open
         self._webhook_error: tuple[int, str] | None = None  # (date, message) of the last
-        self._failures: list[_Failure] = []
-        self._consumed: set[int] = set()
-        self._changed = asyncio.Condition()
+        self._failures = Failures[_Failure]()
         self._closing = False
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
-        self._worker: asyncio.Task[None] | None = None
+        self._server = LoopbackServer()
+        self._sender = WebhookSender()
         self._bot = p.user(self.BOT_ID, self.BOT_NAME, username=self.BOT_USERNAME, is_bot=True)
         self._users[self.BOT_ID] = self._bot
         self.add_user(self.OWNER_ID, "Owner", username="community_owner")
@@ -211,30 +215,21 @@ class FakeTelegram:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}/bot"
-        self.base_file_url = f"http://127.0.0.1:{port}/file/bot"
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        self._worker = asyncio.create_task(self._webhook_worker(), name="fake-telegram-webhook")
+        await self._server.start(app)
+        self.base_url = self._server.url("/bot")
+        self.base_file_url = self._server.url("/file/bot")
+        self._sender.start(
+            self._webhook_worker,
+            name="fake-telegram-webhook",
+            client_timeout=aiohttp.ClientTimeout(total=10),
+        )
 
     async def stop(self) -> None:
         """Answer open long polls, stop webhook deliveries, close the server."""
         self._closing = True
-        await self._notify()
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await notify(self._changed)
+        await self._sender.stop()
+        await self._server.stop()
 
     # ---- state set-up (silent: no updates) -------------------------------------------------
 
@@ -334,56 +329,43 @@ class FakeTelegram:
     ) -> None:
         """Answer the next `times` calls of `method` with `status`, doing nothing else. A 429
         carries parameters.retry_after (PTB raises RetryAfter)."""
-        self._failures.append(_Failure(method.lower(), status, times, retry_after, description))
+        failure = _Failure(status, retry_after, description)
+        self._failures.add(failure, method=method.lower(), times=times)
 
     async def wait_for_call(self, method: str, *, timeout: float = 5.0) -> RecordedCall:  # noqa: ASYNC109
         """The earliest answered call of `method` not returned before (a retry is a second
         call)."""
         wanted = method.lower()
 
-        def first() -> int | None:
-            for index, call in enumerate(self.calls):
-                if index in self._consumed or call.status is None:
-                    continue
-                if call.method.lower() == wanted:
-                    return index
-            return None
-
-        try:
-            async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: first() is not None)
-        except TimeoutError:
+        def missing() -> str:
             seen = [f"{c.method} -> {c.status}" for c in self.calls if c.method != "getUpdates"]
-            raise TimeoutError(f"no {method} call within {timeout}s; calls: {seen}") from None
-        index = first()
-        assert index is not None
-        self._consumed.add(index)
-        return self.calls[index]
+            return f"no {method} call within {timeout}s; calls: {seen}"
+
+        return await self._calls.wait_for(
+            lambda call: call.status is not None and call.method.lower() == wanted,
+            timeout=timeout,
+            on_timeout=missing,
+        )
 
     async def wait_for_bot_message(self, chat_id: int, *, timeout: float = 5.0) -> JSON:  # noqa: ASYNC109
         """The next message the bot sends to `chat_id`, as it was sent (later edits are in
         `bot_messages`); each is handed out once, in order."""
 
-        def ready() -> bool:
-            return len(self._bot_sent.get(chat_id, [])) > self._handed_out.get(chat_id, 0)
-
-        try:
-            async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(ready)
-        except TimeoutError:
+        def nothing_new() -> str:
             sent = [m.get("text") for m in self.bot_messages(chat_id)]
-            raise TimeoutError(
-                f"the bot sent nothing new to {chat_id} within {timeout}s; sent so far: {sent}"
-            ) from None
-        index = self._handed_out.get(chat_id, 0)
-        self._handed_out[chat_id] = index + 1
-        return copy.deepcopy(self._snapshots[(chat_id, self._bot_sent[chat_id][index])])
+            return f"the bot sent nothing new to {chat_id} within {timeout}s; sent so far: {sent}"
+
+        message = await self._snapshots.wait_for(
+            lambda m: m["chat"]["id"] == chat_id, timeout=timeout, on_timeout=nothing_new
+        )
+        return copy.deepcopy(message)
 
     async def wait_until_polling(self, *, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """A getUpdates long poll is open, so its allowed_updates are in force: updates made
         now reach the bot (avoids racing the first poll after start_polling)."""
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: self._poll_generation in self._waiting_polls)
+        await wait_until(
+            self._changed, lambda: self._poll_generation in self._waiting_polls, timeout=timeout
+        )
 
     @property
     def allowed_updates(self) -> frozenset[str]:
@@ -564,8 +546,11 @@ class FakeTelegram:
         if await self._emit("pre_checkout_query", query) is None:
             raise RuntimeError("pre_checkout_query is not in the bot's allowed_updates")
         try:
-            async with asyncio.timeout(min(timeout, self.pre_checkout_timeout)), self._changed:
-                await self._changed.wait_for(lambda: self._checkouts[query_id] is not None)
+            await wait_until(
+                self._changed,
+                lambda: self._checkouts[query_id] is not None,
+                timeout=min(timeout, self.pre_checkout_timeout),
+            )
         except TimeoutError:
             self._checkouts.pop(query_id, None)
             raise TimeoutError(
@@ -812,17 +797,12 @@ class FakeTelegram:
         update = {"update_id": next(self._update_ids), kind: payload}
         self.updates.append(update)
         self._pending.append(update)
-        await self._notify()
+        await notify(self._changed)
         return update
 
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
-
     def _record_bot_message(self, message: JSON) -> None:
-        chat_id = message["chat"]["id"]
-        self._bot_sent.setdefault(chat_id, []).append(message["message_id"])
-        self._snapshots[(chat_id, message["message_id"])] = copy.deepcopy(message)
+        self._bot_sent.setdefault(message["chat"]["id"], []).append(message["message_id"])
+        self._snapshots.record(copy.deepcopy(message))
 
     def _text_and_entities(self, params: JSON) -> tuple[str, list[JSON]]:
         text = params.get("text")
@@ -914,8 +894,9 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["method"]
         known = self._methods.get(name.lower())
-        call = RecordedCall(known[0] if known else name, {}, http_method=request.method)
-        self.calls.append(call)
+        call = self._calls.record(
+            RecordedCall(known[0] if known else name, {}, http_method=request.method)
+        )
         try:
             call.params, call.files = await _read_params(request)
             if request.match_info["token"] != self.TOKEN:
@@ -930,29 +911,26 @@ class FakeTelegram:
         except ValueError as exc:  # a parameter of the wrong type (see p.as_int)
             status, body = 400, p.error(400, f"Bad Request: invalid {exc} specified")
         call.status, call.response = status, body
-        await self._notify()
+        await notify(self._changed)
         return web.json_response(body, status=status)
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(p.error(404, "Not Found: file not found"), status=404)
 
     def _injected_failure(self, method: str) -> None:
-        for failure in self._failures:
-            if failure.method != method.lower():
-                continue
-            failure.times -= 1
-            if failure.times <= 0:
-                self._failures.remove(failure)
-            if failure.status == 429:
-                raise _ApiError(
-                    429,
-                    failure.description or f"Too Many Requests: retry after {failure.retry_after}",
-                    {"retry_after": failure.retry_after},
-                )
+        failure = self._failures.take(method.lower())
+        if failure is None:
+            return
+        if failure.status == 429:
             raise _ApiError(
-                failure.status,
-                failure.description or _DEFAULT_DESCRIPTIONS.get(failure.status, "Error"),
+                429,
+                failure.description or f"Too Many Requests: retry after {failure.retry_after}",
+                {"retry_after": failure.retry_after},
             )
+        raise _ApiError(
+            failure.status,
+            failure.description or _DEFAULT_DESCRIPTIONS.get(failure.status, "Error"),
+        )
 
     # ---- Bot API methods -------------------------------------------------------------------
 
@@ -1444,16 +1422,12 @@ class FakeTelegram:
     # ---- webhook delivery ------------------------------------------------------------------
 
     async def _post_webhook(self, url: str, update: JSON, secret_token: str | None) -> int:
-        assert self._session is not None, "start() the fake first"
+        """The status the bot answered; 0 if it could not be reached (Telegram reports that
+        in getWebhookInfo)."""
         headers = {"Content-Type": "application/json"}
         if secret_token is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
-        try:
-            async with self._session.post(url, data=json.dumps(update), headers=headers) as resp:
-                await resp.read()
-                return resp.status
-        except (aiohttp.ClientError, TimeoutError):
-            return 0  # connection failed: Telegram reports it in getWebhookInfo
+        return await self._sender.post(url, json.dumps(update), headers)
 
     async def _webhook_worker(self) -> None:
         """Push queued updates to the webhook one at a time, as Telegram does."""
@@ -1471,7 +1445,7 @@ class FakeTelegram:
             if 200 <= status < 300:
                 if self._pending and self._pending[0] is update:
                     self._pending.pop(0)
-                await self._notify()
+                await notify(self._changed)
                 continue
             reason = (
                 f"Wrong response from the webhook: {status}" if status else "Connection refused"
@@ -1482,8 +1456,11 @@ class FakeTelegram:
     async def _webhook_backoff(self, hook: JSON) -> None:
         """Wait before redelivering, unless the webhook changes or the fake stops."""
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.webhook_retry_delay), self._changed:
-                await self._changed.wait_for(lambda: self._closing or self.webhook is not hook)
+            await wait_until(
+                self._changed,
+                lambda: self._closing or self.webhook is not hook,
+                timeout=self.webhook_retry_delay,
+            )
 
 
 async def _read_params(request: web.Request) -> tuple[JSON, dict[str, bytes]]:
