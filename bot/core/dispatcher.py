@@ -149,6 +149,18 @@ class Dispatcher:
         COMMAND_SECONDS.labels(event.actor.platform.value).observe(time.perf_counter() - started)
         return effects
 
+    async def refusal(self, event: CommandEvent) -> list[Effect] | None:
+        """Would `event`'s command be refused for the member's level? Asked before a platform
+        asks for long text (a modal, a reply prompt), so nobody types a question for a command
+        they may not run. None when the command may go ahead."""
+        spec = self.registry.get(event.name)
+        if spec is None:
+            return None
+        async with self._uow() as uow:
+            identity = await resolve_actor(uow, event.actor, self._clock.now())
+            refused = require_level(self._context(event, spec, uow, identity))
+        return list(refused) if refused is not None else None
+
     async def suggest(self, event: CommandEvent, param_name: str, typed: str) -> list[str]:
         """Values to offer for `param_name` while the member types it; none for commands they
         may not run. Suggestions are cheap lookups, so they spend no rate-limit tokens."""

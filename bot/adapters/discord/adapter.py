@@ -150,13 +150,17 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
     ) -> None:
         given = {name: _option_text(value) for name, value in options.items() if value is not None}
+        event = self._command_event(interaction, spec.name, options=given)
         missing_long = missing_long_text(spec, "", given)
         if missing_long:
+            if refused := await self._dispatcher.refusal(event):
+                await self.gateway.respond(interaction, refused)
+                return
             await interaction.response.send_modal(
                 self._modal_for(interaction, spec, given, missing_long)
             )
             return
-        await self._serve(interaction, self._command_event(interaction, spec.name, options=given))
+        await self._serve(interaction, event)
 
     async def _suggest(
         self, interaction: discord.Interaction, spec: CommandSpec, param_name: str, typed: str

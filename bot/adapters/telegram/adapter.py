@@ -207,10 +207,11 @@ class TelegramAdapter:
     async def _run_command(self, event: CommandEvent, *, reply_to: str | None) -> None:
         spec = self._dispatcher.registry.get(event.name)
         missing = missing_long_text(spec, event.arguments, None) if spec else []
-        if missing:
+        refused = await self._dispatcher.refusal(event) if missing else None
+        if missing and not refused:
             await self._ask_for(event, missing[0], reply_to)
             return
-        effects = await self._dispatcher.handle(event)
+        effects = refused or await self._dispatcher.handle(event)
         private = spec is not None and spec.ephemeral and not event.place.is_private
         for effect in effects:
             await self._deliver(event, effect, reply_to=reply_to, private=private)

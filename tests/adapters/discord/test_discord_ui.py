@@ -12,6 +12,7 @@ from bot.adapters.discord.adapter import DiscordAdapter
 from bot.core.commands import Args, CommandSpec, Param, Registry
 from bot.core.context import Context
 from bot.core.effects import Button, DirectMessage, Effect, Reply
+from bot.core.permissions import Level
 from cogs import build_registry
 from tests.adapters.discord.conftest import ADA
 from tests.fakes.discord_server import FakeDiscord
@@ -54,6 +55,8 @@ def registry() -> Registry:
         )
     )
     registry.register(CommandSpec("confirm", "Confirm", confirm))
+    note = Param("note", "Why", long=True, rest=True)
+    registry.register(CommandSpec("warn", "Warn", ask, params=(note,), level=Level.MOD))
     registry.register(CommandSpec("slow", "Slow", slow, ephemeral=True))
     return registry
 
@@ -103,6 +106,14 @@ async def test_long_text_is_asked_for_in_a_modal(
     )
     assert answered.content == f"Asked (12): {question}"
     assert answered.ephemeral
+
+
+async def test_no_modal_for_a_command_the_member_may_not_run(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    result = await fake_discord.invoke_slash(ADA, "warn")
+    assert result.type == 4
+    assert result.content == "You need the mod role to use /warn."
 
 
 async def test_long_text_given_inline_needs_no_modal(

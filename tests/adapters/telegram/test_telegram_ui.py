@@ -14,6 +14,7 @@ from bot.core.commands import Args, CommandSpec, Param, Registry
 from bot.core.context import Context
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Button, Effect, Reply
+from bot.core.permissions import Level
 from bot.web import WebServer
 from cogs import build_registry
 from tests.adapters.telegram.conftest import MOD, telegram_settings
@@ -35,6 +36,8 @@ def registry() -> Registry:
     question = Param("question", "Your question", long=True, rest=True)
     registry.register(CommandSpec("ask", "Ask", ask, params=(Param("price", "Price"), question)))
     registry.register(CommandSpec("confirm", "Confirm", confirm))
+    note = Param("note", "Why", long=True, rest=True)
+    registry.register(CommandSpec("warn", "Warn", ask, params=(note,), level=Level.ADMIN))
     return registry
 
 
@@ -52,6 +55,14 @@ async def test_long_text_is_asked_for_with_a_reply_prompt(
     assert answer["text"].startswith("Asked (12): Why does")
     assert "let r = &mut v;" in answer["text"]
     assert any(e["type"] == "pre" for e in answer.get("entities", []))
+
+
+async def test_no_prompt_for_a_command_the_member_may_not_run(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    await fake_telegram.send_command(MOD, "/warn")
+    answer = await fake_telegram.wait_for_bot_message(MOD)
+    assert answer["text"] == "You need the admin role to use /warn."
 
 
 async def test_command_buttons_run_as_the_presser(
