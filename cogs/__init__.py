@@ -2,12 +2,15 @@
 
 from bot.core.commands import Registry
 from cogs import account, membership, operations
+from cogs.membership.purpose import MembershipPurpose
 from payments.purposes import Purposes
 
 
 def build_purposes() -> Purposes:
     """The cogs that sell something register their purposes here (memberships, Q&A, drops)."""
-    return Purposes()
+    purposes = Purposes()
+    purposes.register(MembershipPurpose())
+    return purposes
 
 
 def build_registry() -> Registry:

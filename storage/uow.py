@@ -14,6 +14,7 @@ from storage.repositories.audit import AuditRepository
 from storage.repositories.ledger import LedgerRepository
 from storage.repositories.link_codes import LinkCodeRepository
 from storage.repositories.members import MemberRepository
+from storage.repositories.memberships import MembershipRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.payments import PaymentRepository
 from storage.repositories.webhook_events import WebhookEventRepository
@@ -26,6 +27,7 @@ class UnitOfWork:
         self.audit = AuditRepository(session)
         self.link_codes = LinkCodeRepository(session)
         self.payments = PaymentRepository(session)
+        self.memberships = MembershipRepository(session)
         self.webhook_events = WebhookEventRepository(session)
         self.ledger = LedgerRepository(session)
         self.outbox = OutboxRepository(session)

@@ -136,7 +136,7 @@ def test_bad_database_url_exits_2_naming_it(tmp_path: Path, url: str, problem: s
 def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
     result = knowpay(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert "database is at revision 0002" in result.stdout
+    assert "database is at revision 0003" in result.stdout
 
 
 def _free_port() -> int:

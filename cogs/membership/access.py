@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
+
 from bot.config import Settings
 from bot.core.events import Platform
 from bot.core.permissions import Level
 
 
-def tiers_granting(settings: Settings, platform: Platform, chat_id: str) -> list[str]:
-    """Names of the tiers whose members may enter `chat_id`; empty when no tier gates it."""
+def tiers_granting(settings: Settings, platform: Platform, chat_id: str) -> dict[str, str]:
+    """The tiers (key -> name) whose members may enter `chat_id`; empty when none gates it."""
     if platform is not Platform.TELEGRAM:
-        return []
-    return [
-        tier.name
-        for tier in settings.tiers.values()
+        return {}
+    return {
+        key: tier.name
+        for key, tier in settings.tiers.items()
         if chat_id in {str(chat) for chat in tier.telegram_chat_ids}
-    ]
+    }
 
 
-def may_enter(level: Level, gating_tiers: list[str]) -> bool:
-    """Open chats admit everyone; gated ones admit the staff (creators and up).
-
-    Members of a gating tier will be admitted too once memberships exist (see the membership
-    issue); until then a gated chat is staff-only, never open by accident.
-    """
-    return not gating_tiers or level >= Level.CREATOR
+def may_enter(level: Level, gating_tiers: Mapping[str, str], held_tiers: Set[str]) -> bool:
+    """Open chats admit everyone; gated ones admit the members of a gating tier, and the staff
+    (creators and up)."""
+    return not gating_tiers or level >= Level.CREATOR or bool(held_tiers & gating_tiers.keys())

@@ -8,11 +8,17 @@ from bot.core.effects import DirectMessage, Effect, JoinRequestAnswer
 from bot.core.events import JoinRequested
 from bot.core.identity import member_level
 from cogs.membership.access import may_enter, tiers_granting
+from cogs.membership.service import holds_access
 
 
 async def answer_join_request(ctx: EventContext, event: JoinRequested) -> list[Effect]:
     gating = tiers_granting(ctx.settings, event.place.platform, event.place.chat_id)
-    approved = may_enter(member_level(ctx.member), gating)
+    held = {
+        m.tier
+        for m in await ctx.uow.memberships.of_member(ctx.member.id)
+        if holds_access(m, ctx.clock.now())
+    }
+    approved = may_enter(member_level(ctx.member), gating, held)
     await ctx.uow.audit.record(
         "access.join_approved" if approved else "access.join_declined",
         at=ctx.clock.now(),
@@ -24,7 +30,7 @@ async def answer_join_request(ctx: EventContext, event: JoinRequested) -> list[E
         return [JoinRequestAnswer(approved=True)]
     why = ctx._(
         "That chat is for members of {tiers}. Ask a moderator if you think this is a mistake.",
-        tiers=", ".join(gating),
+        tiers=", ".join(gating.values()),
     )
     return [JoinRequestAnswer(approved=False), DirectMessage(why, notice=why)]
 

@@ -4,6 +4,7 @@ from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.link_code import LinkCode
 from storage.models.member import Member, PlatformIdentity
+from storage.models.membership import Membership
 from storage.models.payments import (
     LedgerEntry,
     LedgerTransaction,
@@ -19,6 +20,7 @@ __all__ = [
     "LedgerTransaction",
     "LinkCode",
     "Member",
+    "Membership",
     "OutboxItem",
     "Payment",
     "PlatformIdentity",

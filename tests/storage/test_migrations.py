@@ -26,6 +26,7 @@ TABLES = {
     "ledger_transactions",
     "ledger_entries",
     "outbox",
+    "memberships",
 }
 
 
@@ -50,7 +51,7 @@ async def _schema_differences(engine: AsyncEngine) -> list[Any]:
 async def test_upgrade_from_empty_reaches_head(database: Any) -> None:
     engine = database.engine()
     try:
-        assert head_revision() == "0002"
+        assert head_revision() == "0003"
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
 

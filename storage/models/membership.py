@@ -1,0 +1,31 @@
+"""Memberships: which tier a member is entitled to, until when (the desired state of access)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, UtcDateTime
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("member_id", "tier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    tier: Mapped[str] = mapped_column(String(64))
+    # trialing, active, grace, cancelled (runs to its end), expired, revoked
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))  # payment or manual
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), default=None)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # None: a lifetime tier, never ends.
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None, index=True)
+    grace_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # Bumped on every grant and revocation, so the outbox keys of a new grant never collide
+    # with those of an earlier one.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,34 @@
+"""Looking up a member's memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Membership
+
+
+class MembershipRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, membership: Membership) -> Membership:
+        self._session.add(membership)
+        await self._session.flush()
+        return membership
+
+    async def get(self, member_id: int, tier: str) -> Membership | None:
+        return await self._session.scalar(
+            select(Membership)
+            .where(Membership.member_id == member_id, Membership.tier == tier)
+            .with_for_update()
+        )
+
+    async def of_member(self, member_id: int) -> Sequence[Membership]:
+        return (
+            await self._session.scalars(
+                select(Membership).where(Membership.member_id == member_id).order_by(Membership.id)
+            )
+        ).all()
