@@ -62,7 +62,13 @@ async def open_core(
         await migrate(engine, secrets)
         uow = UnitOfWorkFactory(make_sessionmaker(engine))
         commerce = build_commerce(settings, secrets, uow, clock, build_purposes())
-        dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=settings)
+        dispatcher = Dispatcher(
+            registry=build_registry(),
+            uow=uow,
+            clock=clock,
+            settings=settings,
+            payments=commerce.service,
+        )
         try:
             yield Core(settings, engine, uow, clock, dispatcher, commerce)
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.core.clock import Clock
@@ -13,6 +14,9 @@ from bot.core.i18n import Translator
 from bot.core.permissions import Level
 from storage.models import Member, PlatformIdentity
 from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from payments.service import PaymentService
 
 
 @dataclass
@@ -27,6 +31,8 @@ class Context:
     clock: Clock
     registry: Registry
     settings: Settings
+    # For commands that sell something; None where no payments are wired (some tests).
+    payments: PaymentService | None = None
 
     def _(self, message: str, /, **values: object) -> str:
         return self.translator.gettext(message, **values)

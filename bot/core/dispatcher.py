@@ -10,6 +10,7 @@ import difflib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.core.clock import Clock
@@ -32,6 +33,9 @@ from bot.core.ratelimit import RateLimiter
 from bot.core.text import clean, clean_name
 from storage.models import Member, PlatformIdentity
 from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from payments.service import PaymentService
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +95,10 @@ class Dispatcher:
         clock: Clock,
         settings: Settings,
         guards: Sequence[Guard] | None = None,
+        payments: PaymentService | None = None,
     ) -> None:
         self.registry = registry
+        self._payments = payments
         self._uow = uow
         self._clock = clock
         self._settings = settings
@@ -230,6 +236,7 @@ class Dispatcher:
             clock=self._clock,
             registry=self.registry,
             settings=self._settings,
+            payments=self._payments,
         )
 
     def _locale_of(self, member: Member, actor: Actor) -> str:

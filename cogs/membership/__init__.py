@@ -1,6 +1,13 @@
 """Membership: who may be in the community's paid places. Tiers, payments and renewals build on
 the access rule here."""
 
-from cogs.membership.handlers import register
+from bot.core.commands import Registry
+from cogs.membership import commands, handlers
+
+
+def register(registry: Registry) -> None:
+    commands.register(registry)
+    handlers.register(registry)
+
 
 __all__ = ["register"]

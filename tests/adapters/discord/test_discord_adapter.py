@@ -184,7 +184,14 @@ async def test_help_suggests_only_commands_the_member_may_run(
     assert moderator.choices == [{"name": "audit", "value": "audit"}]
     everything = await fake_discord.autocomplete(ADA, "help", "command", "")
     assert everything.choices is not None
-    assert [c["value"] for c in everything.choices] == ["help", "language", "link", "whoami"]
+    assert [c["value"] for c in everything.choices] == [
+        "help",
+        "join",
+        "language",
+        "link",
+        "membership",
+        "whoami",
+    ]
 
 
 async def test_reactions_and_role_removal_go_out(
