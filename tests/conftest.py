@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +27,11 @@ from cogs import build_registry
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
+
+# Tests assert no wall-clock times (the project's rule), Hypothesis's deadline included: a busy
+# CI machine must not fail a property that holds.
+hypothesis_settings.register_profile("knowpay", deadline=None)
+hypothesis_settings.load_profile("knowpay")
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("KNOWPAY_TEST_POSTGRES_URL")

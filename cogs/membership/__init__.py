@@ -2,11 +2,12 @@
 the access rule here."""
 
 from bot.core.commands import Registry
-from cogs.membership import commands, handlers
+from cogs.membership import commands, handlers, moderation
 
 
 def register(registry: Registry) -> None:
     commands.register(registry)
+    moderation.register(registry)
     handlers.register(registry)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Membership
+from storage.models import Member, Membership
 
 
 class MembershipRepository:
@@ -25,6 +25,21 @@ class MembershipRepository:
             .where(Membership.member_id == member_id, Membership.tier == tier)
             .with_for_update()
         )
+
+    async def listing(
+        self, *, tier: str | None, status: str | None, limit: int
+    ) -> Sequence[tuple[Membership, Member]]:
+        query = (
+            select(Membership, Member)
+            .join(Member, Member.id == Membership.member_id)
+            .order_by(Membership.ends_at.is_(None), Membership.ends_at, Membership.id)
+            .limit(limit)
+        )
+        if tier:
+            query = query.where(Membership.tier == tier)
+        if status:
+            query = query.where(Membership.status == status)
+        return [(membership, member) for membership, member in await self._session.execute(query)]
 
     async def of_member(self, member_id: int) -> Sequence[Membership]:
         return (

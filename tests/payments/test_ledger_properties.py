@@ -73,7 +73,7 @@ EVENTS = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 @given(price=st.integers(1, 10000), events=EVENTS)
 def test_any_event_sequence_keeps_the_books_straight(
     price: int, events: list[tuple[PaymentEventKind, int]]
@@ -135,6 +135,7 @@ def test_any_event_sequence_keeps_the_books_straight(
     run_on_fresh_database(check)
 
 
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.booleans(), st.integers(1, 1000)), max_size=20))
 def test_escrow_never_goes_negative(moves: list[tuple[bool, int]]) -> None:
     async def check(db: UnitOfWorkFactory) -> None:
