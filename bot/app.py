@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError
@@ -30,6 +31,7 @@ from bot.errors import StartupError
 from bot.scheduler import every, make_scheduler
 from bot.web import WebServer, build_web_app
 from cogs import build_purposes, build_registry
+from cogs.membership.lifecycle import run_lifecycle
 from payments.outbox import Deliverer, OutboxWorker
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -121,6 +123,14 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
             ) from None
         log.info("web server listening on http://%s:%d", settings.server.host, port)
         scheduler = make_scheduler()
+        lifecycle = partial(run_lifecycle, core.uow, settings, core.clock)
+        every(
+            scheduler,
+            "membership-lifecycle",
+            lifecycle,
+            timedelta(minutes=15),
+            now=core.clock.now(),
+        )
         if core.commerce.catch_up is not None:
             every(
                 scheduler,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,13 @@ class MembershipRepository:
         if status:
             query = query.where(Membership.status == status)
         return [(membership, member) for membership, member in await self._session.execute(query)]
+
+    async def in_status(self, statuses: Iterable[str]) -> Sequence[Membership]:
+        return (
+            await self._session.scalars(
+                select(Membership).where(Membership.status.in_(list(statuses))).with_for_update()
+            )
+        ).all()
 
     async def of_member(self, member_id: int) -> Sequence[Membership]:
         return (

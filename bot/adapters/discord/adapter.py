@@ -8,6 +8,7 @@ import json
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -107,6 +108,11 @@ class DiscordAdapter:
             raise StartupError(
                 "DISCORD_TOKEN: Discord rejected the token (reset it in the Developer Portal, "
                 "Bot page)"
+            ) from None
+        except (aiohttp.ClientError, OSError) as error:
+            raise StartupError(
+                f"discord.api_base_url: cannot reach Discord at {self._config.api_base_url} "
+                f"({type(error).__name__})"
             ) from None
         except discord.PrivilegedIntentsRequired:
             raise StartupError(

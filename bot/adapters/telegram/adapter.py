@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from telegram import PreCheckoutQuery, Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.adapters.telegram import commands, translate
@@ -110,6 +110,12 @@ class TelegramAdapter:
             await app.bot.shutdown()  # its HTTP clients are already open
             raise StartupError(
                 "TELEGRAM_TOKEN: Telegram rejected the token (ask @BotFather for the current one)"
+            ) from None
+        except NetworkError as error:
+            await app.bot.shutdown()
+            raise StartupError(
+                f"telegram.api_base_url: cannot reach the Bot API at {self._config.api_base_url} "
+                f"({type(error).__name__})"
             ) from None
         try:
             self._facts = translate.ChatFacts(self._config, bot_username=app.bot.username)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from asyncio.subprocess import Process
 from collections.abc import Awaitable
 from pathlib import Path
@@ -58,3 +59,19 @@ async def test_run_exits_2_with_one_line_when_the_token_is_rejected(
     assert lines[-1].startswith("knowpay: DISCORD_TOKEN: Discord rejected the token")
     assert "Traceback" not in stderr.decode()
     assert "a-revoked-token" not in stderr.decode()
+
+
+async def test_run_exits_2_with_one_line_when_discord_cannot_be_reached(tmp_path: Path) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    config = (
+        f'[server]\nport = 0\n[discord]\napi_base_url = "http://127.0.0.1:{port}/api/v10"\n'
+        f'gateway_url = "ws://127.0.0.1:{port}/"\n'
+    )
+    process = await knowpay_run(tmp_path, config, DISCORD_TOKEN="some-token")
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    last = stderr.decode().splitlines()[-1]
+    assert last.startswith("knowpay: discord.api_base_url: cannot reach Discord")
+    assert "Traceback" not in stderr.decode()
