@@ -28,7 +28,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.permissions import Level
 from bot.errors import StartupError
-from bot.scheduler import every, make_scheduler
+from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
 from cogs import build_purposes, build_registry
 from cogs.membership.lifecycle import run_lifecycle
@@ -122,22 +122,14 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
                 f"({error.strerror or error})"
             ) from None
         log.info("web server listening on http://%s:%d", settings.server.host, port)
-        scheduler = make_scheduler()
+        scheduler = Scheduler()
         lifecycle = partial(run_lifecycle, core.uow, settings, core.clock)
-        every(
-            scheduler,
-            "membership-lifecycle",
-            lifecycle,
-            timedelta(minutes=15),
-            now=core.clock.now(),
-        )
+        every_15 = timedelta(minutes=15)
+        scheduler.every("membership-lifecycle", lifecycle, every_15, now=core.clock.now())
         if core.commerce.catch_up is not None:
-            every(
-                scheduler,
-                "stripe-catch-up",
-                core.commerce.catch_up.run,
-                timedelta(days=1),
-                now=core.clock.now(),
+            daily = timedelta(days=1)
+            scheduler.every(
+                "stripe-catch-up", core.commerce.catch_up.run, daily, now=core.clock.now()
             )
         scheduler.start()
         stop_worker = asyncio.Event()
@@ -147,7 +139,7 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         finally:
             stop_worker.set()
             await asyncio.wait_for(delivering, timeout=SHUTDOWN_SECONDS)
-            scheduler.shutdown(wait=False)
+            await scheduler.shutdown(SHUTDOWN_SECONDS)
             await server.stop()
     log.info("knowpay stopped")
 

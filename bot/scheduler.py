@@ -1,4 +1,5 @@
-"""The one scheduler (APScheduler 3): recurring jobs with stable ids, tolerant of down time."""
+"""The one scheduler (APScheduler 3): recurring jobs with stable ids, tolerant of down time,
+and a shutdown that waits for a running job to let go of the database."""
 
 from __future__ import annotations
 
@@ -15,34 +16,58 @@ log = logging.getLogger(__name__)
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600}
 
 
-def make_scheduler() -> AsyncIOScheduler:
-    return AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+class Scheduler:
+    def __init__(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        self._running: set[asyncio.Task[object]] = set()
 
+    def every(
+        self,
+        job_id: str,
+        job: Callable[[], Awaitable[object]],
+        interval: timedelta,
+        *,
+        now: datetime,
+    ) -> None:
+        """Run `job` now and then every `interval`."""
 
-def every(
-    scheduler: AsyncIOScheduler,
-    job_id: str,
-    job: Callable[[], Awaitable[object]],
-    interval: timedelta,
-    *,
-    now: datetime,
-) -> None:
-    """Run `job` now and then every `interval`."""
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                # Stopping mid-run is no error: jobs are idempotent and run again on start.
+                log.info("%s: interrupted by shutdown", job_id)
+            finally:
+                if task is not None:
+                    self._running.discard(task)
 
-    async def run() -> None:
-        try:
-            await job()
-        except asyncio.CancelledError:
-            # Stopping the bot mid-run is no error: the job is idempotent and runs again on
-            # the next start.
-            log.info("%s: interrupted by shutdown", job_id)
+        self._scheduler.add_job(
+            run,
+            "interval",
+            name=job_id,
+            seconds=interval.total_seconds(),
+            id=job_id,
+            replace_existing=True,
+            next_run_time=now,
+        )
 
-    scheduler.add_job(
-        run,
-        "interval",
-        name=job_id,
-        seconds=interval.total_seconds(),
-        id=job_id,
-        replace_existing=True,
-        next_run_time=now,
-    )
+    def start(self) -> None:
+        self._scheduler.start()
+
+    async def shutdown(self, timeout: float) -> None:  # noqa: ASYNC109
+        """No new runs; a running job may finish (jobs are short), so that it has closed its
+        database connection before the engine is disposed. Cancelling it mid-query could
+        leave a connection to a disposed engine that never answers. Only a job still running
+        at the timeout is cancelled."""
+        self._scheduler.shutdown(wait=False)
+        running = set(self._running)
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=timeout)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=1.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,9 +62,23 @@ async def knowpay_run(
     env = {k: v for k, v in os.environ.items() if k not in TOKENS}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}", LANG="C", **environment)
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config_file),
+        # faulthandler: a run that hangs shows where, when finished() aborts it.
+        sys.executable, "-X", "faulthandler", "-m", "bot", "run", "--config", str(config_file),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,
     )  # fmt: skip
+
+
+async def finished(process: asyncio.subprocess.Process, timeout: float = 30) -> bytes:  # noqa: ASYNC109
+    """Wait for a process to end and return its stderr. One that does not end is aborted, so a
+    failing test never leaves a bot running, and its threads' stacks show where it hung."""
+    communicating = asyncio.ensure_future(process.communicate())
+    try:
+        _, stderr = await asyncio.wait_for(asyncio.shield(communicating), timeout=timeout)
+    except TimeoutError:
+        process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+        _, stderr = await communicating
+        raise AssertionError(f"knowpay run did not end:\n{stderr.decode()[-6000:]}") from None
+    return stderr

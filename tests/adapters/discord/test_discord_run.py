@@ -9,7 +9,7 @@ from asyncio.subprocess import Process
 from collections.abc import Awaitable
 from pathlib import Path
 
-from tests.adapters.conftest import knowpay_run
+from tests.adapters.conftest import finished, knowpay_run
 from tests.adapters.discord.conftest import ADA
 from tests.fakes.discord_server import FakeDiscord
 
@@ -53,7 +53,7 @@ async def test_run_exits_2_with_one_line_when_the_token_is_rejected(
     tmp_path: Path, fake_discord: FakeDiscord
 ) -> None:
     process = await _knowpay_run(tmp_path, fake_discord, "a-revoked-token")
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    stderr = await finished(process)
     assert process.returncode == 2
     lines = stderr.decode().splitlines()
     assert lines[-1].startswith("knowpay: DISCORD_TOKEN: Discord rejected the token")
@@ -70,7 +70,7 @@ async def test_run_exits_2_with_one_line_when_discord_cannot_be_reached(tmp_path
         f'gateway_url = "ws://127.0.0.1:{port}/"\n'
     )
     process = await knowpay_run(tmp_path, config, DISCORD_TOKEN="some-token")
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    stderr = await finished(process)
     assert process.returncode == 2
     last = stderr.decode().splitlines()[-1]
     assert last.startswith("knowpay: discord.api_base_url: cannot reach Discord")

@@ -8,7 +8,7 @@ from asyncio.subprocess import Process
 from collections.abc import Awaitable
 from pathlib import Path
 
-from tests.adapters.conftest import knowpay_run
+from tests.adapters.conftest import finished, knowpay_run
 from tests.adapters.telegram.conftest import MOD
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -47,7 +47,7 @@ async def test_run_exits_2_with_one_line_when_the_token_is_rejected(
     tmp_path: Path, fake_telegram: FakeTelegram
 ) -> None:
     process = await _knowpay_run(tmp_path, fake_telegram, "999:revoked")
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    stderr = await finished(process)
     assert process.returncode == 2
     assert (
         stderr.decode()
