@@ -227,14 +227,14 @@ class PaymentService:
         if grown <= 0:
             return
         refund = Money(grown, payment.currency)
-        await ctx.ledger.post(
-            "refund",
-            f"payment:{payment.id}:refunded:{total}",
-            ledger.transfer(
-                ledger.clearing(payment.provider), ledger.refunds(purpose.kind), refund
-            ),
-            at=event.occurred_at,
-            memo=payment.purpose,
+        await _out_of_clearing(
+            ctx,
+            payment,
+            ledger.refunds(purpose.kind),
+            refund,
+            kind="refund",
+            step=f"refunded:{total}",
+            event=event,
         )
         payment.refunded_minor = total
         if payment.paid_at is not None:
@@ -253,14 +253,14 @@ class PaymentService:
             return
         at_stake = Money(payment.amount_minor - payment.refunded_minor, payment.currency)
         if at_stake.minor:
-            await ctx.ledger.post(
-                "dispute",
-                f"payment:{payment.id}:disputed",
-                ledger.transfer(
-                    ledger.clearing(payment.provider), ledger.disputes(purpose.kind), at_stake
-                ),
-                at=event.occurred_at,
-                memo=payment.purpose,
+            await _out_of_clearing(
+                ctx,
+                payment,
+                ledger.disputes(purpose.kind),
+                at_stake,
+                kind="dispute",
+                step="disputed",
+                event=event,
             )
         payment.status = "disputed"
         await handler.disputed(ctx, payment)
@@ -338,3 +338,24 @@ async def _book_income(ctx: PurposeContext, account: str, payment: Payment, kind
             at=payment.paid_at,
             memo=payment.purpose,
         )
+
+
+async def _out_of_clearing(
+    ctx: PurposeContext,
+    payment: Payment,
+    account: str,
+    amount: Money,
+    *,
+    kind: str,
+    step: str,
+    event: PaymentEvent,
+) -> None:
+    """Money the provider gave back or holds (a refund, a dispute) leaves clearing for
+    `account`; booked once per payment and `step`."""
+    await ctx.ledger.post(
+        kind,
+        f"payment:{payment.id}:{step}",
+        ledger.transfer(ledger.clearing(payment.provider), account, amount),
+        at=event.occurred_at,
+        memo=payment.purpose,
+    )
