@@ -1,5 +1,5 @@
 """Wiring payments for `knowpay run`: the provider the config names, its webhook and catch-up,
-the sandbox page, and the refund deliverer."""
+the sandbox page, and the deliverer of provider calls (refunds, cancellations)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from bot.core.clock import Clock
 from bot.errors import StartupError
 from bot.web import stripe_route
 from payments.outbox import Deliverer
+from payments.provider_calls import ProviderCalls
 from payments.providers.base import PaymentProvider
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsPayments, StarsProvider
 from payments.providers.stripe import StripeProvider
 from payments.providers.stripe_events import StripeEvents
 from payments.purposes import Purposes
-from payments.refunds import RefundDeliverer
 from payments.sandbox_page import SandboxCheckoutPage
 from payments.service import PaymentService
 from payments.webhooks import StripeCatchUp, StripeWebhook
@@ -79,7 +79,7 @@ def build_commerce(
     if stars_provider is not None:
         providers["stars"] = stars_provider
     service = PaymentService(providers=providers, purposes=purposes, clock=clock, settings=settings)
-    commerce = Commerce(service, deliverers=[RefundDeliverer(uow, service, clock)])
+    commerce = Commerce(service, deliverers=[ProviderCalls(uow, service, clock)])
     commerce.http_client = http_client
     if stars_provider is not None:
         commerce.stars_provider = stars_provider

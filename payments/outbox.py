@@ -21,6 +21,7 @@ from bot.core.clock import Clock
 from bot.core.effects import (
     AdmitToTelegramChat,
     Button,
+    CancelSubscription,
     DurableEffect,
     GrantDiscordRole,
     NotifyMember,
@@ -39,6 +40,7 @@ _KINDS: dict[str, type[DurableEffect]] = {
     for cls in (
         NotifyMember,
         RefundPayment,
+        CancelSubscription,
         GrantDiscordRole,
         RevokeDiscordRole,
         AdmitToTelegramChat,
@@ -53,7 +55,7 @@ _PLATFORM_OF: dict[type[Any], str] = {
     AdmitToTelegramChat: "telegram",
     RemoveFromTelegramChat: "telegram",
 }
-# The deliverer that talks to payment providers (refunds) registers under this name.
+# The deliverer that talks to payment providers (refunds, cancellations) registers under this name.
 PAYMENTS = "payments"
 # DMs go to the first platform, in this order, where the member has an account.
 DM_PREFERENCE = ("discord", "telegram", "console")
@@ -169,7 +171,7 @@ class OutboxWorker:
 
     async def _carry_out(self, effect: DurableEffect) -> str | None:
         """Deliver; returns a note when there was nothing to do (no account, no adapter)."""
-        if isinstance(effect, PostToChat | RefundPayment):
+        if isinstance(effect, PostToChat | RefundPayment | CancelSubscription):
             target = effect.platform if isinstance(effect, PostToChat) else PAYMENTS
             deliverer = self._deliverers.get(target)
             if deliverer is None:

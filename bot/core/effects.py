@@ -125,9 +125,18 @@ class RefundPayment:
     reason: str
 
 
+@dataclass(frozen=True)
+class CancelSubscription:
+    """Stop a subscription from renewing (the member switched to another tier)."""
+
+    payment_id: int
+    reason: str
+
+
 DurableEffect = (
     NotifyMember
     | RefundPayment
+    | CancelSubscription
     | GrantDiscordRole
     | RevokeDiscordRole
     | AdmitToTelegramChat

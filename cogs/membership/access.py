@@ -1,12 +1,46 @@
-"""The access rule: which members may enter which private chat."""
+"""The access rule: what a member's tiers open (Discord roles, Telegram chats), and who may
+enter which private chat."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.core.events import Platform
 from bot.core.permissions import Level
+
+
+@dataclass(frozen=True)
+class Access:
+    """The platform access a set of tiers opens. Tiers may share a role or a chat: a member
+    keeps it while any tier they hold opens it."""
+
+    roles: frozenset[int] = frozenset()
+    chats: frozenset[int] = frozenset()
+
+    def __sub__(self, other: Access) -> Access:
+        return Access(self.roles - other.roles, self.chats - other.chats)
+
+    def __bool__(self) -> bool:
+        return bool(self.roles or self.chats)
+
+
+def access_of(settings: Settings, tiers: Iterable[str]) -> Access:
+    """What holding `tiers` opens; a tier no longer in bot.toml opens nothing."""
+    roles: set[int] = set()
+    chats: set[int] = set()
+    for key in tiers:
+        tier = settings.tiers.get(key)
+        if tier is not None:
+            roles.update(tier.discord_role_ids)
+            chats.update(tier.telegram_chat_ids)
+    return Access(frozenset(roles), frozenset(chats))
+
+
+def managed_access(settings: Settings) -> Access:
+    """Every role and chat some tier opens: the bot manages these and never touches others."""
+    return access_of(settings, settings.tiers)
 
 
 def tiers_granting(settings: Settings, platform: Platform, chat_id: str) -> dict[str, str]:

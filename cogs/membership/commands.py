@@ -8,9 +8,10 @@ from bot.core.context import Context
 from bot.core.effects import Button, Effect, Invoice, Reply
 from bot.core.events import Platform
 from bot.core.i18n import N_
-from cogs.membership.service import holds_access
+from cogs.membership.service import HOLDING, holds_access
 from payments.money import Money, format_money
 from payments.purposes import Purpose
+from storage.models import Membership
 
 INTERVALS = {"month": N_("per month"), "year": N_("per year"), "lifetime": N_("once, for life")}
 STATUSES = {
@@ -20,6 +21,7 @@ STATUSES = {
     "cancelled": N_("cancelled, runs to its end"),
     "expired": N_("expired"),
     "revoked": N_("revoked"),
+    "switched": N_("switched to another tier"),
 }
 
 
@@ -59,10 +61,15 @@ async def join(ctx: Context, args: Args) -> list[Effect]:
         return [ctx.reply(text)]
     if ctx.payments is None:
         return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
-    return await _checkout(ctx, wanted, tier)
+    switching = [
+        ctx.settings.tiers[m.tier].name if m.tier in ctx.settings.tiers else m.tier
+        for m in await ctx.uow.memberships.of_member(ctx.member.id)
+        if m.source == "payment" and holds_access(m, ctx.clock.now())
+    ]
+    return await _checkout(ctx, wanted, tier, switching)
 
 
-async def _checkout(ctx: Context, key: str, tier: Tier) -> list[Effect]:
+async def _checkout(ctx: Context, key: str, tier: Tier, switching: list[str]) -> list[Effect]:
     assert ctx.payments is not None
     providers = ctx.payments.providers
     purpose = Purpose("membership", key)
@@ -77,7 +84,8 @@ async def _checkout(ctx: Context, key: str, tier: Tier) -> list[Effect]:
         )
         invoice = started.checkout.invoice
         assert invoice is not None
-        return [Invoice(tier.name, _offer(ctx, tier), invoice.payload, tier.stars_price)]
+        offer = Invoice(tier.name, _offer(ctx, tier), invoice.payload, tier.stars_price)
+        return [ctx.reply(_switch_notice(ctx, switching)), offer] if switching else [offer]
     provider = "stripe" if "stripe" in providers else "sandbox"
     recurring = provider == "stripe" and tier.interval != "lifetime"
     price = tier.price_money(ctx.settings.community.currency)
@@ -93,7 +101,16 @@ async def _checkout(ctx: Context, key: str, tier: Tier) -> list[Effect]:
     )
     pay = ctx._("Pay {price}", price=format_money(price, ctx.translator.locale))
     text = ctx._("{offer}. Pay here; your access follows within seconds.", offer=_offer(ctx, tier))
+    if switching:
+        text += "\n" + _switch_notice(ctx, switching)
     return [Reply(text, ephemeral=True, buttons=(Button(pay, url=started.checkout.url or ""),))]
+
+
+def _switch_notice(ctx: Context, switching: list[str]) -> str:
+    return ctx._(
+        "Paying switches you from {tiers}: it stops renewing, and its unused days are refunded.",
+        tiers=", ".join(switching),
+    )
 
 
 def _offer(ctx: Context, tier: Tier) -> str:
@@ -109,14 +126,30 @@ async def membership(ctx: Context, _args: Args) -> list[Effect]:
     if not held:
         return [ctx.reply(ctx._("You hold no membership. See the tiers with /join."))]
     lines: list[str] = []
+    buttons: list[Button] = []
     for m in held:
         name = ctx.settings.tiers[m.tier].name if m.tier in ctx.settings.tiers else m.tier
         line = f"{name}: {ctx._(STATUSES.get(m.status, m.status))}"
         end = m.grace_until if m.status == "grace" else m.ends_at
-        if end is not None and m.status not in ("expired", "revoked"):
+        if end is not None and m.status in HOLDING:
             line += " · " + ctx._("until {date}", date=ctx.translator.datetime(end, "yyyy-MM-dd"))
         lines.append(line)
-    return [ctx.reply("\n".join(lines))]
+        if m.status in HOLDING and (link := await _manage_link(ctx, m)):
+            buttons.append(Button(ctx._("Manage {tier}", tier=name), url=link))
+    if buttons:
+        lines.append(ctx._("Cancel or change your card on the provider's page."))
+    return [Reply("\n".join(lines), ephemeral=True, buttons=tuple(buttons))]
+
+
+async def _manage_link(ctx: Context, membership: Membership) -> str | None:
+    """The provider's own page for a paid subscription (Stripe's billing portal)."""
+    if ctx.payments is None or membership.payment_id is None:
+        return None
+    payment = await ctx.uow.payments.get(membership.payment_id)
+    if payment is None or not payment.subscription_ref:
+        return None
+    provider = ctx.payments.providers.get(payment.provider)
+    return await provider.portal_link(payment) if provider else None
 
 
 def register(registry: Registry) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.config import Tier
-from bot.core.effects import NotifyMember
+from bot.core.effects import CancelSubscription, NotifyMember, RefundPayment
 from bot.core.i18n import N_, Translator
-from cogs.membership.service import entitle, withdraw
+from cogs.membership.service import HOLDING, entitle, withdraw
 from payments import ledger
 from payments.money import Money, format_money
+from payments.provider_calls import refunds_in_part
 from payments.purposes import Purpose, PurposeContext
 from storage.models import Membership, Payment
 
@@ -45,6 +46,9 @@ class MembershipPurpose:
             actor_id=payment.member_id,
             reason=f"payment {payment.id}",
         )
+        for held in await ctx.uow.memberships.of_member(payment.member_id):
+            if held.tier != tier_key and held.status in HOLDING and held.source == "payment":
+                await _switch_away(ctx, held, tier_key)
         speak = await _speak(ctx, payment.member_id)
         receipt = speak.gettext(
             N_("Thank you! Your {tier} membership is active. Paid: {amount}."),
@@ -105,7 +109,7 @@ class MembershipPurpose:
 
     async def _end(self, ctx: PurposeContext, payment: Payment, status: str, reason: str) -> None:
         membership = await _membership(ctx, payment)
-        if membership is None or membership.status in ("expired", "revoked"):
+        if membership is None or membership.status not in HOLDING:
             return
         await withdraw(
             ctx.uow,
@@ -124,7 +128,54 @@ def _tier(ctx: PurposeContext, payment: Payment) -> tuple[str, Tier | None]:
 
 
 async def _membership(ctx: PurposeContext, payment: Payment) -> Membership | None:
-    return await ctx.uow.memberships.get(payment.member_id, Purpose.parse(payment.purpose).ref)
+    """The membership this payment pays for; None once a later payment (or a moderator's grant
+    by hand) took over the tier, so late news of an old subscription changes nothing."""
+    membership = await ctx.uow.memberships.get(
+        payment.member_id, Purpose.parse(payment.purpose).ref
+    )
+    if membership is None or membership.payment_id != payment.id:
+        return None
+    return membership
+
+
+async def _switch_away(ctx: PurposeContext, old: Membership, new_tier: str) -> None:
+    """Paying for another tier is a switch: the old one ends now (its roles and chats go,
+    except those the new tier opens too), stops renewing, and its unused days are refunded."""
+    now = ctx.clock.now()
+    await withdraw(
+        ctx.uow,
+        ctx.settings,
+        old,
+        status="switched",
+        now=now,
+        actor_id=old.member_id,
+        reason=f"switched to {new_tier}",
+    )
+    payment = await ctx.uow.payments.get(old.payment_id) if old.payment_id else None
+    if payment is None:
+        return
+    key = f"switch:{old.id}:v{old.version}"
+    if payment.subscription_ref and not payment.cancel_at_period_end:
+        reason = f"switched to {new_tier}"
+        await ctx.promise(CancelSubscription(payment.id, reason), key=f"{key}:cancel")
+    unused = _unused_part(ctx, old, payment, now)
+    if unused > 0:
+        reason = f"unused days of {old.tier}"
+        await ctx.promise(RefundPayment(payment.id, unused, reason), key=f"{key}:refund")
+
+
+def _unused_part(ctx: PurposeContext, old: Membership, payment: Payment, now: datetime) -> int:
+    """The paid period's share not yet used, in minor units (nothing for a free trial, a
+    lifetime tier, or a payment Telegram can only refund whole)."""
+    tier = ctx.settings.tiers.get(old.tier)
+    if tier is None or tier.interval == "lifetime" or old.ends_at is None:
+        return 0
+    if old.status == "trialing" or not refunds_in_part(payment):
+        return 0
+    left = int((old.ends_at - now).total_seconds())
+    period = int(PERIODS[tier.interval].total_seconds())
+    share = payment.amount_minor * min(max(left, 0), period) // period
+    return min(share, payment.amount_minor - payment.refunded_minor)
 
 
 def _ends_at(tier: Tier, payment: Payment) -> datetime | None:

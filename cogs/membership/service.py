@@ -1,5 +1,6 @@
 """Entitlement: which tier a member holds and until when. Every change here also promises the
-platform access that follows from it (roles, chats) through the outbox."""
+platform access that follows from it through the outbox: only the difference between what the
+member's tiers opened before and after, so a role two tiers share stays through a switch."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.core.effects import (
     RevokeDiscordRole,
 )
 from bot.core.i18n import N_, Translator
+from cogs.membership.access import Access, access_of
 from payments.outbox import queue
 from storage.models import Membership
 from storage.uow import UnitOfWork
@@ -31,6 +33,13 @@ def holds_access(membership: Membership, now: datetime) -> bool:
     return membership.ends_at is None or now < membership.ends_at
 
 
+async def opened_access(uow: UnitOfWork, settings: Settings, member_id: int) -> Access:
+    """What the member's memberships have opened on the platforms: every membership in a
+    holding status, until the lifecycle job ends it (and takes the access back)."""
+    held = await uow.memberships.of_member(member_id)
+    return access_of(settings, [m.tier for m in held if m.status in HOLDING])
+
+
 async def entitle(
     uow: UnitOfWork,
     settings: Settings,
@@ -46,6 +55,7 @@ async def entitle(
     reason: str,
 ) -> Membership:
     """Give (or extend) a tier. Access is promised only when the member did not hold it."""
+    before = await opened_access(uow, settings, member_id)
     membership = await uow.memberships.get(member_id, tier)
     had_access = membership is not None and holds_access(membership, now)
     if membership is None:
@@ -79,7 +89,7 @@ async def entitle(
         detail={"tier": tier, "status": status, "reason": reason},
     )
     if not had_access:
-        await _promise_access(uow, settings, membership, now, granted=True)
+        await _promise_change(uow, settings, membership, before, now)
     return membership
 
 
@@ -94,7 +104,8 @@ async def withdraw(
     reason: str,
 ) -> None:
     """End a membership now (revoked by a refund or a moderator, expired at its end)."""
-    had_access = holds_access(membership, now) or membership.status in HOLDING
+    had_access = membership.status in HOLDING
+    before = await opened_access(uow, settings, membership.member_id)
     membership.status, membership.updated_at = status, now
     await uow.audit.record(
         f"membership.{status}",
@@ -105,29 +116,53 @@ async def withdraw(
     )
     if had_access:
         membership.version += 1
-        await _promise_access(uow, settings, membership, now, granted=False)
+        await _promise_change(uow, settings, membership, before, now)
 
 
-async def _promise_access(
-    uow: UnitOfWork, settings: Settings, membership: Membership, now: datetime, *, granted: bool
+async def _promise_change(
+    uow: UnitOfWork, settings: Settings, membership: Membership, before: Access, now: datetime
 ) -> None:
-    tier = settings.tiers.get(membership.tier)
-    if tier is None:
-        return  # a tier removed from bot.toml: nothing to grant or take any more
+    after = await opened_access(uow, settings, membership.member_id)
     member = await uow.members.get(membership.member_id)
     speak = Translator((member.locale if member else None) or settings.community.default_locale)
-    welcome = speak.gettext(N_("Welcome to {tier}! Here is your way in:"), tier=tier.name)
+    tier = settings.tiers.get(membership.tier)
+    welcome = speak.gettext(
+        N_("Welcome to {tier}! Here is your way in:"),
+        tier=tier.name if tier else membership.tier,
+    )
     reason = f"knowpay: {membership.tier} membership"
-    effects: list[DurableEffect] = []
-    for role in tier.discord_role_ids:
-        change = GrantDiscordRole if granted else RevokeDiscordRole
-        effects.append(change(membership.member_id, role, reason))
-    for chat in tier.telegram_chat_ids:
-        effects.append(
-            AdmitToTelegramChat(membership.member_id, chat, welcome)
-            if granted
-            else RemoveFromTelegramChat(membership.member_id, chat)
-        )
-    for n, effect in enumerate(effects):
-        key = f"membership:{membership.id}:v{membership.version}:{n}"
-        await queue(uow, effect, key=key, now=now)
+    await promise_access(
+        uow,
+        membership.member_id,
+        granted=after - before,
+        taken=before - after,
+        welcome=welcome,
+        reason=reason,
+        key=f"membership:{membership.id}:v{membership.version}",
+        now=now,
+    )
+
+
+async def promise_access(
+    uow: UnitOfWork,
+    member_id: int,
+    *,
+    granted: Access,
+    taken: Access,
+    welcome: str,
+    reason: str,
+    key: str,
+    now: datetime,
+) -> None:
+    """Queue the platform calls that give `granted` and take `taken`, once per `key`."""
+    effects: list[tuple[str, DurableEffect]] = []
+    for role in sorted(granted.roles):
+        effects.append((f"+role:{role}", GrantDiscordRole(member_id, role, reason)))
+    for role in sorted(taken.roles):
+        effects.append((f"-role:{role}", RevokeDiscordRole(member_id, role, reason)))
+    for chat in sorted(granted.chats):
+        effects.append((f"+chat:{chat}", AdmitToTelegramChat(member_id, chat, welcome)))
+    for chat in sorted(taken.chats):
+        effects.append((f"-chat:{chat}", RemoveFromTelegramChat(member_id, chat)))
+    for suffix, effect in effects:
+        await queue(uow, effect, key=f"{key}:{suffix}", now=now)

@@ -56,6 +56,6 @@ class PaymentProvider(Protocol):
         """Stop renewing; the member keeps what they paid for until the period ends."""
         ...
 
-    async def portal_link(self, payment: Payment, return_url: str) -> str | None:
+    async def portal_link(self, payment: Payment) -> str | None:
         """A page where the member manages cards and the subscription, if the provider has one."""
         ...

@@ -28,5 +28,5 @@ class SandboxProvider:
     async def cancel_subscription(self, payment: Payment) -> None:
         """Sandbox subscriptions never renew by themselves."""
 
-    async def portal_link(self, payment: Payment, return_url: str) -> str | None:
+    async def portal_link(self, payment: Payment) -> str | None:
         return None

@@ -47,7 +47,7 @@ class StarsProvider:
     async def cancel_subscription(self, payment: Payment) -> None:
         """Stars payments here are one-off: nothing renews."""
 
-    async def portal_link(self, payment: Payment, return_url: str) -> str | None:
+    async def portal_link(self, payment: Payment) -> str | None:
         return None
 
 

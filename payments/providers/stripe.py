@@ -73,11 +73,12 @@ class StripeProvider:
             options={"idempotency_key": f"knowpay-cancel-{payment.id}"},
         )
 
-    async def portal_link(self, payment: Payment, return_url: str) -> str | None:
+    async def portal_link(self, payment: Payment) -> str | None:
         if not payment.customer_ref:
             return None
         session = await self._client.v1.billing_portal.sessions.create_async(
-            {"customer": payment.customer_ref, "return_url": return_url},
+            # Back from the portal, the member lands where a checkout lands.
+            {"customer": payment.customer_ref, "return_url": self._success_url},
             # Each visit is a new session; the key only makes the client's own retries safe.
             options={"idempotency_key": f"knowpay-portal-{payment.id}-{uuid.uuid4().hex}"},
         )

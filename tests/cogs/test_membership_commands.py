@@ -90,6 +90,8 @@ async def test_join_opens_a_sandbox_checkout_and_paying_makes_you_a_member(
         await say(dispatcher, actor(), "/join member")
         == "You already hold Member, until 2026-02-04."
     )
+    upgrade = await say(dispatcher, actor(), "/join forever")
+    assert "Paying switches you from Member: it stops renewing" in upgrade
 
 
 async def test_on_telegram_a_tier_with_a_stars_price_sends_an_invoice(

@@ -8,9 +8,19 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
-from bot.core.effects import JoinRequestAnswer
+from bot.core.effects import (
+    CancelSubscription,
+    DurableEffect,
+    GrantDiscordRole,
+    JoinRequestAnswer,
+    RefundPayment,
+    RemoveFromTelegramChat,
+    RevokeDiscordRole,
+)
 from bot.core.events import JoinRequested, Place, Platform
 from cogs import build_purposes, build_registry
+from cogs.membership.lifecycle import run_lifecycle
+from cogs.membership.service import entitle, withdraw
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.money import Money
 from payments.outbox import decode
@@ -20,7 +30,7 @@ from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import actor, make_settings
 
-ROLE, CHAT = 444000000000000001, -1001111111111
+ROLE, CHAT, PRO_ROLE = 444000000000000001, -1001111111111, 444000000000000002
 TIERS = {
     "member": {
         "name": "Member",
@@ -35,6 +45,12 @@ TIERS = {
         "price": "99.00",
         "interval": "lifetime",
         "discord_role_ids": [ROLE],
+    },
+    "pro": {
+        "name": "Pro",
+        "price": "30.00",
+        "interval": "month",
+        "discord_role_ids": [ROLE, PRO_ROLE],
     },
 }
 SETTINGS = make_settings(tiers=TIERS)
@@ -65,9 +81,14 @@ async def _member(uow: UnitOfWorkFactory, clock: FakeClock) -> int:
 
 
 async def _paid(
-    uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock, tier: str = "member"
+    uow: UnitOfWorkFactory,
+    service: PaymentService,
+    clock: FakeClock,
+    tier: str = "member",
+    *,
+    member: int | None = None,
 ) -> int:
-    member = await _member(uow, clock)
+    member = member or await _member(uow, clock)
     async with uow() as unit:
         started = await service.start_checkout(
             unit,
@@ -94,10 +115,14 @@ async def _paid(
     return payment_id
 
 
-async def _promised(uow: UnitOfWorkFactory) -> list[str]:
+async def _promised_effects(uow: UnitOfWorkFactory) -> list[DurableEffect]:
     async with uow() as unit:
         items = await unit.outbox.due(FakeClock().now() + timedelta(days=3650), 100)
-        return [type(decode(item.kind, item.payload)).__name__ for item in items]
+        return [decode(item.kind, item.payload) for item in items]
+
+
+async def _promised(uow: UnitOfWorkFactory) -> list[str]:
+    return [type(effect).__name__ for effect in await _promised_effects(uow)]
 
 
 async def test_paying_grants_the_tier_once_with_its_role_chat_and_receipt(
@@ -174,3 +199,80 @@ async def test_members_of_the_tier_are_let_into_its_chat(
         JoinRequested(li, Place(Platform.TELEGRAM, str(CHAT), is_private=False))
     )
     assert effects == [JoinRequestAnswer(approved=True)]
+
+
+async def test_paying_for_another_tier_switches_roles_and_refunds_the_unused_days(
+    uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock
+) -> None:
+    old_payment = await _paid(uow, service, clock, "member")
+    async with uow() as unit:
+        payment = await unit.payments.get(old_payment)
+        assert payment is not None
+        payment.subscription_ref = "sub_old"
+    before = len(await _promised_effects(uow))
+    clock.advance(timedelta(days=10))
+
+    await _paid(uow, service, clock, "pro", member=1)
+
+    switched = (await _promised_effects(uow))[before:]
+    reason = "knowpay: pro membership"
+    assert GrantDiscordRole(1, PRO_ROLE, reason) in switched
+    assert RemoveFromTelegramChat(1, CHAT) in switched
+    # The role both tiers open is neither taken nor given again.
+    assert not [e for e in switched if isinstance(e, RevokeDiscordRole)]
+    assert [e for e in switched if isinstance(e, GrantDiscordRole)] == [
+        GrantDiscordRole(1, PRO_ROLE, reason)
+    ]
+    assert CancelSubscription(old_payment, "switched to pro") in switched
+    # 20 of the 30 paid days were not used: 900 * 20 / 30.
+    assert RefundPayment(old_payment, 600, "unused days of member") in switched
+    async with uow() as unit:
+        held = {m.tier: m.status for m in await unit.memberships.of_member(1)}
+        assert held == {"member": "switched", "pro": "active"}
+
+
+async def test_a_role_two_tiers_open_stays_while_either_is_held(
+    uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock
+) -> None:
+    await _paid(uow, service, clock, "forever")
+    async with uow() as unit:
+        await entitle(
+            unit,
+            SETTINGS,
+            member_id=1,
+            tier="member",
+            status="active",
+            ends_at=clock.now() + timedelta(days=5),
+            now=clock.now(),
+            source="manual",
+            payment_id=None,
+            actor_id=None,
+            reason="gift",
+        )
+    clock.advance(timedelta(days=6))
+    before = len(await _promised_effects(uow))
+    await run_lifecycle(uow, SETTINGS, clock)
+
+    ended = (await _promised_effects(uow))[before:]
+    assert ended == [RemoveFromTelegramChat(1, CHAT)]
+
+
+async def test_late_news_of_an_earlier_payment_leaves_the_current_membership_alone(
+    uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock
+) -> None:
+    first = await _paid(uow, service, clock)
+    async with uow() as unit:
+        [membership] = await unit.memberships.of_member(1)
+        await withdraw(
+            unit, SETTINGS, membership, status="expired", now=clock.now(), actor_id=None, reason="x"
+        )
+    await _paid(uow, service, clock, member=1)
+    async with uow() as unit:
+        await service.apply(
+            unit,
+            PaymentEvent(
+                "sandbox", PaymentEventKind.SUBSCRIPTION_ENDED, "late", clock.now(), payment_id=first
+            ),
+        )
+        [membership] = await unit.memberships.of_member(1)
+        assert membership.status == "active"

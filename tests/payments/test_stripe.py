@@ -19,7 +19,7 @@ from payments.outbox import OutboxWorker
 from payments.providers.stripe import StripeProvider
 from payments.providers.stripe_events import StripeEvents
 from payments.purposes import Purpose, Purposes
-from payments.refunds import RefundDeliverer
+from payments.provider_calls import ProviderCalls
 from payments.service import PaymentService
 from payments.webhooks import StripeCatchUp, StripeWebhook
 from storage.models import Payment, WebhookEvent
@@ -204,7 +204,7 @@ async def test_our_refund_goes_through_the_outbox_once_and_stripes_echo_adds_not
         assert payment is not None
         await shop.service.request_refund(uow, payment, Money(400, "usd"), reason="late")
     clock = SystemClock()
-    worker = OutboxWorker(db, {"payments": RefundDeliverer(db, shop.service, clock)}, clock)
+    worker = OutboxWorker(db, {"payments": ProviderCalls(db, shop.service, clock)}, clock)
     await worker.run_once()
     refund_call = await shop.fake.wait_for_call("POST", r"/v1/refunds$")
     assert refund_call.params["amount"] == "400"

@@ -18,7 +18,7 @@ from payments.money import Money
 from payments.outbox import OutboxWorker
 from payments.providers.stars import StarsPayments, StarsProvider
 from payments.purposes import Purpose, Purposes
-from payments.refunds import RefundDeliverer
+from payments.provider_calls import ProviderCalls
 from payments.service import PaymentService
 from storage.models import Payment
 from storage.uow import UnitOfWorkFactory
@@ -117,7 +117,7 @@ async def test_a_stars_payment_round_trip_and_its_refund(
     assert recording.calls == [("paid", 1)]
 
     provider.refunder = telegram.gateway
-    worker = OutboxWorker(uow, {"payments": RefundDeliverer(uow, service, clock)}, clock)
+    worker = OutboxWorker(uow, {"payments": ProviderCalls(uow, service, clock)}, clock)
     await worker.run_once()
     refund = await fake_telegram.wait_for_call("refundStarPayment")
     assert refund.params["telegram_payment_charge_id"] == result["charge_id"]

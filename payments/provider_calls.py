@@ -1,20 +1,28 @@
-"""Refunds promised through the outbox, carried out against the provider that took the money."""
+"""Refunds and cancellations promised through the outbox, carried out against the provider
+that took the money."""
 
 from __future__ import annotations
 
 from bot.core.clock import Clock
-from bot.core.effects import DurableEffect, RefundPayment
+from bot.core.effects import CancelSubscription, DurableEffect, RefundPayment
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.money import Money
 from payments.outbox import PAYMENTS, PermanentFailure
+from payments.providers.base import PaymentProvider
+from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
-from storage.models import PlatformIdentity
+from storage.models import Payment, PlatformIdentity
 from storage.uow import UnitOfWorkFactory
 
 
-class RefundDeliverer:
-    """The outbox's deliverer for refunds: asks the provider (with an idempotency key, so a
-    retried item cannot refund twice), then books what it did."""
+def refunds_in_part(payment: Payment) -> bool:
+    """Can part of this payment be given back? Telegram refunds Stars only whole."""
+    return payment.provider != StarsProvider.name
+
+
+class ProviderCalls:
+    """The outbox's deliverer for the provider: refunds (with an idempotency key, so a retried
+    item cannot refund twice, then booked) and subscription cancellations."""
 
     platform = PAYMENTS
 
@@ -24,16 +32,27 @@ class RefundDeliverer:
         self._clock = clock
 
     async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
-        if not isinstance(effect, RefundPayment):
-            raise PermanentFailure(f"{type(effect).__name__} is not a refund")
+        if isinstance(effect, CancelSubscription):
+            payment, provider = await self._payment(effect.payment_id)
+            await provider.cancel_subscription(payment)
+        elif isinstance(effect, RefundPayment):
+            await self._refund(effect)
+        else:
+            raise PermanentFailure(f"{type(effect).__name__} is not for a payment provider")
+
+    async def _payment(self, payment_id: int) -> tuple[Payment, PaymentProvider]:
         async with self._uow() as uow:
-            payment = await uow.payments.get(effect.payment_id)
+            payment = await uow.payments.get(payment_id)
             if payment is None:
-                raise PermanentFailure(f"payment {effect.payment_id} does not exist")
+                raise PermanentFailure(f"payment {payment_id} does not exist")
             provider = self._service.providers.get(payment.provider)
             if provider is None:
                 raise PermanentFailure(f"provider {payment.provider} is not configured")
-            total = payment.refunded_minor + effect.amount_minor
+            return payment, provider
+
+    async def _refund(self, effect: RefundPayment) -> None:
+        payment, provider = await self._payment(effect.payment_id)
+        total = payment.refunded_minor + effect.amount_minor
         if total > payment.amount_minor:
             raise PermanentFailure(f"payment {payment.id}: refund would exceed what was paid")
         amount = Money(effect.amount_minor, payment.currency)
