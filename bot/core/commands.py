@@ -14,7 +14,7 @@ from bot.core.text import clean
 if TYPE_CHECKING:
     from bot.core.context import Context, EventContext
     from bot.core.effects import Effect
-    from bot.core.events import PlatformEvent
+    from bot.core.events import DomainEvent, PlatformEvent
     from storage.models import Member
 
 
@@ -68,7 +68,7 @@ class Args:
 
 
 Handler = Callable[["Context", Args], Awaitable[list["Effect"]]]
-E = TypeVar("E", bound="PlatformEvent")
+E = TypeVar("E", bound="PlatformEvent | DomainEvent")
 # A listener may answer with effects (a DM, a join request's answer) or with nothing.
 Listener = Callable[["EventContext", E], Awaitable[list["Effect"] | None]]
 
@@ -94,10 +94,10 @@ class Registry:
         self._listeners: dict[type[Any], list[Listener[Any]]] = {}
 
     def listen(self, event_type: type[E], listener: Listener[E]) -> None:
-        """Call `listener` for every platform event of `event_type` (reactions, joins, ...)."""
+        """Call `listener` for every event of `event_type` (reactions, joins, linked accounts)."""
         self._listeners.setdefault(event_type, []).append(listener)
 
-    def listeners_for(self, event: PlatformEvent) -> list[Listener[Any]]:
+    def listeners_for(self, event: PlatformEvent | DomainEvent) -> list[Listener[Any]]:
         return list(self._listeners.get(type(event), []))
 
     def register(self, spec: CommandSpec) -> None:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, Registry
-from bot.core.effects import Reply
-from bot.core.events import CommandEvent
+from bot.core.effects import Effect, Reply
+from bot.core.events import CommandEvent, DomainEvent
 from bot.core.i18n import Translator
 from bot.core.permissions import Level
 from storage.models import Member, PlatformIdentity
@@ -39,6 +39,21 @@ class Context:
 
     def reply(self, text: str) -> Reply:
         return Reply(text, ephemeral=self.spec.ephemeral)
+
+    async def announce(self, event: DomainEvent) -> list[Effect]:
+        """Let the other cogs act on `event` in this command's transaction."""
+        listening = EventContext(
+            uow=self.uow,
+            member=self.member,
+            identity=self.identity,
+            translator=self.translator,
+            clock=self.clock,
+            settings=self.settings,
+        )
+        effects: list[Effect] = []
+        for listener in self.registry.listeners_for(event):
+            effects += await listener(listening, event) or []
+        return effects
 
 
 @dataclass

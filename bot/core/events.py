@@ -115,3 +115,16 @@ class JoinRequested:
 
 # What happened on a platform besides a command; cogs subscribe to these by type.
 PlatformEvent = MessagePosted | ReactionChanged | MembershipChanged | JoinRequested
+
+
+@dataclass(frozen=True)
+class AccountsLinked:
+    """Two members became one (/link): the accounts, payments and memberships of `merged_id`
+    now belong to `member_id`. Announced by the account cog inside the linking transaction."""
+
+    member_id: int
+    merged_id: int
+
+
+# Events the cogs tell each other about, in the transaction of the command that caused them.
+DomainEvent = AccountsLinked

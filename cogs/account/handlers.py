@@ -7,6 +7,7 @@ from babel import Locale
 from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
 from bot.core.effects import Effect
+from bot.core.events import AccountsLinked
 from bot.core.i18n import N_, SUPPORTED_LOCALES, Translator
 from bot.core.permissions import Level
 from cogs.account.service import (
@@ -112,18 +113,20 @@ async def link(ctx: Context, args: Args) -> list[Effect]:
             )
         ]
     result = await redeem_link_code(ctx.uow, typed, ctx.identity, now)
-    if result.outcome is LinkOutcome.LINKED and result.member is not None:
+    if result.outcome is LinkOutcome.LINKED and result.member and result.merged_id:
+        followups = await ctx.announce(AccountsLinked(result.member.id, result.merged_id))
         platforms = ", ".join(
             sorted({ctx._(PLATFORM_NAMES[i.platform]) for i in result.member.identities})
         )
         return [
+            *followups,
             ctx.reply(
                 ctx._(
                     "Linked. Your accounts ({platforms}) are now one member, #{id}.",
                     platforms=platforms,
                     id=result.member.id,
                 )
-            )
+            ),
         ]
     messages = {
         LinkOutcome.INVALID: N_(

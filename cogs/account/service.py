@@ -31,6 +31,7 @@ class LinkResult:
     outcome: LinkOutcome
     member: Member | None = None
     platform: str | None = None
+    merged_id: int | None = None  # the member folded into `member`
 
 
 def _hash(code: str) -> str:
@@ -83,6 +84,7 @@ async def redeem_link_code(
     stored.used_at = now
     moved = ", ".join(f"{i.platform}:{i.platform_user_id}" for i in source.identities)
     await uow.members.move_identities(source, target)
+    await uow.payments.move_to(source.id, target.id)
     await uow.audit.record(
         "identity.linked",
         at=now,
@@ -90,4 +92,4 @@ async def redeem_link_code(
         subject_id=target.id,
         detail={"accounts": moved, "merged_member": source.id},
     )
-    return LinkResult(LinkOutcome.LINKED, member=target)
+    return LinkResult(LinkOutcome.LINKED, member=target, merged_id=source.id)

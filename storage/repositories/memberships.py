@@ -54,3 +54,16 @@ class MembershipRepository:
                 select(Membership).where(Membership.member_id == member_id).order_by(Membership.id)
             )
         ).all()
+
+    async def move_to(self, source_id: int, target_id: int) -> list[Membership]:
+        """Give a folded member's memberships to `target_id`; returns those left behind
+        because the target has a membership of the same tier."""
+        taken = {m.tier for m in await self.of_member(target_id)}
+        left: list[Membership] = []
+        for membership in await self.of_member(source_id):
+            if membership.tier in taken:
+                left.append(membership)
+            else:
+                membership.member_id = target_id
+        await self._session.flush()
+        return left

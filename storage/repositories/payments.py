@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Payment
@@ -16,6 +16,15 @@ class PaymentRepository:
         self._session.add(payment)
         await self._session.flush()
         return payment
+
+    async def move_to(self, source_id: int, target_id: int) -> None:
+        """The payments of a member folded into another (/link) now belong to that member."""
+        await self._session.execute(
+            update(Payment)
+            .where(Payment.member_id == source_id)
+            .values(member_id=target_id)
+            .execution_options(synchronize_session="fetch")
+        )
 
     async def get(self, payment_id: int, *, for_update: bool = False) -> Payment | None:
         return await self._session.get(Payment, payment_id, with_for_update=for_update)

@@ -17,7 +17,7 @@ from bot.core.effects import (
     RemoveFromTelegramChat,
     RevokeDiscordRole,
 )
-from bot.core.events import JoinRequested, Place, Platform
+from bot.core.events import JoinRequested, MemberChange, MembershipChanged, Place, Platform
 from cogs import build_purposes, build_registry
 from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.service import entitle, withdraw
@@ -28,7 +28,7 @@ from payments.providers.sandbox import SandboxProvider
 from payments.purposes import Purpose
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import actor, make_settings
+from tests.conftest import actor, make_settings, say
 
 ROLE, CHAT, PRO_ROLE = 444000000000000001, -1001111111111, 444000000000000002
 TIERS = {
@@ -271,8 +271,65 @@ async def test_late_news_of_an_earlier_payment_leaves_the_current_membership_alo
         await service.apply(
             unit,
             PaymentEvent(
-                "sandbox", PaymentEventKind.SUBSCRIPTION_ENDED, "late", clock.now(), payment_id=first
+                "sandbox",
+                PaymentEventKind.SUBSCRIPTION_ENDED,
+                "late",
+                clock.now(),
+                payment_id=first,
             ),
         )
         [membership] = await unit.memberships.of_member(1)
         assert membership.status == "active"
+
+
+async def test_a_member_who_paid_before_joining_the_server_gets_the_role_on_arrival(
+    uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock
+) -> None:
+    """Li paid on Telegram; linking a Discord account gives the role there, and joining the
+    Discord server again later (after leaving) gives it once more."""
+    await _paid(uow, service, clock)
+    dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS)
+    li_telegram = actor("Li", Platform.TELEGRAM, user_id="77")
+    li_discord = actor("Li", Platform.DISCORD, user_id="5001")
+    code = (await say(dispatcher, li_telegram, "/link")).split()[4]
+    before = len(await _promised_effects(uow))
+    assert "Linked." in await say(dispatcher, li_discord, f"/link {code}")
+
+    linked = (await _promised_effects(uow))[before:]
+    assert GrantDiscordRole(1, ROLE, "knowpay: membership (linked account)") in linked
+
+    guild = Place(Platform.DISCORD, "9", is_private=False)
+    clock.advance(timedelta(minutes=1))
+    await dispatcher.notify(MembershipChanged(li_discord, guild, MemberChange.JOINED))
+    arrived = (await _promised_effects(uow))[before + len(linked) :]
+    assert arrived == [GrantDiscordRole(1, ROLE, "knowpay: membership (joined the server)")]
+
+
+async def test_linking_carries_memberships_and_payments_to_the_linked_member(
+    uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock
+) -> None:
+    """The code comes from the account that holds nothing; the paid account folds into it."""
+    payment_id = await _paid(uow, service, clock)
+    dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS)
+    li_discord = actor("Li", Platform.DISCORD, user_id="5001")
+    code = (await say(dispatcher, li_discord, "/link")).split()[4]
+    assert "Linked." in await say(
+        dispatcher, actor("Li", Platform.TELEGRAM, user_id="77"), f"/link {code}"
+    )
+    async with uow() as unit:
+        discord_member = await unit.members.identity(Platform.DISCORD, "5001")
+        assert discord_member is not None
+        target = discord_member.member_id
+        assert [m.tier for m in await unit.memberships.of_member(target)] == ["member"]
+        payment = await unit.payments.get(payment_id)
+        assert payment is not None and payment.member_id == target
+    # A renewal of that payment still finds the membership.
+    async with uow() as unit:
+        await service.apply(
+            unit,
+            PaymentEvent(
+                "sandbox", PaymentEventKind.RENEWAL_FAILED, "f", clock.now(), payment_id=payment_id
+            ),
+        )
+        [membership] = await unit.memberships.of_member(target)
+        assert membership.status == "grace"

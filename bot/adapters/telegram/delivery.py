@@ -44,6 +44,8 @@ class TelegramDeliverer:
         if isinstance(effect, NotifyMember):
             await self._gateway.send_dm(user_id, effect.text, effect.buttons)
         elif isinstance(effect, AdmitToTelegramChat):
+            if await self._gateway.is_member(effect.chat_id, user_id):
+                return  # already in: no invitation to send
             # A link for this member alone (one use), sent privately: nobody else gets in on it.
             link = await self._gateway.single_use_invite(
                 effect.chat_id,

@@ -20,7 +20,7 @@ from telegram import (
     ReactionTypeEmoji,
     ReplyParameters,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.adapters.telegram.render import to_html
@@ -34,6 +34,11 @@ MESSAGE_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64  # bytes
 NETWORK_ATTEMPTS = 3
 T = TypeVar("T")
+
+
+PRESENT = frozenset(
+    {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
+)
 
 
 class DeliveryRefused(Exception):
@@ -115,6 +120,16 @@ class TelegramGateway:
             )
         )
         return link.invite_link
+
+    async def is_member(self, chat_id: int | str, user_id: int | str) -> bool:
+        """Is the user in the chat now (a member, admin or owner, or restricted but present)?"""
+        try:
+            found = await _retrying(lambda: self._bot.get_chat_member(chat_id, int(user_id)))
+        except BadRequest:
+            return False  # "user not found": never been there
+        if found.status == ChatMemberStatus.RESTRICTED:
+            return bool(getattr(found, "is_member", False))
+        return found.status in PRESENT
 
     async def revoke_access(self, chat_id: int | str, user_id: int | str) -> None:
         """Remove someone from a private chat. Ban, then unban at once: they are out now, and
