@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Adapter
 from bot.adapters.console import ConsoleAdapter
+from bot.adapters.discord.access import DiscordAccess, discord_access
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
+from bot.adapters.telegram.access import TelegramAccess, telegram_access
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramDeliverer
 from bot.commerce import Commerce, build_commerce
@@ -32,6 +34,7 @@ from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
 from cogs import build_purposes, build_registry
 from cogs.membership.lifecycle import run_lifecycle
+from cogs.membership.reconcile import PlatformAccess, Reconciler, ReconcileReport
 from payments.outbox import Deliverer, OutboxWorker
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -40,6 +43,7 @@ from storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 4.0
+RECONCILE_AFTER_START = timedelta(minutes=2)
 
 
 @dataclass
@@ -126,6 +130,10 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         lifecycle = partial(run_lifecycle, core.uow, settings, core.clock)
         every_15 = timedelta(minutes=15)
         scheduler.every("membership-lifecycle", lifecycle, every_15, now=core.clock.now())
+        reconciler = Reconciler(core.uow, settings, core.clock, _platform_access(core, adapters))
+        # The first run waits for the platforms to connect.
+        first = core.clock.now() + RECONCILE_AFTER_START
+        scheduler.every("membership-reconcile", reconciler.run, every_15, now=first)
         if core.commerce.catch_up is not None:
             daily = timedelta(days=1)
             scheduler.every(
@@ -165,6 +173,40 @@ def _adapters(
         log.info("no DISCORD_TOKEN or TELEGRAM_TOKEN: starting the console")
         adapters.append(console_adapter(core, user=console_user, level=Level.OWNER))
     return adapters
+
+
+def _platform_access(core: Core, adapters: list[Adapter]) -> list[PlatformAccess]:
+    found: list[PlatformAccess] = []
+    for adapter in adapters:
+        if isinstance(adapter, DiscordAdapter) and core.settings.discord.guild_id is not None:
+            found.append(
+                DiscordAccess(adapter.client, adapter.gateway, core.settings.discord.guild_id)
+            )
+        elif isinstance(adapter, TelegramAdapter):
+            found.append(TelegramAccess(adapter.gateway))
+    return found
+
+
+async def run_reconcile(settings: Settings, secrets: Secrets, *, dry_run: bool) -> ReconcileReport:
+    """`knowpay reconcile`: compare and repair once, over the platforms' APIs alone (the bot
+    may be running at the same time: repairs are idempotent)."""
+    async with open_core(settings, secrets) as core, contextlib.AsyncExitStack() as stack:
+        platforms: list[PlatformAccess] = []
+        if secrets.discord_token:
+            platforms.append(
+                await stack.enter_async_context(
+                    discord_access(settings.discord, secrets.discord_token)
+                )
+            )
+        if secrets.telegram_token:
+            platforms.append(
+                await stack.enter_async_context(
+                    telegram_access(settings.telegram, secrets.telegram_token)
+                )
+            )
+        if not platforms:
+            raise StartupError("reconcile: set DISCORD_TOKEN or TELEGRAM_TOKEN (nothing to check)")
+        return await Reconciler(core.uow, settings, core.clock, platforms).run(dry_run=dry_run)
 
 
 def _deliverers(core: Core, adapters: list[Adapter]) -> dict[str, Deliverer]:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from bot import __version__, logs
-from bot.app import migrate, run_bot, run_console
+from bot.app import migrate, run_bot, run_console, run_reconcile
 from bot.config import ConfigError, Secrets, Settings, config_path, database_url, load_settings
 from bot.core.permissions import Level
 from bot.errors import StartupError
@@ -94,6 +94,29 @@ def console(name: str, role: str, config: str | None) -> None:
     logs.configure(logging.WARNING, secrets)
     sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
     _run(run_console(settings, secrets, user=name.strip(), level=Level.parse(role)))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Only say what would change.")
+@config_option
+def reconcile(dry_run: bool, config: str | None) -> None:
+    """Compare Discord roles and Telegram chats with the memberships, and repair the drift.
+
+    The running bot does this every 15 minutes; run it by hand after fixing roles or the
+    config. Only the roles and chats of [tiers.*] are touched. Exit status 1 when a repair or
+    a platform failed.
+    """
+    settings, secrets = _load(config)
+    logs.configure(logging.WARNING, secrets)
+
+    async def _reconcile() -> None:
+        report = await run_reconcile(settings, secrets, dry_run=dry_run)
+        for line in report.lines():
+            click.echo(line)
+        if report.failures:
+            sys.exit(1)
+
+    _run(_reconcile())
 
 
 @cli.group()

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, Membership
+from storage.models import Member, Membership, PlatformIdentity
+
+
+@dataclass
+class AccessRow:
+    """One platform account with what its member holds: the input of reconciling."""
+
+    platform_user_id: str
+    member_id: int
+    level: int  # the highest level any of the member's accounts has
+    tiers_held: set[str] = field(default_factory=set)
+    tiers_ever: set[str] = field(default_factory=set)
 
 
 class MembershipRepository:
@@ -67,3 +79,38 @@ class MembershipRepository:
                 membership.member_id = target_id
         await self._session.flush()
         return left
+
+    async def access_rows(
+        self, platform: str, holding: Iterable[str], user_id: str | None = None
+    ) -> list[AccessRow]:
+        """Every account on `platform` (or just `user_id`) with its member's tiers, in three
+        queries whatever the number of members."""
+        accounts = select(PlatformIdentity.platform_user_id, PlatformIdentity.member_id).where(
+            PlatformIdentity.platform == platform
+        )
+        if user_id is not None:
+            accounts = accounts.where(PlatformIdentity.platform_user_id == user_id)
+        rows = {
+            member_id: AccessRow(account, member_id, 0)
+            for account, member_id in await self._session.execute(accounts)
+        }
+        if not rows:
+            return []
+        members = PlatformIdentity.member_id.in_(list(rows)) if user_id is not None else None
+        levels = select(PlatformIdentity.member_id, func.max(PlatformIdentity.level)).group_by(
+            PlatformIdentity.member_id
+        )
+        tiers = select(Membership.member_id, Membership.tier, Membership.status)
+        if members is not None:
+            levels = levels.where(members)
+            tiers = tiers.where(Membership.member_id.in_(list(rows)))
+        for member_id, level in await self._session.execute(levels):
+            if member_id in rows:
+                rows[member_id].level = level
+        held = set(holding)
+        for member_id, tier, status in await self._session.execute(tiers):
+            if (row := rows.get(member_id)) is not None:
+                row.tiers_ever.add(tier)
+                if status in held:
+                    row.tiers_held.add(tier)
+        return list(rows.values())

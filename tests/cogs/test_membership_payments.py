@@ -322,7 +322,8 @@ async def test_linking_carries_memberships_and_payments_to_the_linked_member(
         target = discord_member.member_id
         assert [m.tier for m in await unit.memberships.of_member(target)] == ["member"]
         payment = await unit.payments.get(payment_id)
-        assert payment is not None and payment.member_id == target
+        assert payment is not None
+        assert payment.member_id == target
     # A renewal of that payment still finds the membership.
     async with uow() as unit:
         await service.apply(

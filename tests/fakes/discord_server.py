@@ -43,6 +43,7 @@ from tests.fakes.recording import (
 )
 
 API_PREFIX = "/api/v10"
+MEMBERS_PAGE_LIMIT = 1000  # List Guild Members returns at most this many per call
 
 
 @dataclass
@@ -236,6 +237,7 @@ class FakeDiscord:
                     True,
                 ),
                 ("GET", r"/guilds/(\d+)(?:/(channels|roles))?", self._get_guild, True),
+                ("GET", r"/guilds/(\d+)/members", self._list_members, True),
                 ("GET PATCH", r"/guilds/(\d+)/members/(\d+)", self._member, True),
                 ("PUT DELETE", r"/guilds/(\d+)/members/(\d+)/roles/(\d+)", self._member_role, True),
             ]
@@ -321,6 +323,14 @@ class FakeDiscord:
             "GUILD_MEMBER_ADD", {**member, "guild_id": str(self.guild_id)}, p.GUILD_MEMBERS
         )
         return member
+
+    async def set_roles_by_hand(self, user_id: int, roles: Sequence[int]) -> None:
+        """A moderator edits someone's roles in Discord's own interface."""
+        member = self._members[user_id]
+        member["roles"] = [str(r) for r in roles]
+        await self._dispatch(
+            "GUILD_MEMBER_UPDATE", {**member, "guild_id": str(self.guild_id)}, p.GUILD_MEMBERS
+        )
 
     async def leave(self, user_id: int) -> None:
         member = self._members.pop(user_id)
@@ -1051,6 +1061,19 @@ class FakeDiscord:
             await self._dispatch(
                 "GUILD_MEMBER_UPDATE", {**member, "guild_id": str(self.guild_id)}, p.GUILD_MEMBERS
             )
+
+    async def _list_members(self, call: RecordedCall, m: re.Match[str]) -> tuple[int, Any]:
+        """List Guild Members: by user id, after `after`, at most `limit` (1-1000, default 1);
+        only for applications with the GUILD_MEMBERS privileged intent switched on."""
+        self._guild(m[1])
+        if not self.privileged_intents & p.GUILD_MEMBERS:
+            raise _ApiError(403, 50001)
+        limit = int(call.query.get("limit", "1"))
+        if not 1 <= limit <= MEMBERS_PAGE_LIMIT:
+            raise _ApiError(400, 50035)
+        after = int(call.query.get("after", "0"))
+        ids = sorted(user_id for user_id in self._members if user_id > after)[:limit]
+        return 200, [self._members[user_id] for user_id in ids]
 
     async def _member(self, call: RecordedCall, m: re.Match[str]) -> tuple[int, Any]:
         member = self._guild_member(m[1], m[2])

@@ -16,10 +16,10 @@ from bot.core.clock import SystemClock
 from bot.web import WebServer, build_web_app, stripe_route
 from payments.money import Money
 from payments.outbox import OutboxWorker
+from payments.provider_calls import ProviderCalls
 from payments.providers.stripe import StripeProvider
 from payments.providers.stripe_events import StripeEvents
 from payments.purposes import Purpose, Purposes
-from payments.provider_calls import ProviderCalls
 from payments.service import PaymentService
 from payments.webhooks import StripeCatchUp, StripeWebhook
 from storage.models import Payment, WebhookEvent

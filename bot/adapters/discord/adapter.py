@@ -18,6 +18,7 @@ from bot.adapters.discord.commands import CatalogueTranslator, build_commands
 from bot.adapters.discord.gateway import DeliveryRefused, DiscordGateway
 from bot.adapters.discord.ui import CommandButton, LongTextModal
 from bot.config import Settings
+from bot.config.schema import DiscordConfig
 from bot.core.commands import CommandSpec, Param, missing_long_text, split_command
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import DirectMessage, Reply
@@ -30,6 +31,13 @@ log = logging.getLogger(__name__)
 # Discord wants an answer within 3 seconds; slower commands show "thinking..." first.
 DEFER_AFTER_SECONDS = 2.0
 SHUTDOWN_SECONDS = 3.0
+
+
+def use_endpoints(config: DiscordConfig) -> None:
+    """discord.py reads both from class attributes; set there, they also cover interaction
+    callbacks and follow-up webhooks, so a proxy (or the test fake) sees every call."""
+    discord.http.Route.BASE = config.api_base_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
 class _Hooks:
@@ -60,10 +68,7 @@ class DiscordAdapter:
         self._config = settings.discord
         self._default_locale = settings.community.default_locale
         self._token = token
-        # discord.py reads both from class attributes; set here, they also cover interaction
-        # callbacks and follow-up webhooks, so a proxy (or the test fake) sees every call.
-        discord.http.Route.BASE = self._config.api_base_url.rstrip("/")
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self._config.gateway_url)
+        use_endpoints(self._config)
         intents = discord.Intents.default()
         intents.members = True
         intents.message_content = True

@@ -18,6 +18,7 @@ MESSAGE_LIMIT = 2000
 NO_MENTIONS = discord.AllowedMentions.none()
 # Discord's error code for "Cannot send messages to this user" (DMs closed, or no shared server).
 DMS_CLOSED = 50007
+UNKNOWN_MEMBER = 10007
 
 
 class DeliveryRefused(Exception):
@@ -67,12 +68,21 @@ class DiscordGateway:
             await self._client.http.add_role(guild_id, user_id, role_id, reason=reason)
         except discord.Forbidden as error:
             raise DeliveryRefused(_role_refusal(role_id, error)) from error
+        except discord.NotFound as error:
+            # Not in the server (yet): the role is given when they join (GUILD_MEMBER_ADD).
+            if error.code != UNKNOWN_MEMBER:
+                raise
+            log.info("Discord: user %d is not in the server; role %d waits", user_id, role_id)
 
     async def remove_role(self, guild_id: int, user_id: int, role_id: int, reason: str) -> None:
         try:
             await self._client.http.remove_role(guild_id, user_id, role_id, reason=reason)
         except discord.Forbidden as error:
             raise DeliveryRefused(_role_refusal(role_id, error)) from error
+        except discord.NotFound as error:
+            if error.code != UNKNOWN_MEMBER:
+                raise
+            # Someone who left the server holds no role any more: nothing to take.
 
     async def react(self, channel_id: int, message_id: int, emoji: str) -> None:
         await self._client.http.add_reaction(channel_id, message_id, emoji)

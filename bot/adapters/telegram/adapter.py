@@ -18,6 +18,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.adapters.telegram import commands, translate
 from bot.adapters.telegram.gateway import DeliveryRefused, TelegramGateway
 from bot.config import Settings
+from bot.config.schema import TelegramConfig
 from bot.core.commands import Param, missing_long_text
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Button, DirectMessage, Effect, Invoice, JoinRequestAnswer, Reply
@@ -64,6 +65,20 @@ def file_base_url(api_base_url: str) -> str:
     return f"{root}/file/{tail}"
 
 
+def api_builder(config: TelegramConfig, token: str) -> ApplicationBuilder:  # type: ignore[type-arg]
+    """The Bot API client every use of the token shares: base URLs, and the rate limiter that
+    waits what Telegram asks."""
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(config.api_base_url)
+        .base_file_url(file_base_url(config.api_base_url))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        # knowpay keeps one scheduler of its own (APScheduler); PTB must not start another.
+        .job_queue(None)
+    )
+
+
 class TelegramAdapter:
     name = "telegram"
 
@@ -80,15 +95,7 @@ class TelegramAdapter:
         self._config = settings.telegram
         self._public_url = settings.server.public_url
         self._secret = webhook_secret(token)
-        builder = (
-            ApplicationBuilder()
-            .token(token)
-            .base_url(self._config.api_base_url)
-            .base_file_url(file_base_url(self._config.api_base_url))
-            .rate_limiter(AIORateLimiter(max_retries=3))
-            # knowpay keeps one scheduler of its own (APScheduler); PTB must not start another.
-            .job_queue(None)
-        )
+        builder = api_builder(self._config, token)
         if self._config.mode == "webhook":
             builder = builder.updater(None)
             if web_app is None:

@@ -16,9 +16,9 @@ from bot.core.effects import Effect, Invoice
 from cogs import build_registry
 from payments.money import Money
 from payments.outbox import OutboxWorker
+from payments.provider_calls import ProviderCalls
 from payments.providers.stars import StarsPayments, StarsProvider
 from payments.purposes import Purpose, Purposes
-from payments.provider_calls import ProviderCalls
 from payments.service import PaymentService
 from storage.models import Payment
 from storage.uow import UnitOfWorkFactory
