@@ -128,14 +128,22 @@ def _tier(ctx: PurposeContext, payment: Payment) -> tuple[str, Tier | None]:
 
 
 async def _membership(ctx: PurposeContext, payment: Payment) -> Membership | None:
-    """The membership this payment pays for; None once a later payment (or a moderator's grant
-    by hand) took over the tier, so late news of an old subscription changes nothing."""
+    """The membership this payment (or another period of its subscription) pays for; None
+    once a later purchase took the tier over, so late news of an old one changes nothing."""
     membership = await ctx.uow.memberships.get(
         payment.member_id, Purpose.parse(payment.purpose).ref
     )
-    if membership is None or membership.payment_id != payment.id:
+    if membership is None or membership.payment_id is None:
         return None
-    return membership
+    if membership.payment_id == payment.id:
+        return membership
+    current = await ctx.uow.payments.get(membership.payment_id)
+    same_subscription = (
+        current is not None
+        and payment.subscription_ref is not None
+        and current.subscription_ref == payment.subscription_ref
+    )
+    return membership if same_subscription else None
 
 
 async def _switch_away(ctx: PurposeContext, old: Membership, new_tier: str) -> None:
@@ -158,6 +166,9 @@ async def _switch_away(ctx: PurposeContext, old: Membership, new_tier: str) -> N
     if payment.subscription_ref and not payment.cancel_at_period_end:
         reason = f"switched to {new_tier}"
         await ctx.promise(CancelSubscription(payment.id, reason), key=f"{key}:cancel")
+    # The period in use is paid by the subscription's latest charge (a renewal, maybe).
+    if payment.subscription_ref:
+        payment = await ctx.uow.payments.latest_charge(payment.subscription_ref) or payment
     unused = _unused_part(ctx, old, payment, now)
     if unused > 0:
         reason = f"unused days of {old.tier}"

@@ -105,7 +105,8 @@ class StripeEvents:
             payment_id=_payment_id(details.get("metadata")) or from_subscription,
             subscription_ref=subscription,
             customer_ref=invoice.get("customer"),
-            charge_ref=None if first else await self._invoice_payment_intent(invoice["id"]),
+            # The first invoice's charge is the checkout's: refunds of it name this intent.
+            charge_ref=await self._invoice_payment_intent(invoice["id"]),
             amount=Money(invoice["amount_paid"], invoice["currency"]),
             **state,
             **base,

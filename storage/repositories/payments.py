@@ -39,6 +39,16 @@ class PaymentRepository:
         """The payment that started a subscription (its renewals update it)."""
         return await self._one(Payment.subscription_ref == subscription_ref)
 
+    async def latest_charge(self, subscription_ref: str) -> Payment | None:
+        """The subscription's most recent paid period (its first payment, or a renewal)."""
+        query = (
+            select(Payment)
+            .where(Payment.subscription_ref == subscription_ref, Payment.paid_at.is_not(None))
+            .order_by(Payment.id.desc())
+            .limit(1)
+        )
+        return await self._session.scalar(query)
+
     async def _one(self, condition: ColumnElement[bool]) -> Payment | None:
         query = select(Payment).where(condition).order_by(Payment.id).limit(1).with_for_update()
         return await self._session.scalar(query)
