@@ -1,31 +1,37 @@
-"""Platform events that touch access: join requests to private chats, members arriving in the
-Discord server, and accounts linked across platforms."""
+"""Platform events that touch access: join requests to private chats, people arriving in the
+Discord server or a tier's Telegram chat, and accounts linked across platforms."""
 
 from __future__ import annotations
 
 from bot.core.commands import Registry
 from bot.core.context import EventContext
-from bot.core.effects import DirectMessage, Effect, JoinRequestAnswer
+from bot.core.effects import DirectMessage, Effect, JoinRequestAnswer, RemoveFromTelegramChat
 from bot.core.events import (
     AccountsLinked,
     JoinRequested,
     MemberChange,
     MembershipChanged,
+    Place,
     Platform,
 )
 from bot.core.identity import member_level
 from cogs.membership.access import Access, may_enter, tiers_granting
 from cogs.membership.service import HOLDING, holds_access, opened_access, promise_access
+from payments.outbox import queue
 
 
-async def answer_join_request(ctx: EventContext, event: JoinRequested) -> list[Effect]:
-    gating = tiers_granting(ctx.settings, event.place.platform, event.place.chat_id)
+async def _may_enter(ctx: EventContext, chat: Place) -> tuple[bool, dict[str, str]]:
+    gating = tiers_granting(ctx.settings, chat.platform, chat.chat_id)
     held = {
         m.tier
         for m in await ctx.uow.memberships.of_member(ctx.member.id)
         if holds_access(m, ctx.clock.now())
     }
-    approved = may_enter(member_level(ctx.member), gating, held)
+    return may_enter(member_level(ctx.member), gating, held), gating
+
+
+async def answer_join_request(ctx: EventContext, event: JoinRequested) -> list[Effect]:
+    approved, gating = await _may_enter(ctx, event.place)
     await ctx.uow.audit.record(
         "access.join_approved" if approved else "access.join_declined",
         at=ctx.clock.now(),
@@ -42,11 +48,40 @@ async def answer_join_request(ctx: EventContext, event: JoinRequested) -> list[E
     return [JoinRequestAnswer(approved=False), DirectMessage(why, notice=why)]
 
 
-async def give_roles_on_arrival(ctx: EventContext, event: MembershipChanged) -> None:
+async def on_arrival(ctx: EventContext, event: MembershipChanged) -> None:
+    if event.change is not MemberChange.JOINED:
+        return
+    if event.place.platform is Platform.DISCORD:
+        await _give_roles_on_arrival(ctx, event)
+    elif event.place.platform is Platform.TELEGRAM:
+        await _turn_strangers_out(ctx, event)
+
+
+async def _turn_strangers_out(ctx: EventContext, event: MembershipChanged) -> None:
+    """Someone who got into a tier's chat without holding the tier (an admin added them, an
+    old link) is taken out again; the staff may stay."""
+    allowed, _ = await _may_enter(ctx, event.place)
+    if allowed:
+        return
+    now = ctx.clock.now()
+    await ctx.uow.audit.record(
+        "access.stranger_removed",
+        at=now,
+        actor_id=None,
+        subject_id=ctx.member.id,
+        detail={"platform": event.place.platform.value, "chat": event.place.chat_id},
+    )
+    await queue(
+        ctx.uow,
+        RemoveFromTelegramChat(ctx.member.id, int(event.place.chat_id)),
+        key=f"stranger:telegram:{event.place.chat_id}:{event.actor.user_id}:{now.isoformat()}",
+        now=now,
+    )
+
+
+async def _give_roles_on_arrival(ctx: EventContext, event: MembershipChanged) -> None:
     """Someone who paid before joining the Discord server (or who left and came back) gets
     their tiers' roles as they arrive: a new member of a server holds no roles."""
-    if event.change is not MemberChange.JOINED or event.place.platform is not Platform.DISCORD:
-        return
     opened = await opened_access(ctx.uow, ctx.settings, ctx.member.id)
     if not opened.roles:
         return
@@ -93,5 +128,5 @@ async def follow_linked_accounts(ctx: EventContext, event: AccountsLinked) -> No
 
 def register(registry: Registry) -> None:
     registry.listen(JoinRequested, answer_join_request)
-    registry.listen(MembershipChanged, give_roles_on_arrival)
+    registry.listen(MembershipChanged, on_arrival)
     registry.listen(AccountsLinked, follow_linked_accounts)
