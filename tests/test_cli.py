@@ -49,7 +49,7 @@ def test_help_lists_every_subcommand() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=True
     )
-    for command in ("run", "console", "db"):
+    for command in ("run", "console", "reconcile", "db"):
         assert f"  {command} " in result.stdout
 
 
@@ -196,6 +196,47 @@ def test_run_serves_health_and_metrics_and_stops_on_a_signal(
     assert "Traceback" not in log
 
 
+def test_console_membership_journey_through_the_sandbox_page(tmp_path: Path) -> None:
+    """`knowpay run` with no platform token: /join in the console, pay on the local sandbox
+    page, the receipt arrives in the console through the outbox, /membership shows it."""
+    port = _free_port()
+    config = tmp_path / "run.toml"
+    config.write_text(
+        f"[server]\nport = {port}\n"
+        "[tiers.member]\nname = 'Member'\nprice = '9.00'\ninterval = 'month'\n"
+        "discord_role_ids = [444444444444444441]\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz")
+        assert process.stdin is not None
+        process.stdin.write("/join member\n")
+        process.stdin.flush()
+        offer = _read_until(process, "[Pay $9.00]")
+        url = offer.split("[Pay $9.00] ")[1].strip()
+        assert url.startswith(f"http://127.0.0.1:{port}/sandbox/checkout/")
+        paying = urllib.request.Request(url, data=b"action=pay", method="POST")
+        with urllib.request.urlopen(paying, timeout=10) as response:
+            assert "Paid." in response.read().decode()
+        _read_until(process, "Thank you! Your Member membership is active. Paid: $9.00.")
+        process.stdin.write("/membership\n")
+        process.stdin.flush()
+        assert "Member: active · until" in _read_until(process, "Member:")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def test_interactive_console_in_a_terminal(tmp_path: Path) -> None:
     """A real pseudo-terminal: the banner, a prompt, a reply, and Ctrl-D to leave."""
     leader, follower = pty.openpty()
@@ -238,6 +279,14 @@ def test_run_stops_when_the_console_closes(tmp_path: Path) -> None:
     result = knowpay(tmp_path, "run", stdin="/whoami\n", config=config)
     assert result.returncode == 0, result.stderr
     assert "Role: owner" in result.stdout
+
+
+def test_reconcile_needs_a_platform_token(tmp_path: Path) -> None:
+    result = knowpay(tmp_path, "reconcile")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "knowpay: reconcile: set DISCORD_TOKEN or TELEGRAM_TOKEN (nothing to check)"
+    )
 
 
 def test_run_reports_a_port_in_use(tmp_path: Path) -> None:

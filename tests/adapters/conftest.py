@@ -53,17 +53,18 @@ def registry(seen: Seen) -> Registry:
 
 
 async def knowpay_run(
-    tmp_path: Path, config: str, **environment: str
+    tmp_path: Path, config: str, *command: str, **environment: str
 ) -> asyncio.subprocess.Process:
-    """`knowpay run` in a process of its own, with `config` as its bot.toml and only the
-    tokens given here set."""
+    """`knowpay run` (or another `command`) in a process of its own, with `config` as its
+    bot.toml and only the tokens given here set."""
     config_file = tmp_path / "bot.toml"
     config_file.write_text(config)
     env = {k: v for k, v in os.environ.items() if k not in TOKENS}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}", LANG="C", **environment)
     return await asyncio.create_subprocess_exec(
         # faulthandler: a run that hangs shows where, when finished() aborts it.
-        sys.executable, "-X", "faulthandler", "-m", "bot", "run", "--config", str(config_file),
+        sys.executable, "-X", "faulthandler", "-m", "bot", *(command or ("run",)),
+        "--config", str(config_file),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -7,11 +7,18 @@ import signal
 import socket
 from asyncio.subprocess import Process
 from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from storage.engine import make_engine, make_sessionmaker, normalize_url
+from storage.migrate import upgrade
+from storage.models import Membership
+from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import finished, knowpay_run
 from tests.adapters.discord.conftest import ADA
 from tests.fakes.discord_server import FakeDiscord
+
+CAL = 500000000000000004
 
 
 def _knowpay_run(tmp_path: Path, fake: FakeDiscord, token: str) -> Awaitable[Process]:
@@ -75,3 +82,82 @@ async def test_run_exits_2_with_one_line_when_discord_cannot_be_reached(tmp_path
     last = stderr.decode().splitlines()[-1]
     assert last.startswith("knowpay: discord.api_base_url: cannot reach Discord")
     assert "Traceback" not in stderr.decode()
+
+
+async def test_knowpay_reconcile_repairs_roles_over_rest_alone(
+    tmp_path: Path, fake_discord: FakeDiscord
+) -> None:
+    """`knowpay reconcile` with the bot not running: Ada paid but lost her role, Cal holds a
+    tier role nobody gave him; --dry-run only tells, the real run repairs."""
+    member, pro = fake_discord.roles["member"], fake_discord.roles["pro"]
+    fake_discord.add_user(CAL, "cal", roles=[pro])
+    config = f"""
+[discord]
+guild_id = {fake_discord.guild_id}
+api_base_url = "{fake_discord.api_base_url}"
+gateway_url = "{fake_discord.gateway_url}"
+[tiers.member]
+name = "Member"
+price = "9.00"
+interval = "month"
+discord_role_ids = [{member}]
+[tiers.pro]
+name = "Pro"
+price = "30.00"
+interval = "month"
+discord_role_ids = [{member}, {pro}]
+"""
+    await _member_with_a_tier(tmp_path / "run.db", ADA, "member")
+
+    async def reconcile(*flags: str) -> str:
+        process = await knowpay_run(
+            tmp_path, config, "reconcile", *flags, DISCORD_TOKEN=FakeDiscord.TOKEN
+        )
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 0, stderr.decode()
+        assert FakeDiscord.TOKEN not in stderr.decode()
+        return stdout.decode()
+
+    dry = await reconcile("--dry-run")
+    assert "discord: checked 4 accounts, 2 to repair" in dry
+    assert f"would give role {member} (member #1, discord {ADA})" in dry
+    assert f"would take role {pro} (an unknown account, discord {CAL})" in dry
+    assert member not in fake_discord.member_roles(ADA)
+
+    done = await reconcile()
+    assert "discord: checked 4 accounts, 2 repaired" in done
+    assert fake_discord.member_roles(ADA) == [member]
+    assert fake_discord.member_roles(CAL) == []
+    assert "0 repaired" in await reconcile()
+
+
+async def _member_with_a_tier(database: Path, user_id: int, tier: str) -> None:
+    engine = make_engine(normalize_url(f"sqlite:///{database}"))
+    try:
+        await upgrade(engine)
+        uow = UnitOfWorkFactory(make_sessionmaker(engine))
+        now = datetime.now(UTC)
+        async with uow() as unit:
+            identity = await unit.members.create_with_identity(
+                platform="discord",
+                platform_user_id=str(user_id),
+                display_name="Ada",
+                username="ada",
+                level=0,
+                now=now,
+            )
+            assert identity is not None
+            await unit.memberships.add(
+                Membership(
+                    member_id=identity.member_id,
+                    tier=tier,
+                    status="active",
+                    source="manual",
+                    started_at=now,
+                    ends_at=now + timedelta(days=30),
+                    version=1,
+                    updated_at=now,
+                )
+            )
+    finally:
+        await engine.dispose()
