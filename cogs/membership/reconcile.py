@@ -81,7 +81,7 @@ class ReconcileReport:
         if not self.dry_run:
             verb["take"] = "took"
         out = [
-            f"{platform.value}: checked {count} accounts, "
+            f"{platform.value}: checked {count} account{'' if count == 1 else 's'}, "
             f"{sum(r.platform is platform for r in self.repairs)} "
             f"{'to repair' if self.dry_run else 'repaired'}"
             for platform, count in self.checked.items()

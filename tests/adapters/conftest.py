@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,10 @@ from bot.core.commands import Registry
 from bot.core.context import EventContext
 from bot.core.events import MessagePosted, PlatformEvent, ReactionChanged
 from cogs import build_registry
+from storage.engine import make_engine, make_sessionmaker, normalize_url
+from storage.migrate import upgrade
+from storage.models import Membership
+from storage.uow import UnitOfWorkFactory
 
 TOKENS = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "STRIPE_API_KEY", "KNOWPAY_CONFIG")
 
@@ -83,3 +88,39 @@ async def finished(process: asyncio.subprocess.Process, timeout: float = 30) -> 
         _, stderr = await communicating
         raise AssertionError(f"knowpay run did not end:\n{stderr.decode()[-6000:]}") from None
     return stderr
+
+
+async def seed_membership(
+    database: Path, platform: str, user_id: int, tier: str, status: str
+) -> None:
+    """A member with one account and a membership, in the SQLite file a `knowpay` process
+    will use (migrated here first)."""
+    engine = make_engine(normalize_url(f"sqlite:///{database}"))
+    try:
+        await upgrade(engine)
+        uow = UnitOfWorkFactory(make_sessionmaker(engine))
+        now = datetime.now(UTC)
+        async with uow() as unit:
+            identity = await unit.members.create_with_identity(
+                platform=platform,
+                platform_user_id=str(user_id),
+                display_name=f"user {user_id}",
+                username=None,
+                level=0,
+                now=now,
+            )
+            assert identity is not None
+            await unit.memberships.add(
+                Membership(
+                    member_id=identity.member_id,
+                    tier=tier,
+                    status=status,
+                    source="manual",
+                    started_at=now - timedelta(days=30),
+                    ends_at=now + timedelta(days=30),
+                    version=1,
+                    updated_at=now,
+                )
+            )
+    finally:
+        await engine.dispose()

@@ -7,14 +7,9 @@ import signal
 import socket
 from asyncio.subprocess import Process
 from collections.abc import Awaitable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from storage.engine import make_engine, make_sessionmaker, normalize_url
-from storage.migrate import upgrade
-from storage.models import Membership
-from storage.uow import UnitOfWorkFactory
-from tests.adapters.conftest import finished, knowpay_run
+from tests.adapters.conftest import finished, knowpay_run, seed_membership
 from tests.adapters.discord.conftest import ADA
 from tests.fakes.discord_server import FakeDiscord
 
@@ -107,7 +102,7 @@ price = "30.00"
 interval = "month"
 discord_role_ids = [{member}, {pro}]
 """
-    await _member_with_a_tier(tmp_path / "run.db", ADA, "member")
+    await seed_membership(tmp_path / "run.db", "discord", ADA, "member", "active")
 
     async def reconcile(*flags: str) -> str:
         process = await knowpay_run(
@@ -129,35 +124,3 @@ discord_role_ids = [{member}, {pro}]
     assert fake_discord.member_roles(ADA) == [member]
     assert fake_discord.member_roles(CAL) == []
     assert "0 repaired" in await reconcile()
-
-
-async def _member_with_a_tier(database: Path, user_id: int, tier: str) -> None:
-    engine = make_engine(normalize_url(f"sqlite:///{database}"))
-    try:
-        await upgrade(engine)
-        uow = UnitOfWorkFactory(make_sessionmaker(engine))
-        now = datetime.now(UTC)
-        async with uow() as unit:
-            identity = await unit.members.create_with_identity(
-                platform="discord",
-                platform_user_id=str(user_id),
-                display_name="Ada",
-                username="ada",
-                level=0,
-                now=now,
-            )
-            assert identity is not None
-            await unit.memberships.add(
-                Membership(
-                    member_id=identity.member_id,
-                    tier=tier,
-                    status="active",
-                    source="manual",
-                    started_at=now,
-                    ends_at=now + timedelta(days=30),
-                    version=1,
-                    updated_at=now,
-                )
-            )
-    finally:
-        await engine.dispose()

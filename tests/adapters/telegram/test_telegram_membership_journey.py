@@ -217,7 +217,7 @@ async def test_reconcile_takes_out_a_former_member_the_removal_missed(journey: J
 
     report = await journey.reconciler.run()
     assert report.lines()[:2] == [
-        "telegram: checked 1 accounts, 1 repaired",
+        "telegram: checked 1 account, 1 repaired",
         f"  took chat {TIER_CHAT} (member #1, telegram {LI})",
     ]
     assert journey.telegram.member_status(TIER_CHAT, LI) == "left"

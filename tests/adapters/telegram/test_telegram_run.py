@@ -8,8 +8,8 @@ from asyncio.subprocess import Process
 from collections.abc import Awaitable
 from pathlib import Path
 
-from tests.adapters.conftest import finished, knowpay_run
-from tests.adapters.telegram.conftest import MOD
+from tests.adapters.conftest import finished, knowpay_run, seed_membership
+from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT
 from tests.fakes.telegram_server import FakeTelegram
 
 
@@ -55,3 +55,27 @@ async def test_run_exits_2_with_one_line_when_the_token_is_rejected(
         .startswith("knowpay: TELEGRAM_TOKEN: Telegram rejected the token")
     )
     assert "Traceback" not in stderr.decode()
+
+
+async def test_knowpay_reconcile_takes_a_former_member_out_of_the_tier_chat(
+    tmp_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    fake_telegram.set_member(TIER_CHAT, LI)  # still inside, though his membership expired
+    fake_telegram.set_member(TIER_CHAT, MOD)  # never a member: not asked about, not touched
+    await seed_membership(tmp_path / "run.db", "telegram", LI, "member", "expired")
+    config = (
+        f'[telegram]\napi_base_url = "{fake_telegram.base_url}"\n'
+        f"community_chat_id = {fake_telegram.community_chat_id}\n"
+        "[tiers.member]\nname = 'Member'\nprice = '9.00'\ninterval = 'month'\n"
+        f"telegram_chat_ids = [{TIER_CHAT}]\n"
+    )
+    process = await knowpay_run(tmp_path, config, "reconcile", TELEGRAM_TOKEN=FakeTelegram.TOKEN)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, stderr.decode()
+    assert stdout.decode().splitlines() == [
+        "telegram: checked 1 account, 1 repaired",
+        f"  took chat {TIER_CHAT} (member #1, telegram {LI})",
+    ]
+    assert fake_telegram.member_status(TIER_CHAT, LI) == "left"
+    assert fake_telegram.member_status(TIER_CHAT, MOD) == "member"
+    assert FakeTelegram.TOKEN not in stderr.decode()
