@@ -181,11 +181,7 @@ def bench_settings(fake: FakeDiscord) -> Settings:
     tier = {"price": "9.00", "interval": "month"}
     member, pro = fake.roles["member"], fake.roles["pro"]
     return make_settings(
-        discord={
-            "guild_id": fake.guild_id,
-            "api_base_url": fake.api_base_url,
-            "gateway_url": fake.gateway_url,
-        },
+        discord=fake.config(),
         tiers={
             "member": {**tier, "name": "Member", "discord_role_ids": [member]},
             "pro": {**tier, "name": "Pro", "discord_role_ids": [member, pro]},

@@ -157,14 +157,7 @@ def test_run_serves_health_and_metrics_and_stops_on_a_signal(
     port = _free_port()
     config = tmp_path / "run.toml"
     config.write_text(f"[community]\nname = 'Run test'\n[server]\nport = {port}\n")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(tmp_path),
-    )
+    process = _start_run(tmp_path, config)
     try:
         health = _wait_for(f"http://127.0.0.1:{port}/healthz")
         assert json.loads(health) == {
@@ -206,14 +199,7 @@ def test_console_membership_journey_through_the_sandbox_page(tmp_path: Path) -> 
         "[tiers.member]\nname = 'Member'\nprice = '9.00'\ninterval = 'month'\n"
         "discord_role_ids = [444444444444444441]\n"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(tmp_path),
-    )
+    process = _start_run(tmp_path, config)
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz")
         assert process.stdin is not None
@@ -301,6 +287,18 @@ def test_run_reports_a_port_in_use(tmp_path: Path) -> None:
     assert len(errors) == 1
     assert errors[0].startswith("knowpay: server.port: cannot listen")
     assert result.stderr.splitlines()[-1] == errors[0]
+
+
+def _start_run(tmp_path: Path, config: Path) -> subprocess.Popen[str]:
+    """`knowpay run` with its console on pipes, to type into and read from."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
 
 
 def _wait_for(url: str, timeout: float = 30) -> str:

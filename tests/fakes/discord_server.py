@@ -272,6 +272,15 @@ class FakeDiscord:
         self._members[user_id] = p.member(self._users[user_id], roles, p.iso_now())
         return self._members[user_id]
 
+    def config(self, **more: object) -> dict[str, object]:
+        """The `[discord]` settings that point knowpay at this fake, plus `more`."""
+        return {
+            "guild_id": self.guild_id,
+            "api_base_url": self.api_base_url,
+            "gateway_url": self.gateway_url,
+            **more,
+        }
+
     def member_roles(self, user_id: int) -> list[int]:
         return [int(r) for r in self._members[user_id]["roles"]]
 

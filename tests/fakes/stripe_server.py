@@ -1,10 +1,9 @@
 """A fake Stripe API on loopback that the REAL stripe-python 16.1 async client runs against.
 
-Point a client at it with
-`stripe.StripeClient(FakeStripe.API_KEY, base_addresses={"api": fake.api_base},
-http_client=stripe.AIOHTTPClient())` and `await http_client.close_async()` when done (the default
-async fallback, HTTPX, works too but warns on every POST and cannot be closed through the
-StripeClient). Set `fake.webhook_url` to receive events, signed like Stripe's.
+Point a client at it with `async with connect(fake) as client:` (a StripeClient with an
+aiohttp client closed afterwards; the default async fallback, HTTPX, works too but warns on
+every POST and cannot be closed through the StripeClient). Set `fake.webhook_url` to receive
+events, signed like Stripe's.
 
 It answers `/v1/...` with JSON, reads form-encoded bodies and query strings
 (`metadata[plan]=pro`, `line_items[0][price_data][recurring][interval]=month`, `types[0]=...`)
@@ -50,9 +49,9 @@ import json
 import re
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import stripe
@@ -1868,3 +1867,27 @@ def _created_matches(created: int, condition: Any) -> bool:
 def _money(amount: int, currency: str) -> str:
     symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency, "")
     return f"{symbol}{amount / 100:.2f}" if symbol else f"{amount / 100:.2f} {currency.upper()}"
+
+
+@contextlib.asynccontextmanager
+async def connect(
+    fake: FakeStripe,
+    *,
+    key: str | None = None,
+    retries: int = 0,
+    http: Literal["aiohttp", "httpx"] = "aiohttp",
+) -> AsyncIterator[stripe.StripeClient]:
+    """A StripeClient on the fake, with an async HTTP client that is closed afterwards."""
+    http_client: stripe.HTTPClient = (
+        stripe.AIOHTTPClient() if http == "aiohttp" else stripe.HTTPXClient()
+    )
+    client = stripe.StripeClient(
+        key or FakeStripe.API_KEY,
+        base_addresses={"api": fake.api_base},
+        max_network_retries=retries,
+        http_client=http_client,
+    )
+    try:
+        yield client
+    finally:
+        await http_client.close_async()  # type: ignore[no-untyped-call]

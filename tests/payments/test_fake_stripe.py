@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import pytest
 import stripe
 from aiohttp import web
 from stripe.params.checkout import SessionCreateParams
 
-from tests.fakes.stripe_server import FakeStripe
+from tests.fakes.stripe_server import FakeStripe, connect
 
 WAIT = 5.0  # seconds; every wait below is on a recorded call or event, never a sleep
 API_VERSION = "2026-10-28.endive"
@@ -34,30 +33,6 @@ async def fake() -> AsyncIterator[FakeStripe]:
     yield server
     await server.stop()
     assert server.crashes == []  # the fake answered every request without a bug of its own
-
-
-@asynccontextmanager
-async def connect(
-    fake: FakeStripe,
-    *,
-    key: str = FakeStripe.API_KEY,
-    retries: int = 0,
-    http: Literal["aiohttp", "httpx"] = "aiohttp",
-) -> AsyncIterator[stripe.StripeClient]:
-    """A StripeClient on the fake, with an async HTTP client that is closed afterwards."""
-    http_client: stripe.HTTPClient = (
-        stripe.AIOHTTPClient() if http == "aiohttp" else stripe.HTTPXClient()
-    )
-    client = stripe.StripeClient(
-        key,
-        base_addresses={"api": fake.api_base},
-        max_network_retries=retries,
-        http_client=http_client,
-    )
-    try:
-        yield client
-    finally:
-        await http_client.close_async()  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture

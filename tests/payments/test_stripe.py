@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-import stripe
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,7 +24,7 @@ from payments.webhooks import StripeCatchUp, StripeWebhook
 from storage.models import Payment, WebhookEvent
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import make_settings
-from tests.fakes.stripe_server import FakeStripe
+from tests.fakes.stripe_server import FakeStripe, connect
 from tests.payments.conftest import RecordingPurpose, a_member
 
 NINE = Money(900, "usd")
@@ -45,31 +44,24 @@ async def shop(
 ) -> AsyncIterator[Shop]:
     fake = FakeStripe()
     await fake.start()
-    http_client = stripe.AIOHTTPClient()
-    client = stripe.StripeClient(
-        FakeStripe.API_KEY,
-        base_addresses={"api": fake.api_base},
-        max_network_retries=1,
-        http_client=http_client,
-    )
-    clock = SystemClock()  # signatures carry real time; the tolerance is checked against it
-    provider = StripeProvider(client, success_url="https://x/ok", cancel_url="https://x/no")
-    service = PaymentService(
-        providers={"stripe": provider}, purposes=purposes, clock=clock, settings=make_settings()
-    )
-    webhook = StripeWebhook(
-        uow=db,
-        service=service,
-        events=StripeEvents(client),
-        secret=FakeStripe.WEBHOOK_SECRET,
-        clock=clock,
-    )
-    server = WebServer(build_web_app(engine, [stripe_route(webhook)]))
-    port = await server.start("127.0.0.1", 0)
-    fake.webhook_url = f"http://127.0.0.1:{port}/webhooks/stripe"
-    yield Shop(fake, service, webhook, StripeCatchUp(client, webhook, clock))
-    await server.stop()
-    await http_client.close_async()  # type: ignore[no-untyped-call]
+    async with connect(fake, retries=1) as client:
+        clock = SystemClock()  # signatures carry real time; the tolerance is checked against it
+        provider = StripeProvider(client, success_url="https://x/ok", cancel_url="https://x/no")
+        service = PaymentService(
+            providers={"stripe": provider}, purposes=purposes, clock=clock, settings=make_settings()
+        )
+        webhook = StripeWebhook(
+            uow=db,
+            service=service,
+            events=StripeEvents(client),
+            secret=FakeStripe.WEBHOOK_SECRET,
+            clock=clock,
+        )
+        server = WebServer(build_web_app(engine, [stripe_route(webhook)]))
+        port = await server.start("127.0.0.1", 0)
+        fake.webhook_url = f"http://127.0.0.1:{port}/webhooks/stripe"
+        yield Shop(fake, service, webhook, StripeCatchUp(client, webhook, clock))
+        await server.stop()
     await fake.stop()
     assert fake.crashes == []
 

@@ -36,14 +36,11 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
 
 def discord_settings(fake: FakeDiscord) -> Settings:
     return make_settings(
-        discord={
-            "guild_id": fake.guild_id,
-            "api_base_url": fake.api_base_url,
-            "gateway_url": fake.gateway_url,
-            "mod_role_ids": [fake.roles["mod"]],
-            "creator_role_ids": [fake.roles["creator"]],
-            "admin_role_ids": [fake.roles["admin"]],
-        }
+        discord=fake.config(
+            mod_role_ids=[fake.roles["mod"]],
+            creator_role_ids=[fake.roles["creator"]],
+            admin_role_ids=[fake.roles["admin"]],
+        )
     )
 
 

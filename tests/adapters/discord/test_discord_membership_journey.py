@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import stripe
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.discord.access import DiscordAccess
@@ -35,7 +34,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.adapters.discord.conftest import ADA, MODERATOR
 from tests.conftest import make_settings
 from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.stripe_server import FakeStripe
+from tests.fakes.stripe_server import FakeStripe, connect
 
 BEA = 500000000000000003  # pays before she is in the server
 CAL = 500000000000000004  # given a tier role by hand, never paid
@@ -44,13 +43,8 @@ CAL = 500000000000000004  # given a tier role by hand, never paid
 def journey_settings(fake: FakeDiscord) -> Settings:
     member, pro = fake.roles["member"], fake.roles["pro"]
     return make_settings(
-        discord={
-            "guild_id": fake.guild_id,
-            "api_base_url": fake.api_base_url,
-            "gateway_url": fake.gateway_url,
-            "mod_role_ids": [fake.roles["mod"]],
-            # "creator" is left out on purpose: here it is a role no tier opens.
-        },
+        # "creator" is left out on purpose: here it is a role no tier opens.
+        discord=fake.config(mod_role_ids=[fake.roles["mod"]]),
         tiers={
             "member": {
                 "name": "Member",
@@ -124,56 +118,52 @@ async def journey(
     clock = FakeClock(datetime.now(UTC))  # Stripe's fake bills in real time
     fake_stripe = FakeStripe()
     await fake_stripe.start()
-    http_client = stripe.AIOHTTPClient()
-    client = stripe.StripeClient(
-        FakeStripe.API_KEY,
-        base_addresses={"api": fake_stripe.api_base},
-        max_network_retries=1,
-        http_client=http_client,
-    )
-    provider = StripeProvider(client, success_url="https://x/ok", cancel_url="https://x/no")
-    service = PaymentService(
-        providers={"stripe": provider}, purposes=build_purposes(), clock=clock, settings=settings
-    )
-    webhook = StripeWebhook(
-        uow=uow,
-        service=service,
-        events=StripeEvents(client),
-        secret=FakeStripe.WEBHOOK_SECRET,
-        clock=SystemClock(),  # signatures are checked against real time
-    )
-    server = WebServer(build_web_app(memory_engine, [stripe_route(webhook)]))
-    port = await server.start("127.0.0.1", 0)
-    fake_stripe.webhook_url = f"http://127.0.0.1:{port}/webhooks/stripe"
-    dispatcher = Dispatcher(
-        registry=build_registry(), uow=uow, clock=clock, settings=settings, payments=service
-    )
-    adapter = DiscordAdapter(dispatcher, settings, FakeDiscord.TOKEN)
-    running = asyncio.create_task(adapter.run())
-    await fake_discord.wait_until_ready()
-    guild = fake_discord.guild_id
-    worker = OutboxWorker(
-        uow,
-        {
-            "discord": DiscordDeliverer(adapter.gateway, guild),
-            "payments": ProviderCalls(uow, service, clock),
-        },
-        clock,
-    )
-    access = DiscordAccess(adapter.client, adapter.gateway, guild)
-    yield Journey(
-        fake_discord,
-        fake_stripe,
-        uow,
-        clock,
-        settings,
-        worker,
-        Reconciler(uow, settings, clock, [access]),
-    )
-    await adapter.stop()
-    await asyncio.wait_for(running, timeout=10)
-    await server.stop()
-    await http_client.close_async()  # type: ignore[no-untyped-call]
+    async with connect(fake_stripe, retries=1) as client:
+        provider = StripeProvider(client, success_url="https://x/ok", cancel_url="https://x/no")
+        service = PaymentService(
+            providers={"stripe": provider},
+            purposes=build_purposes(),
+            clock=clock,
+            settings=settings,
+        )
+        webhook = StripeWebhook(
+            uow=uow,
+            service=service,
+            events=StripeEvents(client),
+            secret=FakeStripe.WEBHOOK_SECRET,
+            clock=SystemClock(),  # signatures are checked against real time
+        )
+        server = WebServer(build_web_app(memory_engine, [stripe_route(webhook)]))
+        port = await server.start("127.0.0.1", 0)
+        fake_stripe.webhook_url = f"http://127.0.0.1:{port}/webhooks/stripe"
+        dispatcher = Dispatcher(
+            registry=build_registry(), uow=uow, clock=clock, settings=settings, payments=service
+        )
+        adapter = DiscordAdapter(dispatcher, settings, FakeDiscord.TOKEN)
+        running = asyncio.create_task(adapter.run())
+        await fake_discord.wait_until_ready()
+        guild = fake_discord.guild_id
+        worker = OutboxWorker(
+            uow,
+            {
+                "discord": DiscordDeliverer(adapter.gateway, guild),
+                "payments": ProviderCalls(uow, service, clock),
+            },
+            clock,
+        )
+        access = DiscordAccess(adapter.client, adapter.gateway, guild)
+        yield Journey(
+            fake_discord,
+            fake_stripe,
+            uow,
+            clock,
+            settings,
+            worker,
+            Reconciler(uow, settings, clock, [access]),
+        )
+        await adapter.stop()
+        await asyncio.wait_for(running, timeout=10)
+        await server.stop()
     await fake_stripe.stop()
     assert fake_stripe.crashes == []
 

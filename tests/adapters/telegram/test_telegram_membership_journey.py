@@ -41,7 +41,7 @@ INVITE = re.compile(r"https://t\.me/\+\S+")
 
 
 def journey_settings(telegram: FakeTelegram, discord_fake: FakeDiscord | None = None) -> Settings:
-    discord_config: dict[str, Any] = {}
+    discord_config: dict[str, object] = {}
     tier: dict[str, Any] = {
         "name": "Member",
         "price": "9.00",
@@ -50,11 +50,7 @@ def journey_settings(telegram: FakeTelegram, discord_fake: FakeDiscord | None = 
         "telegram_chat_ids": [TIER_CHAT],
     }
     if discord_fake is not None:
-        discord_config = {
-            "guild_id": discord_fake.guild_id,
-            "api_base_url": discord_fake.api_base_url,
-            "gateway_url": discord_fake.gateway_url,
-        }
+        discord_config = discord_fake.config()
         tier["discord_role_ids"] = [discord_fake.roles["member"]]
     return make_settings(
         telegram={
