@@ -10,8 +10,9 @@ Roles and chats no tier opens are never looked at, let alone touched.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal, Protocol, runtime_checkable
 
 from bot.config import Settings
@@ -42,9 +43,11 @@ class PlatformAccess(Protocol):
         """The part of `access` that lives on this platform (role ids, or chat ids)."""
         ...
 
-    def holders(self, managed: frozenset[int], suspects: Collection[str]) -> AsyncIterator[Holder]:
+    def holders(
+        self, managed: frozenset[int], suspects: Mapping[str, frozenset[int]]
+    ) -> AsyncIterator[Holder]:
         """Who holds what of `managed`: every account where the platform can list them
-        (Discord), else the `suspects` (accounts that may hold something)."""
+        (Discord), else the `suspects`, asked only about the targets they may hold wrongly."""
         ...
 
     async def take(self, user_id: str, target: int, reason: str) -> None: ...
@@ -96,11 +99,18 @@ class ReconcileReport:
         return out
 
 
+# Where a platform cannot list its members, former members are asked about for this long after
+# their membership ended: long enough for any failed removal to be noticed and repaired.
+SUSPECT_FOR = timedelta(days=30)
+
+
 @dataclass(frozen=True)
 class _Wanted:
     member_id: int
     access: Access
     staff: bool
+    # What memberships that ended lately opened: where a failed removal may have left them.
+    ended: Access
 
 
 class Reconciler:
@@ -133,7 +143,13 @@ class Reconciler:
         managed = platform.managed(managed_access(self._settings))
         if not managed:
             return
-        wanted, suspects = await self._wanted(platform.platform)
+        wanted = await self._wanted(platform.platform)
+        suspects = {
+            user: lingering
+            for user, want in wanted.items()
+            if not want.staff
+            and (lingering := platform.managed(want.ended - want.access) & managed)
+        }
         checked = 0
         async for holder in platform.holders(managed, suspects):
             checked += 1
@@ -141,7 +157,7 @@ class Reconciler:
             if self._changes(platform, managed, holder, known):
                 # The listing took a while: decide on a fresh read, so a grant that committed
                 # meanwhile is not taken away.
-                fresh = (await self._wanted(platform.platform, holder.user_id))[0]
+                fresh = await self._wanted(platform.platform, holder.user_id)
                 await self._repair(platform, managed, holder, fresh.get(holder.user_id), report)
         report.checked[platform.platform] = checked
 
@@ -197,21 +213,18 @@ class Reconciler:
                     },
                 )
 
-    async def _wanted(
-        self, platform: Platform, user_id: str | None = None
-    ) -> tuple[dict[str, _Wanted], list[str]]:
-        """What each account on `platform` should hold, and the accounts worth asking about
-        where a platform cannot list everyone (those with any membership, past or present)."""
+    async def _wanted(self, platform: Platform, user_id: str | None = None) -> dict[str, _Wanted]:
+        """What each account on `platform` (or just `user_id`) should hold now."""
         async with self._uow() as uow:
-            rows = await uow.memberships.access_rows(platform.value, HOLDING, user_id)
-        wanted: dict[str, _Wanted] = {}
-        suspects: list[str] = []
-        for row in rows:
-            if row.tiers_ever:
-                suspects.append(row.platform_user_id)
-            wanted[row.platform_user_id] = _Wanted(
+            rows = await uow.memberships.access_rows(
+                platform.value, HOLDING, self._clock.now() - SUSPECT_FOR, user_id
+            )
+        return {
+            row.platform_user_id: _Wanted(
                 member_id=row.member_id,
                 access=access_of(self._settings, row.tiers_held),
                 staff=row.level >= Level.CREATOR,
+                ended=access_of(self._settings, row.tiers_ended),
             )
-        return wanted, suspects
+            for row in rows
+        }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,7 @@ class AccessRow:
     member_id: int
     level: int  # the highest level any of the member's accounts has
     tiers_held: set[str] = field(default_factory=set)
-    tiers_ever: set[str] = field(default_factory=set)
+    tiers_ended: set[str] = field(default_factory=set)  # ended since the `ended_since` asked
 
 
 class MembershipRepository:
@@ -81,7 +82,11 @@ class MembershipRepository:
         return left
 
     async def access_rows(
-        self, platform: str, holding: Iterable[str], user_id: str | None = None
+        self,
+        platform: str,
+        holding: Iterable[str],
+        ended_since: datetime,
+        user_id: str | None = None,
     ) -> list[AccessRow]:
         """Every account on `platform` (or just `user_id`) with its member's tiers, in three
         queries whatever the number of members."""
@@ -100,7 +105,9 @@ class MembershipRepository:
         levels = select(PlatformIdentity.member_id, func.max(PlatformIdentity.level)).group_by(
             PlatformIdentity.member_id
         )
-        tiers = select(Membership.member_id, Membership.tier, Membership.status)
+        tiers = select(
+            Membership.member_id, Membership.tier, Membership.status, Membership.updated_at
+        )
         if members is not None:
             levels = levels.where(members)
             tiers = tiers.where(Membership.member_id.in_(list(rows)))
@@ -108,9 +115,11 @@ class MembershipRepository:
             if member_id in rows:
                 rows[member_id].level = level
         held = set(holding)
-        for member_id, tier, status in await self._session.execute(tiers):
-            if (row := rows.get(member_id)) is not None:
-                row.tiers_ever.add(tier)
-                if status in held:
-                    row.tiers_held.add(tier)
+        for member_id, tier, status, updated_at in await self._session.execute(tiers):
+            if (row := rows.get(member_id)) is None:
+                continue
+            if status in held:
+                row.tiers_held.add(tier)
+            elif updated_at >= ended_since:
+                row.tiers_ended.add(tier)
         return list(rows.values())

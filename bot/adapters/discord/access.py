@@ -4,7 +4,7 @@ and put roles back or take them off."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Mapping
 
 import discord
 
@@ -32,7 +32,7 @@ class DiscordAccess:
         return access.roles
 
     async def holders(
-        self, managed: frozenset[int], suspects: Collection[str]
+        self, managed: frozenset[int], suspects: Mapping[str, frozenset[int]]
     ) -> AsyncIterator[Holder]:
         after: int | None = None
         while True:

@@ -1,10 +1,11 @@
 """Telegram's side of reconciling. The Bot API cannot list a chat's members, so the accounts
-worth asking about (anyone who ever held a membership) are checked one by one."""
+worth asking about (former members, about the chats their ended tiers opened) are checked one
+by one."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Mapping
 
 from telegram.error import InvalidToken
 
@@ -27,7 +28,7 @@ class TelegramAccess:
         return access.chats
 
     async def holders(
-        self, managed: frozenset[int], suspects: Collection[str]
+        self, managed: frozenset[int], suspects: Mapping[str, frozenset[int]]
     ) -> AsyncIterator[Holder]:
         for user_id in suspects:
             inside = [
