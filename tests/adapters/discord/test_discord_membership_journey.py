@@ -219,6 +219,12 @@ async def test_cancel_keeps_access_to_the_end_and_a_refund_takes_it(journey: Jou
     shown = await journey.discord.invoke_slash(ADA, "membership")
     assert shown.content is not None
     assert "Member: cancelled, runs to its end · until" in shown.content
+    [row] = shown.components
+    [manage] = row["components"]
+    assert manage["label"] == "Manage Member"
+    assert manage["url"].startswith("https://billing.stripe.test/p/session/bps_")
+    [portal] = [c for c in journey.stripe.calls if c.path == "/v1/billing_portal/sessions"]
+    assert portal.params == {"customer": payment.customer_ref, "return_url": "https://x/ok"}
 
     await journey.stripe.refund_externally(payment.charge_ref)
     await journey.stripe.drain()
