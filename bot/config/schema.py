@@ -220,11 +220,19 @@ class EngagementWeights(_Section):
     answer_accepted: float = Field(default=8.0, ge=0)
 
 
+class EngagementTrack(_Section):
+    """Channels and chats whose posts by creators (and above) become contents."""
+
+    discord: list[DiscordId] = Field(default_factory=list)
+    telegram: list[int] = Field(default_factory=list)
+
+
 class EngagementConfig(_Section):
     default_content_value: Price = "1.00"
     free_member_propensity: float = Field(default=0.1, ge=0, le=1)
     retention_days: int = Field(default=400, gt=0)
     weights: EngagementWeights = Field(default_factory=EngagementWeights)
+    track: EngagementTrack = Field(default_factory=EngagementTrack)
 
 
 ReportChannel = Literal["discord", "telegram"]

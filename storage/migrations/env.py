@@ -13,7 +13,7 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.engine import make_engine
+from storage.engine import make_engine, normalize_url
 from storage.models import Base
 from storage.models.base import UtcDateTime
 
@@ -42,7 +42,7 @@ def _run(connection: Connection) -> None:
 
 async def _run_with_own_engine() -> None:
     url = os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///knowpay.db")
-    engine = make_engine(url)
+    engine = make_engine(normalize_url(url))
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

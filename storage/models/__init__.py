@@ -2,6 +2,14 @@
 
 from storage.models.audit import AuditEntry
 from storage.models.base import Base
+from storage.models.engagement import (
+    Content,
+    ContentMessage,
+    Interaction,
+    InteractionDay,
+    ReportRun,
+    RollupMark,
+)
 from storage.models.link_code import LinkCode
 from storage.models.member import Member, PlatformIdentity
 from storage.models.membership import Membership
@@ -16,6 +24,10 @@ from storage.models.payments import (
 __all__ = [
     "AuditEntry",
     "Base",
+    "Content",
+    "ContentMessage",
+    "Interaction",
+    "InteractionDay",
     "LedgerEntry",
     "LedgerTransaction",
     "LinkCode",
@@ -24,5 +36,7 @@ __all__ = [
     "OutboxItem",
     "Payment",
     "PlatformIdentity",
+    "ReportRun",
+    "RollupMark",
     "WebhookEvent",
 ]
