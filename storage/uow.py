@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.engine import write_turn
 from storage.repositories.audit import AuditRepository
+from storage.repositories.contents import ContentRepository
 from storage.repositories.ledger import LedgerRepository
 from storage.repositories.link_codes import LinkCodeRepository
 from storage.repositories.members import MemberRepository
@@ -31,6 +32,7 @@ class UnitOfWork:
         self.webhook_events = WebhookEventRepository(session)
         self.ledger = LedgerRepository(session)
         self.outbox = OutboxRepository(session)
+        self.contents = ContentRepository(session)
 
 
 class UnitOfWorkFactory:
