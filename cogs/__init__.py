@@ -1,7 +1,7 @@
 """Platform-neutral features. Each cog registers its commands on the shared registry."""
 
 from bot.core.commands import Registry
-from cogs import account, membership, operations
+from cogs import account, engagement, membership, operations
 from cogs.membership.purpose import MembershipPurpose
 from payments.purposes import Purposes
 
@@ -17,5 +17,6 @@ def build_registry() -> Registry:
     registry = Registry()
     account.register(registry)
     membership.register(registry)
+    engagement.register(registry)
     operations.register(registry)
     return registry

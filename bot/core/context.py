@@ -13,6 +13,7 @@ from bot.core.events import CommandEvent, DomainEvent
 from bot.core.i18n import Translator
 from bot.core.permissions import Level
 from storage.models import Member, PlatformIdentity
+from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ class Context:
     settings: Settings
     # For commands that sell something; None where no payments are wired (some tests).
     payments: PaymentService | None = None
+    # Where interactions go (the batched recorder); None where none is wired (some tests).
+    interactions: InteractionRecorder | None = None
 
     def _(self, message: str, /, **values: object) -> str:
         return self.translator.gettext(message, **values)
@@ -49,6 +52,7 @@ class Context:
             translator=self.translator,
             clock=self.clock,
             settings=self.settings,
+            interactions=self.interactions,
         )
         effects: list[Effect] = []
         for listener in self.registry.listeners_for(event):
@@ -66,6 +70,7 @@ class EventContext:
     translator: Translator
     clock: Clock
     settings: Settings
+    interactions: InteractionRecorder | None = None
 
     def _(self, message: str, /, **values: object) -> str:
         return self.translator.gettext(message, **values)

@@ -32,6 +32,7 @@ from bot.core.permissions import Level
 from bot.core.ratelimit import RateLimiter
 from bot.core.text import clean, clean_name
 from storage.models import Member, PlatformIdentity
+from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -96,8 +97,10 @@ class Dispatcher:
         settings: Settings,
         guards: Sequence[Guard] | None = None,
         payments: PaymentService | None = None,
+        interactions: InteractionRecorder | None = None,
     ) -> None:
         self.registry = registry
+        self._interactions = interactions
         self._payments = payments
         self._uow = uow
         self._clock = clock
@@ -211,6 +214,7 @@ class Dispatcher:
                     translator=Translator(self._locale_of(identity.member, event.actor)),
                     clock=self._clock,
                     settings=self._settings,
+                    interactions=self._interactions,
                 )
                 for listener in self.registry.listeners_for(event):
                     effects += await listener(ctx, event) or []
@@ -237,6 +241,7 @@ class Dispatcher:
             registry=self.registry,
             settings=self._settings,
             payments=self._payments,
+            interactions=self._interactions,
         )
 
     def _locale_of(self, member: Member, actor: Actor) -> str:

@@ -1,0 +1,11 @@
+"""Engagement: contents, the interactions members have with them, and the weekly report."""
+
+from bot.core.commands import Registry
+from cogs.engagement import handlers
+
+
+def register(registry: Registry) -> None:
+    handlers.register(registry)
+
+
+__all__ = ["register"]

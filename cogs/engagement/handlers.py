@@ -1,0 +1,66 @@
+"""Reactions and replies on contents, from every platform, become interactions; a creator's
+post in a tracked channel becomes a content."""
+
+from __future__ import annotations
+
+from bot.core.commands import Registry
+from bot.core.context import EventContext
+from bot.core.events import MessagePosted, ReactionChanged
+from bot.core.identity import member_level
+from bot.core.permissions import Level
+from cogs.engagement.service import (
+    REPLY,
+    content_at,
+    is_tracked,
+    record,
+    register_content,
+    show,
+)
+
+
+async def on_message(ctx: EventContext, event: MessagePosted) -> None:
+    now = ctx.clock.now()
+    if event.reply_to is not None:
+        root = await content_at(ctx.uow, event.place, event.reply_to, replies_too=True)
+        if root is not None:
+            # Replies to this reply lead back to the same root content.
+            await show(ctx.uow, root, event.place, event.message_id, role=REPLY)
+            await record(
+                ctx.interactions,
+                root,
+                member_id=ctx.member.id,
+                kind="reply",
+                place=event.place,
+                at=now,
+            )
+            return
+    if is_tracked(ctx.settings, event.place) and member_level(ctx.member) >= Level.CREATOR:
+        platform, chat = event.place.platform.value, event.place.chat_id
+        post = await register_content(
+            ctx.uow,
+            kind="post",
+            ref=f"post:{platform}:{chat}:{event.message_id}",
+            title=(event.text.strip().splitlines() or [""])[0],
+            author_id=ctx.member.id,
+            at=now,
+        )
+        await show(ctx.uow, post, event.place, event.message_id)
+
+
+async def on_reaction(ctx: EventContext, event: ReactionChanged) -> None:
+    content = await content_at(ctx.uow, event.place, event.message_id)
+    if content is not None:
+        await record(
+            ctx.interactions,
+            content,
+            member_id=ctx.member.id,
+            kind="reaction",
+            place=event.place,
+            at=ctx.clock.now(),
+            delta=1 if event.added else -1,
+        )
+
+
+def register(registry: Registry) -> None:
+    registry.listen(MessagePosted, on_message)
+    registry.listen(ReactionChanged, on_reaction)

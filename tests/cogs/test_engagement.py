@@ -1,0 +1,122 @@
+"""Contents and interactions through the dispatcher: what counts, for which content."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.clock import FakeClock
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Actor, MessagePosted, Place, Platform, ReactionChanged
+from bot.core.permissions import Level
+from cogs import build_registry
+from cogs.engagement.service import register_content, show
+from storage.models import Content, Interaction
+from storage.recording import InteractionRecorder
+from storage.uow import UnitOfWorkFactory
+from tests.conftest import actor, make_settings
+
+TRACKED, OTHER, TG_CHAT = "700", "701", "-1009"
+SETTINGS = make_settings(engagement={"track": {"discord": [int(TRACKED)]}})
+CREATOR = actor("Cleo", Platform.DISCORD, user_id="1", level=Level.CREATOR)
+ADA = actor("Ada", Platform.DISCORD, user_id="2")
+LI = actor("Li", Platform.TELEGRAM, user_id="3")
+
+
+@pytest.fixture
+def recorder(memory_engine: AsyncEngine) -> InteractionRecorder:
+    return InteractionRecorder(memory_engine, UTC)
+
+
+@pytest.fixture
+def engaged(uow: UnitOfWorkFactory, clock: FakeClock, recorder: InteractionRecorder) -> Dispatcher:
+    return Dispatcher(
+        registry=build_registry(),
+        uow=uow,
+        clock=clock,
+        settings=SETTINGS,
+        interactions=recorder,
+    )
+
+
+def _in(channel: str, platform: Platform = Platform.DISCORD) -> Place:
+    return Place(platform, channel, is_private=False)
+
+
+async def _post(dispatcher: Dispatcher, who: Actor, channel: str, message: str, **kw: str) -> None:
+    await dispatcher.notify(MessagePosted(who, _in(channel), message, "Hello\nworld", **kw))
+
+
+async def _react(
+    dispatcher: Dispatcher, who: Actor, place: Place, message: str, *, added: bool = True
+) -> None:
+    await dispatcher.notify(ReactionChanged(who, place, message, "👍", added))
+
+
+async def _counted(
+    uow: UnitOfWorkFactory, recorder: InteractionRecorder
+) -> list[tuple[int, int, str, str, int]]:
+    await recorder.flush()
+    async with uow() as unit:
+        rows = await unit.session.scalars(select(Interaction).order_by(Interaction.id))
+        return [(r.content_id, r.member_id, r.kind, r.platform, r.delta) for r in rows]
+
+
+async def test_a_creators_post_in_a_tracked_channel_counts_reactions_and_replies(
+    engaged: Dispatcher, uow: UnitOfWorkFactory, recorder: InteractionRecorder
+) -> None:
+    await _post(engaged, CREATOR, TRACKED, "10")
+    await _react(engaged, ADA, _in(TRACKED), "10")
+    await _react(engaged, ADA, _in(TRACKED), "10", added=False)  # taken back
+    await _react(engaged, CREATOR, _in(TRACKED), "10")  # the author's own: not counted
+    await _post(engaged, ADA, TRACKED, "11", reply_to="10")
+    await _post(engaged, CREATOR, TRACKED, "12", reply_to="11")  # the author replies: no count
+    await _post(engaged, ADA, TRACKED, "13", reply_to="12")  # a reply to a reply: the root
+    async with uow() as unit:
+        [post] = (await unit.session.scalars(select(Content))).all()
+        assert (post.kind, post.title, post.author_member_id) == ("post", "Hello", 1)
+    ada = 2
+    assert await _counted(uow, recorder) == [
+        (post.id, ada, "reaction", "discord", 1),
+        (post.id, ada, "reaction", "discord", -1),
+        (post.id, ada, "reply", "discord", 1),
+        (post.id, ada, "reply", "discord", 1),
+    ]
+
+
+async def test_posts_elsewhere_or_by_members_are_not_contents(
+    engaged: Dispatcher, uow: UnitOfWorkFactory, recorder: InteractionRecorder
+) -> None:
+    await _post(engaged, CREATOR, OTHER, "20")
+    await _post(engaged, ADA, TRACKED, "21")
+    await _react(engaged, ADA, _in(OTHER), "20")
+    await _react(engaged, CREATOR, _in(TRACKED), "21")
+    async with uow() as unit:
+        assert (await unit.session.scalars(select(Content))).all() == []
+    assert await _counted(uow, recorder) == []
+
+
+async def test_the_discord_and_telegram_copies_are_one_content(
+    engaged: Dispatcher, uow: UnitOfWorkFactory, recorder: InteractionRecorder, clock: FakeClock
+) -> None:
+    async with uow() as unit:
+        drop = await register_content(
+            unit, kind="drop", ref="drop:1", title="Async tips", author_id=None, at=clock.now()
+        )
+        await show(unit, drop, _in(OTHER), "30")
+        await show(unit, drop, _in(TG_CHAT, Platform.TELEGRAM), "5")
+        again = await register_content(
+            unit, kind="drop", ref="drop:1", title="ignored", author_id=None, at=clock.now()
+        )
+        assert again.id == drop.id
+    await _react(engaged, ADA, _in(OTHER), "30")
+    await _react(engaged, LI, _in(TG_CHAT, Platform.TELEGRAM), "5")
+    await _react(engaged, LI, _in(TG_CHAT, Platform.TELEGRAM), "6")  # another message: nothing
+    counted = await _counted(uow, recorder)
+    assert [(c, kind, platform) for c, _, kind, platform, _ in counted] == [
+        (drop.id, "reaction", "discord"),
+        (drop.id, "reaction", "telegram"),
+    ]
