@@ -33,11 +33,13 @@ from bot.errors import StartupError
 from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
 from cogs import build_purposes, build_registry
+from cogs.engagement.upkeep import keep_interactions
 from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.reconcile import PlatformAccess, Reconciler, ReconcileReport
 from payments.outbox import Deliverer, OutboxWorker
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class Core:
     clock: Clock
     dispatcher: Dispatcher
     commerce: Commerce
+    interactions: InteractionRecorder
 
 
 @contextlib.asynccontextmanager
@@ -68,16 +71,23 @@ async def open_core(
         await migrate(engine, secrets)
         uow = UnitOfWorkFactory(make_sessionmaker(engine))
         commerce = build_commerce(settings, secrets, uow, clock, build_purposes())
+        interactions = InteractionRecorder(engine, settings.community.tzinfo)
         dispatcher = Dispatcher(
             registry=build_registry(),
             uow=uow,
             clock=clock,
             settings=settings,
             payments=commerce.service,
+            interactions=interactions,
         )
+        stop_recording = asyncio.Event()
+        recording = asyncio.create_task(interactions.run(stop_recording), name="interactions")
         try:
-            yield Core(settings, engine, uow, clock, dispatcher, commerce)
+            yield Core(settings, engine, uow, clock, dispatcher, commerce, interactions)
         finally:
+            # What was handed over is written before the engine goes.
+            stop_recording.set()
+            await asyncio.wait_for(recording, timeout=SHUTDOWN_SECONDS)
             await commerce.close()
     finally:
         await engine.dispose()
@@ -134,6 +144,8 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         # The first run waits for the platforms to connect.
         first = core.clock.now() + RECONCILE_AFTER_START
         scheduler.every("membership-reconcile", reconciler.run, every_15, now=first)
+        upkeep = partial(keep_interactions, core.uow, settings, core.clock)
+        scheduler.every("engagement-upkeep", upkeep, timedelta(minutes=5), now=core.clock.now())
         if core.commerce.catch_up is not None:
             daily = timedelta(days=1)
             scheduler.every(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from bot.core.events import Actor, MessagePosted, Place, Platform, ReactionChang
 from bot.core.permissions import Level
 from cogs import build_registry
 from cogs.engagement.service import register_content, show
+from cogs.engagement.upkeep import Upkeep, keep_interactions
 from storage.models import Content, Interaction
 from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
@@ -120,3 +121,14 @@ async def test_the_discord_and_telegram_copies_are_one_content(
         (drop.id, "reaction", "discord"),
         (drop.id, "reaction", "telegram"),
     ]
+
+
+async def test_upkeep_rolls_up_and_prunes_after_the_retention(
+    engaged: Dispatcher, uow: UnitOfWorkFactory, recorder: InteractionRecorder, clock: FakeClock
+) -> None:
+    await _post(engaged, CREATOR, TRACKED, "40")
+    await _react(engaged, ADA, _in(TRACKED), "40")
+    await recorder.flush()
+    assert await keep_interactions(uow, SETTINGS, clock) == Upkeep(rolled_up=1, pruned=0)
+    clock.advance(timedelta(days=SETTINGS.engagement.retention_days + 1))
+    assert await keep_interactions(uow, SETTINGS, clock) == Upkeep(rolled_up=0, pruned=1)
