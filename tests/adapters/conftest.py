@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import discord
 import pytest
 
+from bot.adapters.base import Adapter
 from bot.core.commands import Registry
 from bot.core.context import EventContext
 from bot.core.events import MessagePosted, PlatformEvent, ReactionChanged
@@ -21,8 +25,11 @@ from storage.engine import make_engine, make_sessionmaker, normalize_url
 from storage.migrate import upgrade
 from storage.models import Membership
 from storage.uow import UnitOfWorkFactory
+from tests.fakes.discord_server import FakeDiscord
 
 TOKENS = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "STRIPE_API_KEY", "KNOWPAY_CONFIG")
+ADA = 500000000000000001  # a plain member of the fake Discord server
+MODERATOR = 500000000000000002
 
 
 @dataclass
@@ -36,6 +43,11 @@ class Seen:
         async with self.changed:
             self.events.append(event)
             self.changed.notify_all()
+
+    async def wait_for_count(self, count: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Until `count` events have been handled (listeners run in order: this one last)."""
+        async with asyncio.timeout(timeout), self.changed:
+            await self.changed.wait_for(lambda: len(self.events) >= count)
 
     async def wait_for(self, kind: type[PlatformEvent], timeout: float = 5.0) -> PlatformEvent:  # noqa: ASYNC109
         async with asyncio.timeout(timeout), self.changed:
@@ -55,6 +67,31 @@ def registry(seen: Seen) -> Registry:
     registry.listen(ReactionChanged, seen.record)
     registry.listen(MessagePosted, seen.record)
     return registry
+
+
+@pytest.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    fake.add_user(ADA, "ada")
+    fake.add_user(MODERATOR, "grace", roles=[fake.roles["mod"]])
+    await fake.start()
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    yield fake
+    discord.http.Route.BASE = base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+    await fake.stop()
+
+
+@contextlib.asynccontextmanager
+async def running(*adapters: Adapter) -> AsyncIterator[None]:
+    """Adapters connected to their fakes for the duration, stopped cleanly afterwards."""
+    tasks = [asyncio.create_task(adapter.run()) for adapter in adapters]
+    try:
+        yield
+    finally:
+        for adapter in adapters:
+            await adapter.stop()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
 
 
 async def knowpay_run(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import discord
 import pytest
 
 from bot.adapters.discord.adapter import DiscordAdapter
@@ -14,24 +13,11 @@ from bot.core.clock import FakeClock
 from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
 from storage.uow import UnitOfWorkFactory
+from tests.adapters.conftest import ADA, MODERATOR
 from tests.conftest import make_settings
 from tests.fakes.discord_server import FakeDiscord
 
-ADA = 500000000000000001  # a plain member
-MODERATOR = 500000000000000002
-
-
-@pytest.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    fake.add_user(ADA, "ada")
-    fake.add_user(MODERATOR, "grace", roles=[fake.roles["mod"]])
-    await fake.start()
-    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    yield fake
-    discord.http.Route.BASE = base
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
-    await fake.stop()
+__all__ = ["ADA", "MODERATOR"]
 
 
 def discord_settings(fake: FakeDiscord) -> Settings:

@@ -18,7 +18,9 @@ from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.config import Settings
 from bot.core.clock import FakeClock, SystemClock
+from bot.core.context import EventContext
 from bot.core.dispatcher import Dispatcher
+from bot.core.events import MemberChange, MembershipChanged
 from bot.web import WebServer, build_web_app, stripe_route
 from cogs import build_purposes, build_registry
 from cogs.membership.lifecycle import run_lifecycle
@@ -31,7 +33,7 @@ from payments.service import PaymentService
 from payments.webhooks import StripeWebhook
 from storage.models import Membership, Payment
 from storage.uow import UnitOfWorkFactory
-from tests.adapters.discord.conftest import ADA, MODERATOR
+from tests.adapters.conftest import ADA, MODERATOR, Seen
 from tests.conftest import make_settings
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.stripe_server import FakeStripe, connect
@@ -72,6 +74,7 @@ class Journey:
     settings: Settings
     worker: OutboxWorker
     reconciler: Reconciler
+    arrivals: Seen  # people joining the server, once the cogs have handled it
 
     async def deliver_promises(self) -> None:
         while await self.worker.run_once():
@@ -136,8 +139,16 @@ async def journey(
         server = WebServer(build_web_app(memory_engine, [stripe_route(webhook)]))
         port = await server.start("127.0.0.1", 0)
         fake_stripe.webhook_url = f"http://127.0.0.1:{port}/webhooks/stripe"
+        arrivals = Seen()
+
+        async def arrived(ctx: EventContext, event: MembershipChanged) -> None:
+            if event.change is MemberChange.JOINED:
+                await arrivals.record(ctx, event)
+
+        registry = build_registry()
+        registry.listen(MembershipChanged, arrived)  # after the cogs' own listeners
         dispatcher = Dispatcher(
-            registry=build_registry(), uow=uow, clock=clock, settings=settings, payments=service
+            registry=registry, uow=uow, clock=clock, settings=settings, payments=service
         )
         adapter = DiscordAdapter(dispatcher, settings, FakeDiscord.TOKEN)
         running = asyncio.create_task(adapter.run())
@@ -160,6 +171,7 @@ async def journey(
             settings,
             worker,
             Reconciler(uow, settings, clock, [access]),
+            arrivals,
         )
         await adapter.stop()
         await asyncio.wait_for(running, timeout=10)
@@ -285,11 +297,8 @@ async def test_someone_who_paid_gets_the_role_when_they_join_the_server(
 
     await journey.discord.join(ADA, "ada")
     # The arrival is handled off the gateway's reader; its grant is queued, then delivered.
-    for _ in range(50):
-        await journey.deliver_promises()
-        if member_role in journey.discord.member_roles(ADA):
-            break
-        await asyncio.sleep(0.05)
+    await journey.arrivals.wait_for_count(1)
+    await journey.deliver_promises()
     assert member_role in journey.discord.member_roles(ADA)
     assert (await journey.membership(payment.member_id, "member")).status == "active"
 

@@ -14,6 +14,8 @@ from bot.core.clock import FakeClock
 from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
 from payments.providers.stars import StarsPayments
+from payments.service import PaymentService
+from storage.models import Payment
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import make_settings
 from tests.fakes.telegram_server import FakeTelegram
@@ -66,6 +68,19 @@ def telegram_dispatcher(
     return Dispatcher(
         registry=registry, uow=uow, clock=clock, settings=telegram_settings(fake_telegram)
     )
+
+
+class SettlingStars(StarsPayments):
+    """StarsPayments that says when a successful payment has been applied."""
+
+    def __init__(self, uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock) -> None:
+        super().__init__(uow, service, clock)
+        self.settled = asyncio.Event()
+
+    async def paid(self, **details: Any) -> Payment | None:
+        payment = await super().paid(**details)
+        self.settled.set()
+        return payment
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import discord
 import pytest
 
 from bot.adapters.discord.adapter import DiscordAdapter
@@ -22,21 +21,22 @@ from bot.adapters.telegram.delivery import TelegramDeliverer
 from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
+from bot.core.events import MembershipChanged
 from cogs import build_purposes, build_registry
 from cogs.membership.reconcile import Reconciler
 from payments.money import Money
 from payments.outbox import Deliverer, OutboxWorker
 from payments.provider_calls import ProviderCalls
-from payments.providers.stars import StarsPayments, StarsProvider
+from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
 from storage.models import Membership
 from storage.uow import UnitOfWorkFactory
-from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT
+from tests.adapters.conftest import ADA, Seen, running
+from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, SettlingStars
 from tests.conftest import make_settings
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.telegram_server import FakeTelegram
 
-ADA = 500000000000000001  # Li's Discord account
 INVITE = re.compile(r"https://t\.me/\+\S+")
 
 
@@ -75,6 +75,8 @@ class Journey:
     adapter: TelegramAdapter
     uow: UnitOfWorkFactory
     service: PaymentService
+    stars: SettlingStars
+    seen: Seen
     worker: OutboxWorker
     reconciler: Reconciler
 
@@ -82,15 +84,22 @@ class Journey:
         while await self.worker.run_once():
             pass
 
-    async def until(self, check: Callable[[], Coroutine[Any, Any, bool]]) -> None:
-        """Updates are handled as PTB polls them: wait for their effect, then deliver."""
-        for _ in range(100):
-            await self.deliver_promises()
-            if await check():
-                await self.deliver_promises()  # what the change promised
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the expected change never happened")
+    async def paid_in_stars(self, user_id: int) -> str:
+        """The user pays the newest invoice; returns Telegram's charge id once it is applied."""
+        invoice = await self.telegram.wait_for_bot_message(user_id)
+        self.stars.settled.clear()
+        paid = await self.telegram.pay_stars(user_id, invoice["message_id"])
+        assert paid["ok"] is True
+        await asyncio.wait_for(self.stars.settled.wait(), timeout=5)
+        await self.deliver_promises()
+        return str(paid["charge_id"])
+
+    async def bot_says_to(self, chat_id: int, text: str) -> str:
+        """Wait for the bot's message to `chat_id` that contains `text` (skipping others)."""
+        while True:
+            message = await self.telegram.wait_for_bot_message(chat_id)
+            if text in (message.get("text") or ""):
+                return str(message["text"])
 
     async def membership(self, member_id: int) -> Membership | None:
         async with self.uow() as unit:
@@ -103,26 +112,32 @@ class Journey:
                 return found.group(0)
 
 
-async def _start(
-    settings: Settings, telegram: FakeTelegram, uow: UnitOfWorkFactory, clock: FakeClock
-) -> tuple[TelegramAdapter, Dispatcher, PaymentService, asyncio.Task[None]]:
+@dataclass
+class Shop:
+    """The bot's side: a dispatcher selling in Stars, and the Telegram adapter."""
+
+    dispatcher: Dispatcher
+    service: PaymentService
+    stars: SettlingStars
+    seen: Seen
+    adapter: TelegramAdapter
+
+
+def _shop(settings: Settings, uow: UnitOfWorkFactory, clock: FakeClock) -> Shop:
     provider = StarsProvider()
     service = PaymentService(
         providers={"stars": provider}, purposes=build_purposes(), clock=clock, settings=settings
     )
+    seen = Seen()
+    registry = build_registry()
+    registry.listen(MembershipChanged, seen.record)  # runs after the cogs' own listeners
     dispatcher = Dispatcher(
-        registry=build_registry(), uow=uow, clock=clock, settings=settings, payments=service
+        registry=registry, uow=uow, clock=clock, settings=settings, payments=service
     )
-    adapter = TelegramAdapter(
-        dispatcher,
-        settings,
-        FakeTelegram.TOKEN,
-        stars=StarsPayments(uow, service, clock),
-    )
+    stars = SettlingStars(uow, service, clock)
+    adapter = TelegramAdapter(dispatcher, settings, FakeTelegram.TOKEN, stars=stars)
     provider.refunder = adapter.gateway
-    running = asyncio.create_task(adapter.run())
-    await telegram.wait_until_polling()
-    return adapter, dispatcher, service, running
+    return Shop(dispatcher, service, stars, seen, adapter)
 
 
 @pytest.fixture
@@ -130,34 +145,29 @@ async def journey(
     fake_telegram: FakeTelegram, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> AsyncIterator[Journey]:
     settings = journey_settings(fake_telegram)
-    adapter, _, service, running = await _start(settings, fake_telegram, uow, clock)
+    shop = _shop(settings, uow, clock)
     deliverers: dict[str, Deliverer] = {
-        "telegram": TelegramDeliverer(adapter.gateway, clock),
-        "payments": ProviderCalls(uow, service, clock),
+        "telegram": TelegramDeliverer(shop.adapter.gateway, clock),
+        "payments": ProviderCalls(uow, shop.service, clock),
     }
-    yield Journey(
-        fake_telegram,
-        adapter,
-        uow,
-        service,
-        OutboxWorker(uow, deliverers, clock),
-        Reconciler(uow, settings, clock, [TelegramAccess(adapter.gateway)]),
-    )
-    await adapter.stop()
-    await asyncio.wait_for(running, timeout=10)
+    async with running(shop.adapter):
+        await fake_telegram.wait_until_polling()
+        yield Journey(
+            fake_telegram,
+            shop.adapter,
+            uow,
+            shop.service,
+            shop.stars,
+            shop.seen,
+            OutboxWorker(uow, deliverers, clock),
+            Reconciler(uow, settings, clock, [TelegramAccess(shop.adapter.gateway)]),
+        )
 
 
 async def test_pay_in_stars_enter_by_invite_and_leave_on_refund(journey: Journey) -> None:
     await journey.telegram.send_command(LI, "/join member")
-    invoice = await journey.telegram.wait_for_bot_message(LI)
-    assert invoice["invoice"]["total_amount"] == 450
-    paid = await journey.telegram.pay_stars(LI, invoice["message_id"])
-    assert paid["ok"] is True
-
-    async def entitled() -> bool:
-        return await journey.membership(1) is not None
-
-    await journey.until(entitled)
+    charge = await journey.paid_in_stars(LI)
+    assert await journey.membership(1) is not None
     link = await journey.invite_sent_to(LI)
     assert await journey.telegram.join_with_link(LI, link) == "member"
     await journey.deliver_promises()
@@ -170,7 +180,7 @@ async def test_pay_in_stars_enter_by_invite_and_leave_on_refund(journey: Journey
     await journey.deliver_promises()
     await journey.deliver_promises()
     refund = await journey.telegram.wait_for_call("refundStarPayment")
-    assert refund.params["telegram_payment_charge_id"] == paid["charge_id"]
+    assert refund.params["telegram_payment_charge_id"] == charge
     membership = await journey.membership(1)
     assert membership is not None
     assert membership.status == "revoked"
@@ -182,11 +192,9 @@ async def test_a_stranger_added_to_a_tier_chat_is_taken_out_but_staff_stay(
 ) -> None:
     await journey.telegram.change_member(TIER_CHAT, LI, "member", by=MOD)
     await journey.telegram.change_member(TIER_CHAT, MOD, "member")
-
-    async def stranger_out() -> bool:
-        return journey.telegram.member_status(TIER_CHAT, LI) == "left"
-
-    await journey.until(stranger_out)
+    await journey.seen.wait_for_count(2)
+    await journey.deliver_promises()
+    assert journey.telegram.member_status(TIER_CHAT, LI) == "left"
     assert journey.telegram.member_status(TIER_CHAT, MOD) == "member"
 
 
@@ -203,12 +211,11 @@ async def test_reconcile_takes_out_a_former_member_the_removal_missed(journey: J
     # The ban that should follow the revocation is refused for good (say, rights were lost).
     journey.telegram.fail_next("banChatMember", 400, description="Bad Request: not enough rights")
     await journey.telegram.send_command(MOD, "/revoke @liwei left the community")
-
-    async def revoked() -> bool:
-        membership = await journey.membership(1)
-        return membership is not None and membership.status == "revoked"
-
-    await journey.until(revoked)
+    await journey.bot_says_to(MOD, "Revoked")
+    await journey.deliver_promises()
+    revoked = await journey.membership(1)
+    assert revoked is not None
+    assert revoked.status == "revoked"
     assert journey.telegram.member_status(TIER_CHAT, LI) == "member"
 
     report = await journey.reconciler.run()
@@ -221,60 +228,45 @@ async def test_reconcile_takes_out_a_former_member_the_removal_missed(journey: J
 
 
 async def test_linked_accounts_get_access_on_both_platforms(
-    fake_telegram: FakeTelegram, uow: UnitOfWorkFactory, clock: FakeClock
+    fake_telegram: FakeTelegram, fake_discord: FakeDiscord, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     """Li paid on Telegram; linking her Discord account gives her the tier's Discord role."""
-    fake_discord = FakeDiscord()
-    fake_discord.add_user(ADA, "ada")
-    await fake_discord.start()
-    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     settings = journey_settings(fake_telegram, fake_discord)
-    telegram, dispatcher, _, telegram_running = await _start(settings, fake_telegram, uow, clock)
-    discord_adapter = DiscordAdapter(dispatcher, settings, FakeDiscord.TOKEN)
-    discord_running = asyncio.create_task(discord_adapter.run())
-    try:
+    shop = _shop(settings, uow, clock)
+    discord_adapter = DiscordAdapter(shop.dispatcher, settings, FakeDiscord.TOKEN)
+    worker = OutboxWorker(
+        uow,
+        {
+            "telegram": TelegramDeliverer(shop.adapter.gateway, clock),
+            "discord": DiscordDeliverer(discord_adapter.gateway, fake_discord.guild_id),
+        },
+        clock,
+    )
+    journey = Journey(
+        fake_telegram,
+        shop.adapter,
+        uow,
+        shop.service,
+        shop.stars,
+        shop.seen,
+        worker,
+        Reconciler(uow, settings, clock, []),
+    )
+    async with running(shop.adapter, discord_adapter):
+        await fake_telegram.wait_until_polling()
         await fake_discord.wait_until_ready()
-        worker = OutboxWorker(
-            uow,
-            {
-                "telegram": TelegramDeliverer(telegram.gateway, clock),
-                "discord": DiscordDeliverer(discord_adapter.gateway, fake_discord.guild_id),
-            },
-            clock,
-        )
         await fake_telegram.send_command(LI, "/join member")
-        invoice = await fake_telegram.wait_for_bot_message(LI)
-        assert (await fake_telegram.pay_stars(LI, invoice["message_id"]))["ok"]
-        for _ in range(100):
-            async with uow() as unit:
-                if await unit.memberships.get(1, "member"):
-                    break
-            await asyncio.sleep(0.05)
-        while await worker.run_once():
-            pass
-        [invitation] = [c for c in fake_telegram.calls if c.method == "createChatInviteLink"]
-        link = invitation.response["result"]["invite_link"]
+        await journey.paid_in_stars(LI)
+        link = await journey.invite_sent_to(LI)
         assert await fake_telegram.join_with_link(LI, link) == "member"
 
         code_reply = await fake_discord.invoke_slash(ADA, "link")
         assert code_reply.content is not None
         code = code_reply.content.split()[4]
         await fake_telegram.send_command(LI, f"/link {code}")
-        role = fake_discord.roles["member"]
-        for _ in range(100):
-            while await worker.run_once():
-                pass
-            if role in fake_discord.member_roles(ADA):
-                break
-            await asyncio.sleep(0.05)
-        assert role in fake_discord.member_roles(ADA)
+        await journey.bot_says_to(LI, "Discord, Telegram")  # in her language, Chinese
+        await journey.deliver_promises()
+        assert fake_discord.roles["member"] in fake_discord.member_roles(ADA)
         # Li is already in the chat: linking sends her no second invitation.
         invitations = [c for c in fake_telegram.calls if c.method == "createChatInviteLink"]
         assert len(invitations) == 1
-    finally:
-        await discord_adapter.stop()
-        await asyncio.wait_for(discord_running, timeout=10)
-        await telegram.stop()
-        await asyncio.wait_for(telegram_running, timeout=10)
-        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
-        await fake_discord.stop()

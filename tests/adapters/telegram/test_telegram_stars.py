@@ -4,7 +4,6 @@ pre-checkout question, the successful payment, a refund."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
@@ -17,12 +16,11 @@ from cogs import build_registry
 from payments.money import Money
 from payments.outbox import OutboxWorker
 from payments.provider_calls import ProviderCalls
-from payments.providers.stars import StarsPayments, StarsProvider
+from payments.providers.stars import StarsProvider
 from payments.purposes import Purpose, Purposes
 from payments.service import PaymentService
-from storage.models import Payment
 from storage.uow import UnitOfWorkFactory
-from tests.adapters.telegram.conftest import MOD
+from tests.adapters.telegram.conftest import MOD, SettlingStars
 from tests.conftest import make_settings
 from tests.fakes.telegram_server import FakeTelegram
 from tests.payments.conftest import RecordingPurpose
@@ -47,19 +45,6 @@ def service(
     return PaymentService(
         providers={"stars": provider}, purposes=purposes, clock=clock, settings=make_settings()
     )
-
-
-class SettlingStars(StarsPayments):
-    """StarsPayments that says when a successful payment has been applied."""
-
-    def __init__(self, uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock) -> None:
-        super().__init__(uow, service, clock)
-        self.settled = asyncio.Event()
-
-    async def paid(self, **details: Any) -> Payment | None:
-        payment = await super().paid(**details)
-        self.settled.set()
-        return payment
 
 
 @pytest.fixture
