@@ -711,3 +711,15 @@ def check_commands(commands: Any) -> str | None:
         if not 1 <= len(str(command.get("description", ""))) <= 256:
             return "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"
     return None
+
+
+def photo_size(width: int, height: int) -> JSON:
+    """A PhotoSize, one of the sizes Telegram keeps of an uploaded photo."""
+    unique = f"AQAD{width}x{height}"
+    return {
+        "file_id": f"AgACAgIAAxkBAAI{unique}",
+        "file_unique_id": unique,
+        "width": width,
+        "height": height,
+        "file_size": width * height // 10,
+    }

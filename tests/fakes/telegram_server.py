@@ -58,6 +58,7 @@ from tests.fakes.recording import (
 from tests.fakes.telegram_payloads import JSON
 
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
+CAPTION_LIMIT = 1024  # characters in a photo's caption
 _PRESENT = ("creator", "administrator", "member", "restricted")
 _ADMINS = ("creator", "administrator")
 _CALLBACK_EXPIRED = (
@@ -187,6 +188,7 @@ class FakeTelegram:
                 ("deleteMyCommands", self._delete_my_commands),
                 ("getMyCommands", self._get_my_commands),
                 ("sendMessage", self._send_message),
+                ("sendPhoto", self._send_photo),
                 ("editMessageText", self._edit_message_text),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
                 ("deleteMessage", self._delete_message),
@@ -1104,6 +1106,24 @@ class FakeTelegram:
             fields["has_protected_content"] = True
         if markup is not None:
             fields["reply_markup"] = markup
+        message = self._new_message(chat_id, self.BOT_ID, fields)
+        self._record_bot_message(message)
+        return message
+
+    async def _send_photo(self, params: JSON) -> JSON:
+        """A photo (uploaded as multipart, "attach://..."), with an optional caption of at most
+        1024 characters. The sizes Telegram makes of it are not decoded here: fixed ones."""
+        chat_id = self._api_chat(params)
+        self._check_can_send(chat_id)
+        if not params.get("photo"):
+            raise _bad("there is no photo in the request")
+        caption = str(params.get("caption") or "")
+        if len(caption) > CAPTION_LIMIT:
+            raise _bad("message caption is too long")
+        sizes = [p.photo_size(width, height) for width, height in ((320, 224), (1000, 700))]
+        fields: JSON = {"photo": sizes}
+        if caption:
+            fields["caption"] = caption
         message = self._new_message(chat_id, self.BOT_ID, fields)
         self._record_bot_message(message)
         return message

@@ -47,3 +47,17 @@ class DiscordDeliverer:
             await change(self._guild_id, user_id, effect.role_id, effect.reason)
         else:
             raise PermanentFailure(f"Discord cannot carry out {type(effect).__name__}")
+
+
+class DiscordReportPoster:
+    """The weekly report in the report channel: its text, then its chart."""
+
+    platform = "discord"
+
+    def __init__(self, gateway: DiscordGateway, channel_id: int) -> None:
+        self._gateway = gateway
+        self._channel_id = channel_id
+
+    async def publish(self, text: str, chart: bytes, *, filename: str) -> None:
+        await self._gateway.post(self._channel_id, text)
+        await self._gateway.post_file(self._channel_id, chart, filename=filename)

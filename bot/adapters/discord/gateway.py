@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Sequence
 
@@ -60,6 +61,15 @@ class DiscordGateway:
             return await self._send(self._client.get_partial_messageable(channel_id), text, buttons)
         except discord.Forbidden as error:
             raise DeliveryRefused(f"cannot post in channel {channel_id}: {error.text}") from error
+
+    async def post_file(self, channel_id: int, data: bytes, *, filename: str) -> int:
+        """A file (a report's chart) as a message of its own; returns its id."""
+        channel = self._client.get_partial_messageable(channel_id)
+        try:
+            message = await channel.send(file=discord.File(io.BytesIO(data), filename=filename))
+        except discord.Forbidden as error:
+            raise DeliveryRefused(f"cannot post in channel {channel_id}: {error.text}") from error
+        return message.id
 
     async def add_role(self, guild_id: int, user_id: int, role_id: int, reason: str) -> None:
         # Straight to REST: the member need not be in the cache, and 429s are retried by

@@ -57,3 +57,17 @@ class TelegramDeliverer:
             await self._gateway.revoke_access(effect.chat_id, user_id)
         else:
             raise PermanentFailure(f"Telegram cannot carry out {type(effect).__name__}")
+
+
+class TelegramReportPoster:
+    """The weekly report in the report chat: its text, then its chart as a photo."""
+
+    platform = "telegram"
+
+    def __init__(self, gateway: TelegramGateway, chat_id: int) -> None:
+        self._gateway = gateway
+        self._chat_id = chat_id
+
+    async def publish(self, text: str, chart: bytes, *, filename: str) -> None:
+        await self._gateway.send(self._chat_id, text)
+        await self._gateway.send_photo(self._chat_id, chart, filename=filename)

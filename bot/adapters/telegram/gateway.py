@@ -15,6 +15,7 @@ from telegram import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LabeledPrice,
     LinkPreviewOptions,
     ReactionTypeEmoji,
@@ -87,6 +88,13 @@ class TelegramGateway:
             )
             sent.append(message.message_id)
         return sent
+
+    async def send_photo(self, chat_id: int | str, image: bytes, *, filename: str) -> int:
+        """An image (a report's chart) as a photo message; returns its message id."""
+        message = await _retrying(
+            lambda: self._bot.send_photo(chat_id, InputFile(image, filename=filename))
+        )
+        return message.message_id
 
     async def send_dm(
         self, user_id: int | str, text: str, buttons: Sequence[Button] = ()

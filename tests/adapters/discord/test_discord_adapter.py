@@ -9,6 +9,7 @@ import discord
 import pytest
 
 from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.discord.delivery import DiscordReportPoster
 from bot.adapters.discord.gateway import DeliveryRefused
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import MessagePosted, Platform, ReactionChanged
@@ -229,3 +230,20 @@ async def test_a_sharded_client_serves_the_same_commands(
     finally:
         await adapter.stop()
         await asyncio.wait_for(running, timeout=10)
+
+
+async def test_the_weekly_report_is_posted_with_its_chart(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    channel = fake_discord.channels["report"]
+    chart = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    text = "# Week 2026-W47\n" + "\n".join(f"- line {n}" for n in range(400))  # > 2000 chars
+    await DiscordReportPoster(adapter.gateway, channel).publish(text, chart, filename="r.png")
+    posted = fake_discord.messages[channel]
+    assert len(posted) >= 3  # the text in pieces under 2000 characters, then the chart
+    assert all(len(m["content"]) <= 2000 for m in posted)
+    assert "".join(m["content"] for m in posted[:-1]).count("- line") == 400
+    [attachment] = posted[-1]["attachments"]
+    assert attachment["filename"] == "r.png"
+    upload = next(c for c in reversed(fake_discord.calls) if c.files)
+    assert upload.files["r.png"] == chart

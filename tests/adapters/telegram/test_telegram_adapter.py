@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.adapters.telegram.delivery import TelegramReportPoster
 from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import (
@@ -207,3 +208,18 @@ async def test_the_bot_reacts(telegram: TelegramAdapter, fake_telegram: FakeTele
     await telegram.gateway.react(group, message["message_id"], "🎉")
     [reaction] = fake_telegram.reactions_by_bot
     assert reaction["message_id"] == message["message_id"]
+
+
+async def test_the_weekly_report_is_sent_with_its_chart_as_a_photo(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
+    chart = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    text = "Week 2026-W47\n" + "\n".join(f"- line {n}" for n in range(600))  # > 4096 chars
+    poster = TelegramReportPoster(telegram.gateway, fake_telegram.community_chat_id)
+    await poster.publish(text, chart, filename="r.png")
+    sent = fake_telegram.bot_messages(fake_telegram.community_chat_id)
+    assert len(sent) >= 3
+    assert "".join(m.get("text", "") for m in sent[:-1]).count("- line") == 600
+    assert "photo" in sent[-1]
+    [upload] = [c for c in fake_telegram.calls if c.method == "sendPhoto"]
+    assert upload.files["r.png"] == chart
