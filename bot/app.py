@@ -20,10 +20,10 @@ from bot.adapters.base import Adapter
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.discord.access import DiscordAccess, discord_access
 from bot.adapters.discord.adapter import DiscordAdapter
-from bot.adapters.discord.delivery import DiscordDeliverer
+from bot.adapters.discord.delivery import DiscordDeliverer, DiscordReportPoster
 from bot.adapters.telegram.access import TelegramAccess, telegram_access
 from bot.adapters.telegram.adapter import TelegramAdapter
-from bot.adapters.telegram.delivery import TelegramDeliverer
+from bot.adapters.telegram.delivery import TelegramDeliverer, TelegramReportPoster
 from bot.commerce import Commerce, build_commerce
 from bot.config import Secrets, Settings, database_url
 from bot.core.clock import Clock, SystemClock
@@ -33,6 +33,7 @@ from bot.errors import StartupError
 from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
 from cogs import build_purposes, build_registry
+from cogs.engagement.report_job import ReportPoster, deliver_due_report
 from cogs.engagement.upkeep import keep_interactions
 from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.reconcile import PlatformAccess, Reconciler, ReconcileReport
@@ -45,7 +46,8 @@ from storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 4.0
-RECONCILE_AFTER_START = timedelta(minutes=2)
+# Jobs that talk to the platforms wait this long after start, for them to connect.
+PLATFORMS_CONNECTED_AFTER = timedelta(minutes=2)
 
 
 @dataclass
@@ -142,10 +144,21 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         scheduler.every("membership-lifecycle", lifecycle, every_15, now=core.clock.now())
         reconciler = Reconciler(core.uow, settings, core.clock, _platform_access(core, adapters))
         # The first run waits for the platforms to connect.
-        first = core.clock.now() + RECONCILE_AFTER_START
+        first = core.clock.now() + PLATFORMS_CONNECTED_AFTER
         scheduler.every("membership-reconcile", reconciler.run, every_15, now=first)
         upkeep = partial(keep_interactions, core.uow, settings, core.clock)
         scheduler.every("engagement-upkeep", upkeep, timedelta(minutes=5), now=core.clock.now())
+        report = partial(
+            deliver_due_report, core.uow, settings, core.clock, _report_posters(core, adapters)
+        )
+        scheduler.weekly(
+            "weekly-report",
+            report,
+            schedule=settings.report.schedule,
+            timezone=settings.community.tzinfo,
+            # After the platforms have connected; a week missed while down is posted then.
+            now=core.clock.now() + PLATFORMS_CONNECTED_AFTER,
+        )
         if core.commerce.catch_up is not None:
             daily = timedelta(days=1)
             scheduler.every(
@@ -196,6 +209,18 @@ def _platform_access(core: Core, adapters: list[Adapter]) -> list[PlatformAccess
             )
         elif isinstance(adapter, TelegramAdapter):
             found.append(TelegramAccess(adapter.gateway))
+    return found
+
+
+def _report_posters(core: Core, adapters: list[Adapter]) -> list[ReportPoster]:
+    found: list[ReportPoster] = []
+    for adapter in adapters:
+        channel = core.settings.discord.report_channel_id
+        chat = core.settings.telegram.report_chat_id
+        if isinstance(adapter, DiscordAdapter) and channel is not None:
+            found.append(DiscordReportPoster(adapter.gateway, channel))
+        elif isinstance(adapter, TelegramAdapter) and chat is not None:
+            found.append(TelegramReportPoster(adapter.gateway, chat))
     return found
 
 

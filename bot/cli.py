@@ -8,18 +8,28 @@ import logging
 import os
 import sys
 from collections.abc import Coroutine
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from bot import __version__, logs
-from bot.app import migrate, run_bot, run_console, run_reconcile
+from bot.app import migrate, open_core, run_bot, run_console, run_reconcile
 from bot.config import ConfigError, Secrets, Settings, config_path, database_url, load_settings
+from bot.core.i18n import Translator
 from bot.core.permissions import Level
 from bot.errors import StartupError
+from cogs.engagement.demo import run_demo
+from cogs.engagement.report_build import build_report
+from cogs.engagement.report_chart import render_chart
+from cogs.engagement.report_model import WeeklyReport
+from cogs.engagement.report_render import to_csv, to_json, to_markdown
+from cogs.engagement.weeks import Week
+from payments.money import format_money
 from storage.engine import make_engine
 from storage.migrate import current_revision
 
+T = TypeVar("T")
 CONSOLE_ROLES = ("member", "creator", "mod", "admin", "owner")
 
 config_option = click.option(
@@ -41,14 +51,14 @@ def _load(config: str | None) -> tuple[Settings, Secrets]:
     return settings, secrets
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"knowpay: {message}", err=True)
     sys.exit(2)
 
 
-def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     try:
-        asyncio.run(coroutine)
+        return asyncio.run(coroutine)
     except StartupError as error:
         _fail(str(error))
 
@@ -117,6 +127,73 @@ def reconcile(dry_run: bool, config: str | None) -> None:
             sys.exit(1)
 
     _run(_reconcile())
+
+
+@cli.command()
+@click.option("--members", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--weeks", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--out", metavar="DIR", default="demo", show_default=True, help="Where to write.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same community.")
+def demo(members: int, weeks: int, out: str, seed: int) -> None:
+    """Simulate a community in a fresh SQLite file and write its latest weekly report.
+
+    Members join, pay, renew, churn and are refunded; creators post; members react and reply on
+    Discord and Telegram, through the real handlers and ledger. Writes report.md, report.json,
+    report.png and the database (knowpay-demo.db) to DIR.
+    """
+    logs.configure(logging.WARNING, Secrets.from_env({}))
+    with click.progressbar(length=weeks * 7, label="Simulating days", file=sys.stderr) as bar:
+        result = asyncio.run(
+            run_demo(
+                Path(out),
+                members=members,
+                weeks=weeks,
+                seed=seed,
+                progress=lambda done, _total: bar.update(done - bar.pos),
+            )
+        )
+    click.echo(
+        f"{result.week}: {result.active_members} active members, "
+        f"gross {format_money(result.gross, 'en')}, T = {result.engagement_value:,.2f}"
+    )
+    click.echo(
+        f"Wrote {result.markdown}, {result.json} and {result.chart} in {result.seconds:.1f} s"
+    )
+
+
+@cli.command()
+@click.option("--week", metavar="YYYY-Www", help="The ISO week (default: the last complete one).")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="Markdown text, the JSON document (docs/report.md), or CSV.",
+)
+@click.option("--chart", metavar="FILE.png", default=None, help="Also write the chart here.")
+@config_option
+def report(week: str | None, output: str, chart: str | None, config: str | None) -> None:
+    """The weekly engagement and revenue report, printed (the bot posts it every week)."""
+    settings, secrets = _load(config)
+    logs.configure(logging.WARNING, secrets)
+    try:
+        chosen = Week.parse(week) if week else None
+    except ValueError as error:
+        _fail(f"--week: {error}")
+    built = _run(_build_report(settings, secrets, chosen))
+    speak = Translator(settings.community.default_locale)
+    renderers = {"text": lambda: to_markdown(built, speak), "json": lambda: to_json(built)}
+    click.echo(renderers.get(output, lambda: to_csv(built))())
+    if chart is not None:
+        Path(chart).write_bytes(render_chart(built, speak))
+
+
+async def _build_report(settings: Settings, secrets: Secrets, week: Week | None) -> WeeklyReport:
+    async with open_core(settings, secrets) as core:
+        chosen = week or Week.containing(core.clock.now(), settings.community.tzinfo).previous()
+        async with core.uow() as unit:
+            return await build_report(unit, settings, chosen)
 
 
 @cli.group()

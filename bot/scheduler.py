@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,33 @@ class Scheduler:
         now: datetime,
     ) -> None:
         """Run `job` now and then every `interval`."""
+        trigger = IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC)
+        self._add(job_id, job, trigger, first=now)
 
+    def weekly(
+        self,
+        job_id: str,
+        job: Callable[[], Awaitable[object]],
+        *,
+        schedule: str,
+        timezone: tzinfo,
+        now: datetime,
+    ) -> None:
+        """Run `job` now, then at `schedule` ("mon 09:00") every week in `timezone`. The job
+        itself knows whether there is anything to do (a start-up run catches up)."""
+        day, at = schedule.split()
+        hour, minute = at.split(":")
+        trigger = CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=timezone)
+        self._add(job_id, job, trigger, first=now)
+
+    def _add(
+        self,
+        job_id: str,
+        job: Callable[[], Awaitable[object]],
+        trigger: BaseTrigger,
+        *,
+        first: datetime,
+    ) -> None:
         async def run() -> None:
             task = asyncio.current_task()
             if task is not None:
@@ -45,13 +74,7 @@ class Scheduler:
                     self._running.discard(task)
 
         self._scheduler.add_job(
-            run,
-            "interval",
-            name=job_id,
-            seconds=interval.total_seconds(),
-            id=job_id,
-            replace_existing=True,
-            next_run_time=now,
+            run, trigger, name=job_id, id=job_id, replace_existing=True, next_run_time=first
         )
 
     def start(self) -> None:

@@ -35,13 +35,22 @@ def knowpay(
     config: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    return knowpay_bare(
+        tmp_path, *args, "--config", str(config or REPO / "bot.toml"), stdin=stdin, env=env
+    )
+
+
+def knowpay_bare(
+    tmp_path: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A `knowpay` command as typed, without the --config that `knowpay()` adds."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args, "--config", str(config or REPO / "bot.toml")],
+        [sys.executable, "-m", "bot", *args],
         input=stdin,
         capture_output=True,
         text=True,
         env={**_env(tmp_path), **(env or {})},
-        timeout=60,
+        timeout=120,
         check=False,
     )
 
@@ -50,7 +59,7 @@ def test_help_lists_every_subcommand() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=True
     )
-    for command in ("run", "console", "reconcile", "db"):
+    for command in ("run", "console", "demo", "reconcile", "report", "db"):
         assert f"  {command} " in result.stdout
 
 
@@ -266,6 +275,42 @@ def test_run_stops_when_the_console_closes(tmp_path: Path) -> None:
     result = knowpay(tmp_path, "run", stdin="/whoami\n", config=config)
     assert result.returncode == 0, result.stderr
     assert "Role: owner" in result.stdout
+
+
+def test_report_prints_text_json_or_csv_and_writes_the_chart(tmp_path: Path) -> None:
+    chart = tmp_path / "week.png"
+    as_json = knowpay(
+        tmp_path, "report", "--week", "2026-W47", "--format", "json", "--chart", str(chart)
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    document = json.loads(as_json.stdout)
+    assert document["week"] == "2026-W47"
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    as_text = knowpay(tmp_path, "report", "--week", "2026-W47")
+    assert "2026-W47" in as_text.stdout
+    as_csv = knowpay(tmp_path, "report", "--week", "2026-W47", "--format", "csv")
+    assert as_csv.stdout.startswith("section,name,value,previous,change,unit")
+
+
+def test_demo_writes_a_report_of_a_simulated_community(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = knowpay_bare(tmp_path, "demo", "--members", "30", "--weeks", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Simulating days" in result.stderr  # the progress bar
+    assert f"Wrote {out / 'report.md'}" in result.stdout
+    assert json.loads((out / "report.json").read_text())["engagement"]["active_members"]["value"]
+    assert (out / "report.png").read_bytes().startswith(b"\x89PNG")
+    refused = knowpay_bare(tmp_path, "demo", "--members", "0")
+    assert refused.returncode == 2
+    assert "Invalid value for '--members'" in refused.stderr
+
+
+def test_report_refuses_a_week_that_is_not_one(tmp_path: Path) -> None:
+    result = knowpay(tmp_path, "report", "--week", "2026-W60")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "knowpay: --week: 2026 has no week 60 (ISO years have 52 or 53 weeks)"
+    ]
 
 
 def test_reconcile_needs_a_platform_token(tmp_path: Path) -> None:
