@@ -76,11 +76,12 @@ def render_chart(report: WeeklyReport, translator: Translator) -> bytes:
             )
         interactions.set_title(_("Interactions by platform"))
         highest = max((n for point in report.daily for n in point.interactions.values()), default=0)
-        interactions.set_ylim(bottom=0, top=max(highest * 1.15, 1))
+        # Headroom above the highest point keeps the legend clear of the lines.
+        interactions.set_ylim(bottom=0, top=max(highest * 1.35, 1))
         interactions.yaxis.set_major_locator(MaxNLocator(integer=True))
         interactions.grid(axis="y", alpha=0.3)
         if platforms:
-            interactions.legend(loc="upper left", frameon=False)
+            interactions.legend(loc="upper left", frameon=False, ncols=len(platforms))
         for axes in (money, interactions):
             axes.spines[["top", "right"]].set_visible(False)
 

@@ -1,5 +1,6 @@
 """Plain text -> Telegram HTML. Everything is escaped first, so nothing a member wrote can
-open a tag or break the message; then ``` fences and `inline code` become code formatting."""
+open a tag or break the message; then ``` fences and `inline code` become code formatting, and
+Markdown headings (which Telegram does not know) bold lines."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 
 _FENCE = re.compile(r"```([A-Za-z0-9_+-]*)\n?(.*?)```", re.DOTALL)
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_HEADING = re.compile(r"^#{1,6} +(.+)$", re.MULTILINE)
 
 
 def to_html(text: str) -> str:
@@ -25,4 +27,5 @@ def to_html(text: str) -> str:
 
 def _inline(text: str) -> str:
     escaped = html.escape(text, quote=False)
-    return _INLINE_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)
+    headed = _HEADING.sub(lambda m: f"<b>{m.group(1)}</b>", escaped)
+    return _INLINE_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", headed)

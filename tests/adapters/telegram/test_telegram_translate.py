@@ -170,5 +170,9 @@ def test_join_requests_and_member_changes() -> None:
 def test_user_text_can_never_break_the_bots_html() -> None:
     assert to_html("<b>bold</b> & </i>") == "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;/i&gt;"
     assert to_html("use `a<b`") == "use <code>a&lt;b</code>"
+    assert to_html("## Weekly <report>\n- a\n#not a heading") == (
+        "<b>Weekly &lt;report&gt;</b>\n- a\n#not a heading"
+    )
+    assert to_html("```\n# a comment\n```") == "<pre><code># a comment</code></pre>"
     rendered = to_html("```python\nif a < b:\n    pass\n```")
     assert rendered == '<pre><code class="language-python">if a &lt; b:\n    pass</code></pre>'
