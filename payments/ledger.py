@@ -36,6 +36,22 @@ def payable_expert(member_id: int) -> str:
     return f"payable:expert:{member_id}"
 
 
+# A payment a moderator booked by hand has no payment row: its transaction's reference names the
+# membership it paid for, so reports can find who paid.
+_MANUAL = "manual"
+
+
+def manual_reference(membership_id: int, version: int) -> str:
+    return f"{_MANUAL}:{membership_id}:v{version}"
+
+
+def membership_of_manual(reference: str) -> int | None:
+    """The membership a hand-booked payment's reference names, or None for other references."""
+    kind, _, rest = reference.partition(":")
+    membership_id = rest.partition(":")[0]
+    return int(membership_id) if kind == _MANUAL and membership_id.isdigit() else None
+
+
 class UnbalancedTransaction(ValueError):
     """The entries of a transaction do not sum to zero in every currency."""
 

@@ -189,8 +189,8 @@ async def propensity(uow: UnitOfWork, settings: Settings, end: datetime) -> Prop
 async def _manual_payments(
     uow: UnitOfWork, currency: str, since: datetime, end: datetime
 ) -> list[tuple[int, int]]:
-    """Hand-booked payments have no payment row: the ledger names the membership they paid
-    for in its reference ("manual:<membership id>:v<version>", cogs/membership/moderation.py)."""
+    """Hand-booked payments have no payment row: the ledger's reference names the membership
+    they paid for (payments.ledger.manual_reference)."""
     rows = (
         await uow.session.execute(
             select(LedgerTransaction.reference, LedgerEntry.amount_minor)
@@ -205,10 +205,8 @@ async def _manual_payments(
     ).all()
     by_membership: list[tuple[int, int]] = []
     for reference, amount in rows:
-        kind, _, rest = reference.partition(":")
-        membership_id = rest.partition(":")[0]
-        if kind == "manual" and membership_id.isdigit():
-            by_membership.append((int(membership_id), int(amount)))
+        if (membership_id := ledger.membership_of_manual(reference)) is not None:
+            by_membership.append((membership_id, int(amount)))
     if not by_membership:
         return []
     owned = await uow.session.execute(

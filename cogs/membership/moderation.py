@@ -86,7 +86,7 @@ async def grant(ctx: Context, args: Args) -> list[Effect]:
     if details.paid is not None:
         await ledger.Ledger(ctx.uow).post(
             "manual",
-            f"manual:{membership.id}:v{membership.version}",
+            ledger.manual_reference(membership.id, membership.version),
             ledger.transfer(ledger.revenue("membership"), ledger.clearing("manual"), details.paid),
             at=now,
             memo=f"{key} {details.ref or ''}".strip(),
