@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,7 +23,8 @@ from storage.engine import write_turn
 
 log = logging.getLogger(__name__)
 
-BATCH = 2_000
+# A burst holds SQLite's write lock for about 25 ms per batch of this size.
+BATCH = 10_000
 FLUSH_SECONDS = 0.25
 CAPACITY = 50_000
 _COLUMNS = ("at", "day", "content_id", "member_id", "kind", "platform", "delta")
@@ -57,6 +58,7 @@ class InteractionRecorder:
         self._writing = asyncio.Lock()  # one writer: ids commit in order
         self._sql = _insert_sql(engine.dialect.paramstyle)
         self._sqlite = engine.dialect.name == "sqlite"
+        self._hour: _Hour | None = None
         self.written = 0
 
     async def record(self, interaction: NewInteraction) -> None:
@@ -113,19 +115,37 @@ class InteractionRecorder:
             await connection.exec_driver_sql(self._sql, rows)
 
     def _row(self, item: NewInteraction) -> tuple[Any, ...]:
-        at = item.at.astimezone(UTC)
-        day = at.astimezone(self._timezone).date()
+        at = item.at if item.at.tzinfo is UTC else item.at.astimezone(UTC)
+        hour = self._hour
+        if hour is None or not hour.start <= at < hour.end:
+            hour = self._hour = _Hour.of(at, self._timezone)
+        day = hour.day if hour.day is not None else at.astimezone(self._timezone).date()
+        rest = (item.content_id, item.member_id, item.kind, item.platform, item.delta)
         if self._sqlite:  # stored as SQLAlchemy stores them there: text
-            return (_sqlite_time(at), day.isoformat(), *_rest(item))
-        return (at, day, *_rest(item))
+            # %-formatting: twice as fast as an f-string with format specs, on the hot path.
+            text = "%s%02d:%02d.%06d" % (hour.prefix, at.minute, at.second, at.microsecond)  # noqa: UP031
+            return (text, day.isoformat(), *rest)
+        return (at, day, *rest)
 
 
-def _rest(item: NewInteraction) -> tuple[Any, ...]:
-    return (item.content_id, item.member_id, item.kind, item.platform, item.delta)
+@dataclass(frozen=True)
+class _Hour:
+    """What the rows of one UTC hour share: the start of their SQLite text, and (unless local
+    midnight or a clock change falls inside the hour) their local day. Interactions come in
+    bursts, and formatting each datetime in full was most of the cost of writing one."""
 
+    start: datetime
+    end: datetime
+    prefix: str
+    day: date | None
 
-def _sqlite_time(at: datetime) -> str:
-    return f"{at:%Y-%m-%d %H:%M:%S.%f}"
+    @classmethod
+    def of(cls, at: datetime, tz: tzinfo) -> _Hour:
+        start = at.replace(minute=0, second=0, microsecond=0)
+        end = start + timedelta(hours=1)
+        first, last = start.astimezone(tz), (end - timedelta(microseconds=1)).astimezone(tz)
+        steady = first.date() == last.date() and first.utcoffset() == last.utcoffset()
+        return cls(start, end, f"{start:%Y-%m-%d %H:}", first.date() if steady else None)
 
 
 def _insert_sql(paramstyle: str) -> str:

@@ -88,3 +88,30 @@ async def test_a_full_queue_makes_callers_wait_and_the_runner_drains_it(
     await asyncio.wait_for(running, timeout=5)
     assert recorder.written == 4
     assert recorder.queued == 0
+
+
+async def test_every_instant_gets_its_own_local_day_across_clock_changes(
+    memory_engine: AsyncEngine,
+) -> None:
+    """Rows of one UTC hour share their formatting; hours in which local midnight or a clock
+    change falls must still give each instant its own day."""
+    zones = ("Europe/Berlin", "America/Havana", "Asia/Kathmandu", "Australia/Lord_Howe")
+    start = datetime(2026, 3, 7, tzinfo=UTC)
+    instants = [start + timedelta(minutes=17 * n, seconds=n % 60) for n in range(5_000)]
+    instants += [datetime(2026, 11, 1, 4, 0, 0, 999_999, tzinfo=UTC), LATE_MONDAY]
+    for name in zones:
+        zone = ZoneInfo(name)
+        recorder = InteractionRecorder(memory_engine, zone)
+        for at in instants:
+            await recorder.record(_reaction(1, at=at))
+        await recorder.flush()
+        async with memory_engine.begin() as connection:
+            stored = (
+                await connection.exec_driver_sql("SELECT at, day FROM interactions ORDER BY id")
+            ).all()
+            await connection.exec_driver_sql("DELETE FROM interactions")
+        expected = [
+            (f"{at:%Y-%m-%d %H:%M:%S.%f}", at.astimezone(zone).date().isoformat())
+            for at in instants
+        ]
+        assert [tuple(row) for row in stored] == expected, name
