@@ -122,6 +122,17 @@ class Shop:
     seen: Seen
     adapter: TelegramAdapter
 
+    def journey(
+        self,
+        telegram: FakeTelegram,
+        uow: UnitOfWorkFactory,
+        worker: OutboxWorker,
+        reconciler: Reconciler,
+    ) -> Journey:
+        return Journey(
+            telegram, self.adapter, uow, self.service, self.stars, self.seen, worker, reconciler
+        )
+
 
 def _shop(settings: Settings, uow: UnitOfWorkFactory, clock: FakeClock) -> Shop:
     provider = StarsProvider()
@@ -152,13 +163,9 @@ async def journey(
     }
     async with running(shop.adapter):
         await fake_telegram.wait_until_polling()
-        yield Journey(
+        yield shop.journey(
             fake_telegram,
-            shop.adapter,
             uow,
-            shop.service,
-            shop.stars,
-            shop.seen,
             OutboxWorker(uow, deliverers, clock),
             Reconciler(uow, settings, clock, [TelegramAccess(shop.adapter.gateway)]),
         )
@@ -242,16 +249,7 @@ async def test_linked_accounts_get_access_on_both_platforms(
         },
         clock,
     )
-    journey = Journey(
-        fake_telegram,
-        shop.adapter,
-        uow,
-        shop.service,
-        shop.stars,
-        shop.seen,
-        worker,
-        Reconciler(uow, settings, clock, []),
-    )
+    journey = shop.journey(fake_telegram, uow, worker, Reconciler(uow, settings, clock, []))
     async with running(shop.adapter, discord_adapter):
         await fake_telegram.wait_until_polling()
         await fake_discord.wait_until_ready()
