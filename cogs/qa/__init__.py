@@ -1,0 +1,2 @@
+"""Paid Q&A: members pay to ask, the money waits in escrow until an answer is accepted, and
+others pay to read good answers (issue 8; being built)."""
