@@ -18,6 +18,7 @@ from storage.repositories.members import MemberRepository
 from storage.repositories.memberships import MembershipRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.payments import PaymentRepository
+from storage.repositories.questions import QuestionRepository
 from storage.repositories.webhook_events import WebhookEventRepository
 
 
@@ -33,6 +34,7 @@ class UnitOfWork:
         self.ledger = LedgerRepository(session)
         self.outbox = OutboxRepository(session)
         self.contents = ContentRepository(session)
+        self.questions = QuestionRepository(session)
 
 
 class UnitOfWorkFactory:

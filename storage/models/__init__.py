@@ -20,6 +20,7 @@ from storage.models.payments import (
     Payment,
     WebhookEvent,
 )
+from storage.models.question import Question
 
 __all__ = [
     "AuditEntry",
@@ -36,6 +37,7 @@ __all__ = [
     "OutboxItem",
     "Payment",
     "PlatformIdentity",
+    "Question",
     "ReportRun",
     "RollupMark",
     "WebhookEvent",

@@ -33,6 +33,7 @@ TABLES = {
     "interaction_days",
     "rollup_marks",
     "report_runs",
+    "questions",
 }
 
 
@@ -57,7 +58,7 @@ async def _schema_differences(engine: AsyncEngine) -> list[Any]:
 async def test_upgrade_from_empty_reaches_head(database: Any) -> None:
     engine = database.engine()
     try:
-        assert head_revision() == "0004"
+        assert head_revision() == "0005"
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
 
