@@ -3,6 +3,7 @@
 from bot.core.commands import Registry
 from cogs import account, engagement, membership, operations
 from cogs.membership.purpose import MembershipPurpose
+from cogs.qa.purpose import QuestionPurpose
 from payments.purposes import Purposes
 
 
@@ -10,6 +11,7 @@ def build_purposes() -> Purposes:
     """The cogs that sell something register their purposes here (memberships, Q&A, drops)."""
     purposes = Purposes()
     purposes.register(MembershipPurpose())
+    purposes.register(QuestionPurpose())
     return purposes
 
 
