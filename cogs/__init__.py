@@ -1,7 +1,7 @@
 """Platform-neutral features. Each cog registers its commands on the shared registry."""
 
 from bot.core.commands import Registry
-from cogs import account, engagement, membership, operations
+from cogs import account, engagement, membership, operations, qa
 from cogs.membership.purpose import MembershipPurpose
 from cogs.qa.purpose import QuestionPurpose
 from payments.purposes import Purposes
@@ -20,5 +20,6 @@ def build_registry() -> Registry:
     account.register(registry)
     membership.register(registry)
     engagement.register(registry)
+    qa.register(registry)
     operations.register(registry)
     return registry

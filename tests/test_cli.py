@@ -68,7 +68,8 @@ def test_console_session_with_piped_stdin(tmp_path: Path) -> None:
     result = knowpay(tmp_path, "console", "--as", "alice", stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("Commands you can use:\n/help [command]")
+    assert out.startswith("Commands you can use:\n/accept <id>")
+    assert "\n/help [command]" in out
     assert "You are member #1 (alice)." in out
     assert "中文" in out
     assert "#1" in out.split("中文", 1)[1]

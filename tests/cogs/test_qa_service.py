@@ -9,78 +9,14 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.effects import RefundPayment
-from cogs import build_purposes
 from cogs.qa import service as qa
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.money import Money
 from payments.outbox import decode
-from payments.providers.sandbox import SandboxProvider
 from payments.service import PaymentService
 from storage.models import Question
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import make_settings
-
-SETTINGS = make_settings(qa={"min_price": "5.00", "sla_hours": 48, "platform_fee_percent": 10})
-PRICE = Money(1999, "usd")
-
-
-@pytest.fixture
-def payments(clock: FakeClock) -> PaymentService:
-    return PaymentService(
-        providers={"sandbox": SandboxProvider("http://x")},
-        purposes=build_purposes(),
-        clock=clock,
-        settings=SETTINGS,
-    )
-
-
-async def _people(uow: UnitOfWorkFactory, clock: FakeClock) -> tuple[int, int]:
-    ids = []
-    async with uow() as unit:
-        for name in ("asker", "expert"):
-            identity = await unit.members.create_with_identity(
-                platform="console",
-                platform_user_id=name,
-                display_name=name,
-                username=name,
-                level=0,
-                now=clock.now(),
-            )
-            assert identity is not None
-            ids.append(identity.member_id)
-    return ids[0], ids[1]
-
-
-async def _paid_question(
-    uow: UnitOfWorkFactory, payments: PaymentService, clock: FakeClock
-) -> tuple[int, int, int]:
-    asker, expert = await _people(uow, clock)
-    async with uow() as unit:
-        question, started = await qa.ask(
-            unit,
-            payments,
-            asker_id=asker,
-            text="Why is my async code slow?",
-            price=PRICE,
-            expert_id=expert,
-            provider="sandbox",
-            now=clock.now(),
-        )
-        question_id, payment_id = question.id, started.payment.id
-    for _ in range(2):  # the provider's news, twice
-        async with uow() as unit:
-            await payments.apply(
-                unit,
-                PaymentEvent(
-                    "sandbox",
-                    PaymentEventKind.PAID,
-                    "paid",
-                    clock.now(),
-                    payment_id=payment_id,
-                    amount=PRICE,
-                ),
-            )
-    return question_id, expert, payment_id
+from tests.cogs.conftest import PRICE, QA_SETTINGS, paid_question
 
 
 async def _question(uow: UnitOfWorkFactory, question_id: int) -> Question:
@@ -96,9 +32,9 @@ async def _balances(uow: UnitOfWorkFactory) -> dict[str, int]:
 
 
 async def test_paid_money_waits_in_escrow_and_acceptance_pays_the_expert(
-    uow: UnitOfWorkFactory, payments: PaymentService, clock: FakeClock
+    uow: UnitOfWorkFactory, qa_payments: PaymentService, clock: FakeClock
 ) -> None:
-    question_id, expert, _ = await _paid_question(uow, payments, clock)
+    question_id, expert, _ = await paid_question(uow, qa_payments, clock)
     assert (await _question(uow, question_id)).status == qa.OPEN
     assert (await _balances(uow))["escrow:qa"] == -1999
     async with uow() as unit:
@@ -107,7 +43,7 @@ async def test_paid_money_waits_in_escrow_and_acceptance_pays_the_expert(
         assert qa.may_answer(question, expert)
         assert not qa.may_answer(question, question.asker_id)
         await qa.answer(question, answerer_id=expert, text="Profile it first.", now=clock.now())
-        payout = await qa.accept(unit, SETTINGS, question, clock.now())
+        payout = await qa.accept(unit, QA_SETTINGS, question, clock.now())
     assert (payout.platform, payout.expert) == (Money(199, "usd"), Money(1800, "usd"))
     balances = await _balances(uow)
     assert balances.get("escrow:qa", 0) == 0
@@ -117,20 +53,20 @@ async def test_paid_money_waits_in_escrow_and_acceptance_pays_the_expert(
         question = await unit.questions.get(question_id)
         assert question is not None
         with pytest.raises(qa.QuestionStateError):
-            await qa.accept(unit, SETTINGS, question, clock.now())  # never paid twice
+            await qa.accept(unit, QA_SETTINGS, question, clock.now())  # never paid twice
 
 
 async def test_an_unanswered_question_is_refunded_once_and_leaves_escrow_empty(
-    uow: UnitOfWorkFactory, payments: PaymentService, clock: FakeClock
+    uow: UnitOfWorkFactory, qa_payments: PaymentService, clock: FakeClock
 ) -> None:
-    question_id, _, payment_id = await _paid_question(uow, payments, clock)
+    question_id, _, payment_id = await paid_question(uow, qa_payments, clock)
     clock.advance(timedelta(hours=47))
     async with uow() as unit:
-        assert await qa.refund_overdue(unit, payments, clock.now()) == 0
+        assert await qa.refund_overdue(unit, qa_payments, clock.now()) == 0
     clock.advance(timedelta(hours=2))
     for expected in (1, 0):  # the job runs again (or after a restart): no second refund
         async with uow() as unit:
-            assert await qa.refund_overdue(unit, payments, clock.now()) == expected
+            assert await qa.refund_overdue(unit, qa_payments, clock.now()) == expected
     async with uow() as unit:
         items = await unit.outbox.due(clock.now() + timedelta(days=1), 50)
         refunds = [decode(i.kind, i.payload) for i in items if i.kind == "RefundPayment"]
@@ -138,7 +74,7 @@ async def test_an_unanswered_question_is_refunded_once_and_leaves_escrow_empty(
         RefundPayment(payment_id, 1999, f"question {question_id} not answered in time")
     ]
     async with uow() as unit:  # the provider confirms
-        await payments.apply(
+        await qa_payments.apply(
             unit,
             PaymentEvent(
                 "sandbox",
@@ -157,14 +93,14 @@ async def test_an_unanswered_question_is_refunded_once_and_leaves_escrow_empty(
 
 
 async def test_an_answered_question_can_no_longer_be_refunded(
-    uow: UnitOfWorkFactory, payments: PaymentService, clock: FakeClock
+    uow: UnitOfWorkFactory, qa_payments: PaymentService, clock: FakeClock
 ) -> None:
-    question_id, expert, _ = await _paid_question(uow, payments, clock)
+    question_id, expert, _ = await paid_question(uow, qa_payments, clock)
     async with uow() as unit:
         question = await unit.questions.get(question_id)
         assert question is not None
         await qa.answer(question, answerer_id=expert, text="Use a profiler.", now=clock.now())
         with pytest.raises(qa.QuestionStateError):
-            await qa.refund(unit, payments, question, reason="changed my mind")
+            await qa.refund(unit, qa_payments, question, reason="changed my mind")
         with pytest.raises(qa.QuestionStateError):
             await qa.answer(question, answerer_id=expert, text="again", now=clock.now())

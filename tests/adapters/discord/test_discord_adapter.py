@@ -180,17 +180,21 @@ async def test_help_suggests_only_commands_the_member_may_run(
 ) -> None:
     member = await fake_discord.autocomplete(ADA, "help", "command", "a")
     assert member.type == 8
-    assert member.choices == []  # /audit is for moderators
+    # /answer is for experts (creators and up), /audit for moderators.
+    assert member.choices == [{"name": "accept", "value": "accept"}]
     moderator = await fake_discord.autocomplete(MODERATOR, "help", "command", "a")
-    assert moderator.choices == [{"name": "audit", "value": "audit"}]
+    assert [c["value"] for c in moderator.choices or []] == ["accept", "answer", "audit"]
     everything = await fake_discord.autocomplete(ADA, "help", "command", "")
     assert everything.choices is not None
     assert [c["value"] for c in everything.choices] == [
+        "accept",
+        "cancel",
         "help",
         "join",
         "language",
         "link",
         "membership",
+        "question",
         "whoami",
     ]
 

@@ -30,7 +30,17 @@ async def test_command_menus_are_published_per_language_and_scope(
 ) -> None:
     li_sees = {c["command"]: c["description"] for c in fake_telegram.visible_commands(LI)}
     mod_sees = {c["command"] for c in fake_telegram.visible_commands(MOD)}
-    assert set(li_sees) == {"help", "join", "language", "link", "membership", "whoami"}
+    assert set(li_sees) == {
+        "accept",
+        "cancel",
+        "help",
+        "join",
+        "language",
+        "link",
+        "membership",
+        "question",
+        "whoami",
+    }
     assert li_sees["whoami"] != "Show your member number, role and linked accounts"  # Chinese
     assert "audit" in mod_sees
     group = {

@@ -1,0 +1,77 @@
+"""What the Q&A tests share: a payment service with the real purposes, and a paid question."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.clock import FakeClock
+from cogs import build_purposes
+from cogs.qa import service as qa
+from payments.events import PaymentEvent, PaymentEventKind
+from payments.money import Money
+from payments.providers.sandbox import SandboxProvider
+from payments.service import PaymentService
+from storage.uow import UnitOfWorkFactory
+from tests.conftest import make_settings
+
+QA_SETTINGS = make_settings(qa={"min_price": "5.00", "sla_hours": 48, "platform_fee_percent": 10})
+PRICE = Money(1999, "usd")
+
+
+@pytest.fixture
+def qa_payments(clock: FakeClock) -> PaymentService:
+    return PaymentService(
+        providers={"sandbox": SandboxProvider("http://x")},
+        purposes=build_purposes(),
+        clock=clock,
+        settings=QA_SETTINGS,
+    )
+
+
+async def _people(uow: UnitOfWorkFactory, clock: FakeClock) -> tuple[int, int]:
+    ids = []
+    async with uow() as unit:
+        for name in ("asker", "expert"):
+            identity = await unit.members.create_with_identity(
+                platform="console",
+                platform_user_id=name,
+                display_name=name,
+                username=name,
+                level=0,
+                now=clock.now(),
+            )
+            assert identity is not None
+            ids.append(identity.member_id)
+    return ids[0], ids[1]
+
+
+async def paid_question(
+    uow: UnitOfWorkFactory, payments: PaymentService, clock: FakeClock
+) -> tuple[int, int, int]:
+    asker, expert = await _people(uow, clock)
+    async with uow() as unit:
+        question, started = await qa.ask(
+            unit,
+            payments,
+            asker_id=asker,
+            text="Why is my async code slow?",
+            price=PRICE,
+            expert_id=expert,
+            provider="sandbox",
+            now=clock.now(),
+        )
+        question_id, payment_id = question.id, started.payment.id
+    for _ in range(2):  # the provider's news, twice
+        async with uow() as unit:
+            await payments.apply(
+                unit,
+                PaymentEvent(
+                    "sandbox",
+                    PaymentEventKind.PAID,
+                    "paid",
+                    clock.now(),
+                    payment_id=payment_id,
+                    amount=PRICE,
+                ),
+            )
+    return question_id, expert, payment_id

@@ -1,0 +1,54 @@
+"""/question, /answer, /accept and /cancel through the dispatcher: who may do what."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.clock import FakeClock
+from bot.core.dispatcher import Dispatcher
+from bot.core.permissions import Level
+from cogs import build_registry
+from payments.service import PaymentService
+from storage.uow import UnitOfWorkFactory
+from tests.cogs.conftest import QA_SETTINGS, paid_question
+from tests.conftest import actor, say
+
+ASKER, EXPERT = actor("asker"), actor("expert", level=Level.CREATOR)
+STRANGER = actor("stranger", level=Level.CREATOR)
+
+
+@pytest.fixture
+def dispatcher(uow: UnitOfWorkFactory, clock: FakeClock, qa_payments: PaymentService) -> Dispatcher:
+    return Dispatcher(
+        registry=build_registry(), uow=uow, clock=clock, settings=QA_SETTINGS, payments=qa_payments
+    )
+
+
+async def test_the_chosen_expert_answers_and_the_asker_accepts(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory, qa_payments: PaymentService, clock: FakeClock
+) -> None:
+    question, _, _ = await paid_question(uow, qa_payments, clock)
+    assert "Why is my async code slow?" in await say(dispatcher, ASKER, f"/question {question}")
+    refused = await say(dispatcher, STRANGER, f"/answer {question} Try uvloop.")
+    assert f"Question #{question} is not yours to answer." == refused
+    assert "Answer sent." in await say(dispatcher, EXPERT, f"/answer {question} Profile it.")
+    assert "Profile it." in await say(dispatcher, ASKER, f"/question {question}")
+    hidden = await say(dispatcher, STRANGER, f"/question {question}")
+    assert "Profile it." not in hidden
+    assert "others can read it once it is accepted" in hidden
+    assert "Only the asker" in await say(dispatcher, STRANGER, f"/accept {question}")
+    assert await say(dispatcher, ASKER, f"/accept {question}") == "Accepted. Thank you!"
+    assert "has no answer to accept" in await say(dispatcher, ASKER, f"/accept {question}")
+    async with uow() as unit:
+        owed = await unit.ledger.balances()
+    assert owed[("payable:expert:2", "usd")] == -1800
+
+
+async def test_cancelling_refunds_only_before_an_answer(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory, qa_payments: PaymentService, clock: FakeClock
+) -> None:
+    first, _, _ = await paid_question(uow, qa_payments, clock)
+    assert "Only the asker" in await say(dispatcher, EXPERT, f"/cancel {first}")
+    assert "Cancelled." in await say(dispatcher, ASKER, f"/cancel {first}")
+    assert "can no longer be cancelled" in await say(dispatcher, ASKER, f"/cancel {first}")
+    assert await say(dispatcher, ASKER, "/question 999") == "There is no question #999."
