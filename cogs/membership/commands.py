@@ -8,6 +8,7 @@ from bot.core.context import Context
 from bot.core.effects import Button, Effect, Invoice, Reply
 from bot.core.events import Platform
 from bot.core.i18n import N_
+from cogs.checkout import card_provider, pay_reply
 from cogs.membership.service import HOLDING, holds_access
 from payments.money import Money, format_money
 from payments.purposes import Purpose
@@ -86,7 +87,7 @@ async def _checkout(ctx: Context, key: str, tier: Tier, switching: list[str]) ->
         assert invoice is not None
         offer = Invoice(tier.name, _offer(ctx, tier), invoice.payload, tier.stars_price)
         return [ctx.reply(_switch_notice(ctx, switching)), offer] if switching else [offer]
-    provider = "stripe" if "stripe" in providers else "sandbox"
+    provider = card_provider(providers)
     recurring = provider == "stripe" and tier.interval != "lifetime"
     price = tier.price_money(ctx.settings.community.currency)
     started = await ctx.payments.start_checkout(
@@ -99,11 +100,10 @@ async def _checkout(ctx: Context, key: str, tier: Tier, switching: list[str]) ->
         interval=tier.interval if recurring and tier.interval != "lifetime" else None,
         trial_days=tier.trial_days if recurring else 0,
     )
-    pay = ctx._("Pay {price}", price=format_money(price, ctx.translator.locale))
     text = ctx._("{offer}. Pay here; your access follows within seconds.", offer=_offer(ctx, tier))
     if switching:
         text += "\n" + _switch_notice(ctx, switching)
-    return [Reply(text, ephemeral=True, buttons=(Button(pay, url=started.checkout.url or ""),))]
+    return [pay_reply(ctx, text, price, started.checkout.url)]
 
 
 def _switch_notice(ctx: Context, switching: list[str]) -> str:

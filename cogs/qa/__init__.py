@@ -2,10 +2,11 @@
 others pay to read good answers (issue 8; being built)."""
 
 from bot.core.commands import Registry
-from cogs.qa import commands
+from cogs.qa import asking, commands
 
 
 def register(registry: Registry) -> None:
+    asking.register(registry)
     commands.register(registry)
 
 

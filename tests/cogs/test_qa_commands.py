@@ -6,12 +6,13 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
+from bot.core.effects import Reply
 from bot.core.permissions import Level
 from cogs import build_registry
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
 from tests.cogs.conftest import QA_SETTINGS, paid_question
-from tests.conftest import actor, say
+from tests.conftest import actor, say, send
 
 ASKER, EXPERT = actor("asker"), actor("expert", level=Level.CREATOR)
 STRANGER = actor("stranger", level=Level.CREATOR)
@@ -52,3 +53,35 @@ async def test_cancelling_refunds_only_before_an_answer(
     assert "Cancelled." in await say(dispatcher, ASKER, f"/cancel {first}")
     assert "can no longer be cancelled" in await say(dispatcher, ASKER, f"/cancel {first}")
     assert await say(dispatcher, ASKER, "/question 999") == "There is no question #999."
+
+
+async def test_asking_opens_a_checkout_and_paying_opens_the_question(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory, qa_payments: PaymentService, clock: FakeClock
+) -> None:
+    await say(dispatcher, EXPERT, "/whoami")  # the bot knows the expert (#1)
+    [offer] = await send(dispatcher, ASKER, "/ask #1 25 How do I profile asyncio?")
+    assert isinstance(offer, Reply)
+    assert "Question #1 is ready. Once it is paid, it goes to expert" in offer.text
+    [button] = offer.buttons
+    assert button.label == "Pay $25.00"
+    async with uow() as unit:
+        question = await unit.questions.get(1)
+        assert question is not None
+        assert (question.text, question.price_minor, question.expert_id) == (
+            "How do I profile asyncio?",
+            2500,
+            1,
+        )
+        assert question.status == "awaiting_payment"
+    open_to_all = await say(dispatcher, ASKER, "/ask Why is CI slow?")
+    assert "goes to every expert" in open_to_all
+    assert "Pay" not in open_to_all  # the button carries the price, not the text
+
+
+async def test_asking_explains_what_is_wrong(dispatcher: Dispatcher) -> None:
+    await say(dispatcher, EXPERT, "/whoami")
+    assert "at least $5.00" in await say(dispatcher, ASKER, "/ask 2 Cheap question?")
+    assert "is not a price" in await say(dispatcher, ASKER, "/ask 2.999 What?")
+    assert "is not an expert here" in await say(dispatcher, ASKER, "/ask @nobody Hello?")
+    assert "is not an expert here" in await say(dispatcher, EXPERT, "/ask #1 Myself?")
+    assert "Write your question" in await say(dispatcher, ASKER, "/ask #1 30")

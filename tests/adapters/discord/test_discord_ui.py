@@ -44,8 +44,8 @@ def registry() -> Registry:
     registry.register(CommandSpec("dmme", "DM me", dm_me))
     registry.register(
         CommandSpec(
-            "ask",
-            "Ask",
+            "quiz",  # a stand-in with a long text after a short one
+            "Quiz",
             ask,
             params=(
                 Param("price", "Price"),
@@ -97,7 +97,7 @@ async def test_closed_dms_fall_back_to_an_ephemeral_notice(
 async def test_long_text_is_asked_for_in_a_modal(
     adapter: DiscordAdapter, fake_discord: FakeDiscord
 ) -> None:
-    opened = await fake_discord.invoke_slash(ADA, "ask", {"price": "12"})
+    opened = await fake_discord.invoke_slash(ADA, "quiz", {"price": "12"})
     assert opened.type == 9
     assert opened.modal is not None
     question = "Why does\n```rust\nlet r = &mut v;\n```\nnot compile?"
@@ -119,7 +119,7 @@ async def test_no_modal_for_a_command_the_member_may_not_run(
 async def test_long_text_given_inline_needs_no_modal(
     adapter: DiscordAdapter, fake_discord: FakeDiscord
 ) -> None:
-    result = await fake_discord.invoke_slash(ADA, "ask", {"price": "5", "question": "short one"})
+    result = await fake_discord.invoke_slash(ADA, "quiz", {"price": "5", "question": "short one"})
     assert result.content == "Asked (5): short one"
 
 

@@ -32,6 +32,7 @@ async def test_command_menus_are_published_per_language_and_scope(
     mod_sees = {c["command"] for c in fake_telegram.visible_commands(MOD)}
     assert set(li_sees) == {
         "accept",
+        "ask",
         "cancel",
         "help",
         "join",

@@ -34,7 +34,7 @@ async def confirm(ctx: Context, _args: Args) -> list[Effect]:
 def registry() -> Registry:
     registry = build_registry()
     question = Param("question", "Your question", long=True, rest=True)
-    registry.register(CommandSpec("ask", "Ask", ask, params=(Param("price", "Price"), question)))
+    registry.register(CommandSpec("quiz", "Quiz", ask, params=(Param("price", "Price"), question)))
     registry.register(CommandSpec("confirm", "Confirm", confirm))
     note = Param("note", "Why", long=True, rest=True)
     registry.register(CommandSpec("warn", "Warn", ask, params=(note,), level=Level.ADMIN))
@@ -44,7 +44,7 @@ def registry() -> Registry:
 async def test_long_text_is_asked_for_with_a_reply_prompt(
     telegram: TelegramAdapter, fake_telegram: FakeTelegram
 ) -> None:
-    await fake_telegram.send_command(MOD, "/ask 12")
+    await fake_telegram.send_command(MOD, "/quiz 12")
     prompt = await fake_telegram.wait_for_bot_message(MOD)
     assert prompt["text"] == "Reply to this message with: Your question"
     sent = [c for c in fake_telegram.calls if c.method == "sendMessage"][-1]

@@ -1,0 +1,83 @@
+"""/ask: a paid question, to an expert or to all of them. On Discord the question is typed in
+a form; everywhere it may start with the expert and a price: `/ask @grace 20 How do I ...`."""
+
+from __future__ import annotations
+
+from bot.core.commands import Args, CommandSpec, Param, Registry
+from bot.core.context import Context
+from bot.core.effects import Effect
+from bot.core.i18n import N_
+from bot.core.identity import find_member, member_level
+from bot.core.permissions import Level
+from cogs.checkout import card_provider, pay_reply
+from cogs.qa import service as qa
+from payments.money import format_money, parse_major
+from storage.models import Member
+
+
+async def ask(ctx: Context, args: Args) -> list[Effect]:
+    words = (args.text("question") or "").split(maxsplit=1)
+    expert: Member | None = None
+    if words and words[0][:1] in "@#<":
+        expert = await find_member(ctx.uow, ctx.event.actor.platform, words[0])
+        if expert is None or member_level(expert) < Level.CREATOR or expert.id == ctx.member.id:
+            return [ctx.reply(ctx._("{who} is not an expert here.", who=words[0][:40]))]
+        words = words[1].split(maxsplit=1) if len(words) > 1 else []
+    lowest = qa.minimum_price(ctx.settings)
+    price = lowest
+    if words and _looks_like_price(words[0]):
+        try:
+            price = parse_major(words[0], lowest.currency)
+        except ValueError:
+            return [ctx.reply(ctx._("“{price}” is not a price.", price=words[0]))]
+        words = words[1:]
+    text = " ".join(words).strip()
+    if not text:
+        return [ctx.reply(ctx._("Write your question after /ask."))]
+    if price.minor < lowest.minor:
+        shown = format_money(lowest, ctx.translator.locale)
+        return [ctx.reply(ctx._("Questions cost at least {price}.", price=shown))]
+    if ctx.payments is None:
+        return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
+    question, started = await qa.ask(
+        ctx.uow,
+        ctx.payments,
+        asker_id=ctx.member.id,
+        text=text,
+        price=price,
+        expert_id=expert.id if expert else None,
+        provider=card_provider(ctx.payments.providers),
+        now=ctx.clock.now(),
+    )
+    said = ctx._(
+        "Question #{id} is ready. Once it is paid, it goes to {who}; unanswered within {hours} "
+        "hours, it is refunded.",
+        id=question.id,
+        who=expert.display_name if expert else ctx._("every expert"),
+        hours=ctx.settings.qa.sla_hours,
+    )
+    return [pay_reply(ctx, said, price, started.checkout.url)]
+
+
+def _looks_like_price(word: str) -> bool:
+    digits = word.replace(".", "", 1)
+    return digits.isdigit() and len(digits) <= 9
+
+
+def register(registry: Registry) -> None:
+    registry.register(
+        CommandSpec(
+            name="ask",
+            description=N_("Ask the experts a paid question"),
+            handler=ask,
+            params=(
+                Param(
+                    "question",
+                    N_("[@expert] [price] then your question"),
+                    rest=True,
+                    long=True,
+                ),
+            ),
+            ephemeral=True,
+        )
+    )
