@@ -37,6 +37,7 @@ from cogs.engagement.report_job import ReportPoster, deliver_due_report
 from cogs.engagement.upkeep import keep_interactions
 from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.reconcile import PlatformAccess, Reconciler, ReconcileReport
+from cogs.qa.service import refund_unanswered
 from payments.outbox import Deliverer, OutboxWorker
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -146,6 +147,8 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         # The first run waits for the platforms to connect.
         first = core.clock.now() + PLATFORMS_CONNECTED_AFTER
         scheduler.every("membership-reconcile", reconciler.run, every_15, now=first)
+        unanswered = partial(refund_unanswered, core.uow, core.commerce.service, core.clock)
+        scheduler.every("qa-unanswered-refunds", unanswered, every_15, now=core.clock.now())
         upkeep = partial(keep_interactions, core.uow, settings, core.clock)
         scheduler.every("engagement-upkeep", upkeep, timedelta(minutes=5), now=core.clock.now())
         report = partial(

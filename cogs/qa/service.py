@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.config import Settings
+from bot.core.clock import Clock
 from cogs.qa.shares import AnswerPayout, answer_payout
 from payments import ledger
 from payments.money import Money, parse_major
 from payments.purposes import Purpose
 from payments.service import PaymentService, StartedCheckout
 from storage.models import Question
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # The purpose kind, and the ledger's name for Q&A money (escrow:qa, revenue:qa, refunds:qa).
 KIND = "qa"
@@ -119,6 +120,12 @@ async def refund(
         reason=reason,
     )
     question.status = REFUNDING
+
+
+async def refund_unanswered(uow: UnitOfWorkFactory, payments: PaymentService, clock: Clock) -> int:
+    """The scheduled job: refund every overdue question, in one transaction."""
+    async with uow() as unit:
+        return await refund_overdue(unit, payments, clock.now())
 
 
 async def refund_overdue(uow: UnitOfWork, payments: PaymentService, now: datetime) -> int:

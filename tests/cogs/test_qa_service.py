@@ -65,8 +65,7 @@ async def test_an_unanswered_question_is_refunded_once_and_leaves_escrow_empty(
         assert await qa.refund_overdue(unit, qa_payments, clock.now()) == 0
     clock.advance(timedelta(hours=2))
     for expected in (1, 0):  # the job runs again (or after a restart): no second refund
-        async with uow() as unit:
-            assert await qa.refund_overdue(unit, qa_payments, clock.now()) == expected
+        assert await qa.refund_unanswered(uow, qa_payments, clock) == expected
     async with uow() as unit:
         items = await unit.outbox.due(clock.now() + timedelta(days=1), 50)
         refunds = [decode(i.kind, i.payload) for i in items if i.kind == "RefundPayment"]
