@@ -97,8 +97,12 @@ class Registry:
         """Call `listener` for every event of `event_type` (reactions, joins, linked accounts)."""
         self._listeners.setdefault(event_type, []).append(listener)
 
-    def listeners_for(self, event: PlatformEvent | DomainEvent) -> list[Listener[Any]]:
-        return list(self._listeners.get(type(event), []))
+    async def notify(self, ctx: EventContext, event: PlatformEvent | DomainEvent) -> list[Effect]:
+        """Run the listeners of `event`, in the order they registered; what they answer."""
+        effects: list[Effect] = []
+        for listener in self._listeners.get(type(event), []):
+            effects += await listener(ctx, event) or []
+        return effects
 
     def register(self, spec: CommandSpec) -> None:
         if spec.name in self._specs:

@@ -54,10 +54,7 @@ class Context:
             settings=self.settings,
             interactions=self.interactions,
         )
-        effects: list[Effect] = []
-        for listener in self.registry.listeners_for(event):
-            effects += await listener(listening, event) or []
-        return effects
+        return await self.registry.notify(listening, event)
 
 
 @dataclass

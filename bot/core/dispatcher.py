@@ -216,8 +216,7 @@ class Dispatcher:
                     settings=self._settings,
                     interactions=self._interactions,
                 )
-                for listener in self.registry.listeners_for(event):
-                    effects += await listener(ctx, event) or []
+                effects = await self.registry.notify(ctx, event)
         except Exception:
             outcome = "error"
             effects = []
