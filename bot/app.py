@@ -128,8 +128,8 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
     async with open_core(settings, secrets) as core:
         web_app = build_web_app(core.engine, core.commerce.routes)
         # Adapters first: the Telegram one adds its webhook route before the server starts.
-        adapters = _adapters(core, secrets, web_app, console_user)
-        worker = OutboxWorker(core.uow, _deliverers(core, adapters), core.clock)
+        running = _adapters(core, secrets, web_app, console_user)
+        worker = OutboxWorker(core.uow, _deliverers(core, running), core.clock)
         server = WebServer(web_app)
         try:
             port = await server.start(settings.server.host, settings.server.port)
@@ -143,7 +143,7 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         lifecycle = partial(run_lifecycle, core.uow, settings, core.clock)
         every_15 = timedelta(minutes=15)
         scheduler.every("membership-lifecycle", lifecycle, every_15, now=core.clock.now())
-        reconciler = Reconciler(core.uow, settings, core.clock, _platform_access(core, adapters))
+        reconciler = Reconciler(core.uow, settings, core.clock, _platform_access(core, running))
         # The first run waits for the platforms to connect.
         first = core.clock.now() + PLATFORMS_CONNECTED_AFTER
         scheduler.every("membership-reconcile", reconciler.run, every_15, now=first)
@@ -152,7 +152,7 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         upkeep = partial(keep_interactions, core.uow, settings, core.clock)
         scheduler.every("engagement-upkeep", upkeep, timedelta(minutes=5), now=core.clock.now())
         report = partial(
-            deliver_due_report, core.uow, settings, core.clock, _report_posters(core, adapters)
+            deliver_due_report, core.uow, settings, core.clock, _report_posters(core, running)
         )
         scheduler.weekly(
             "weekly-report",
@@ -171,7 +171,7 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         stop_worker = asyncio.Event()
         delivering = asyncio.create_task(worker.run(stop_worker), name="outbox")
         try:
-            await _serve_until_stopped(adapters)
+            await _serve_until_stopped(running.adapters)
         finally:
             stop_worker.set()
             await asyncio.wait_for(delivering, timeout=SHUTDOWN_SECONDS)
@@ -180,12 +180,28 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
     log.info("knowpay stopped")
 
 
+@dataclass(frozen=True)
+class _Running:
+    """The adapters this run started: each platform's, or the console."""
+
+    discord: DiscordAdapter | None = None
+    telegram: TelegramAdapter | None = None
+    console: ConsoleAdapter | None = None
+
+    @property
+    def adapters(self) -> list[Adapter]:
+        return [a for a in (self.discord, self.telegram, self.console) if a is not None]
+
+
 def _adapters(
     core: Core, secrets: Secrets, web_app: web.Application, console_user: str
-) -> list[Adapter]:
-    adapters: list[Adapter] = []
-    if secrets.discord_token:
-        adapters.append(DiscordAdapter(core.dispatcher, core.settings, secrets.discord_token))
+) -> _Running:
+    discord = (
+        DiscordAdapter(core.dispatcher, core.settings, secrets.discord_token)
+        if secrets.discord_token
+        else None
+    )
+    telegram = None
     if secrets.telegram_token:
         telegram = TelegramAdapter(
             core.dispatcher,
@@ -196,34 +212,31 @@ def _adapters(
         )
         if core.commerce.stars_provider is not None:
             core.commerce.stars_provider.refunder = telegram.gateway
-        adapters.append(telegram)
-    if not adapters:
+    if discord is None and telegram is None:
         log.info("no DISCORD_TOKEN or TELEGRAM_TOKEN: starting the console")
-        adapters.append(console_adapter(core, user=console_user, level=Level.OWNER))
-    return adapters
+        console = console_adapter(core, user=console_user, level=Level.OWNER)
+        return _Running(console=console)
+    return _Running(discord=discord, telegram=telegram)
 
 
-def _platform_access(core: Core, adapters: list[Adapter]) -> list[PlatformAccess]:
+def _platform_access(core: Core, running: _Running) -> list[PlatformAccess]:
     found: list[PlatformAccess] = []
-    for adapter in adapters:
-        if isinstance(adapter, DiscordAdapter) and core.settings.discord.guild_id is not None:
-            found.append(
-                DiscordAccess(adapter.client, adapter.gateway, core.settings.discord.guild_id)
-            )
-        elif isinstance(adapter, TelegramAdapter):
-            found.append(TelegramAccess(adapter.gateway))
+    guild = core.settings.discord.guild_id
+    if running.discord is not None and guild is not None:
+        found.append(DiscordAccess(running.discord.client, running.discord.gateway, guild))
+    if running.telegram is not None:
+        found.append(TelegramAccess(running.telegram.gateway))
     return found
 
 
-def _report_posters(core: Core, adapters: list[Adapter]) -> list[ReportPoster]:
+def _report_posters(core: Core, running: _Running) -> list[ReportPoster]:
     found: list[ReportPoster] = []
-    for adapter in adapters:
-        channel = core.settings.discord.report_channel_id
-        chat = core.settings.telegram.report_chat_id
-        if isinstance(adapter, DiscordAdapter) and channel is not None:
-            found.append(DiscordReportPoster(adapter.gateway, channel))
-        elif isinstance(adapter, TelegramAdapter) and chat is not None:
-            found.append(TelegramReportPoster(adapter.gateway, chat))
+    channel = core.settings.discord.report_channel_id
+    chat = core.settings.telegram.report_chat_id
+    if running.discord is not None and channel is not None:
+        found.append(DiscordReportPoster(running.discord.gateway, channel))
+    if running.telegram is not None and chat is not None:
+        found.append(TelegramReportPoster(running.telegram.gateway, chat))
     return found
 
 
@@ -249,16 +262,15 @@ async def run_reconcile(settings: Settings, secrets: Secrets, *, dry_run: bool) 
         return await Reconciler(core.uow, settings, core.clock, platforms).run(dry_run=dry_run)
 
 
-def _deliverers(core: Core, adapters: list[Adapter]) -> dict[str, Deliverer]:
+def _deliverers(core: Core, running: _Running) -> dict[str, Deliverer]:
     """Who carries out the outbox's promises: each running platform, and the refunds."""
     found: dict[str, Deliverer] = {d.platform: d for d in core.commerce.deliverers}
-    for adapter in adapters:
-        if isinstance(adapter, DiscordAdapter):
-            found["discord"] = DiscordDeliverer(adapter.gateway, core.settings.discord.guild_id)
-        elif isinstance(adapter, TelegramAdapter):
-            found["telegram"] = TelegramDeliverer(adapter.gateway, core.clock)
-        elif isinstance(adapter, ConsoleAdapter):
-            found["console"] = adapter
+    if running.discord is not None:
+        found["discord"] = DiscordDeliverer(running.discord.gateway, core.settings.discord.guild_id)
+    if running.telegram is not None:
+        found["telegram"] = TelegramDeliverer(running.telegram.gateway, core.clock)
+    if running.console is not None:
+        found["console"] = running.console
     return found
 
 
