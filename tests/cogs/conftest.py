@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import Settings
 from bot.core.clock import FakeClock
 from cogs import build_purposes
 from cogs.qa import service as qa
@@ -18,14 +19,19 @@ QA_SETTINGS = make_settings(qa={"min_price": "5.00", "sla_hours": 48, "platform_
 PRICE = Money(1999, "usd")
 
 
-@pytest.fixture
-def qa_payments(clock: FakeClock) -> PaymentService:
+def sandbox_payments(clock: FakeClock, settings: Settings) -> PaymentService:
+    """The real payment service and purposes, paid on the sandbox provider."""
     return PaymentService(
         providers={"sandbox": SandboxProvider("http://x")},
         purposes=build_purposes(),
         clock=clock,
-        settings=QA_SETTINGS,
+        settings=settings,
     )
+
+
+@pytest.fixture
+def qa_payments(clock: FakeClock) -> PaymentService:
+    return sandbox_payments(clock, QA_SETTINGS)
 
 
 async def _people(uow: UnitOfWorkFactory, clock: FakeClock) -> tuple[int, int]:

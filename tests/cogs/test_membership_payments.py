@@ -18,16 +18,16 @@ from bot.core.effects import (
     RevokeDiscordRole,
 )
 from bot.core.events import JoinRequested, MemberChange, MembershipChanged, Place, Platform
-from cogs import build_purposes, build_registry
+from cogs import build_registry
 from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.service import entitle, withdraw
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.money import Money
 from payments.outbox import decode
-from payments.providers.sandbox import SandboxProvider
 from payments.purposes import Purpose
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
+from tests.cogs.conftest import sandbox_payments
 from tests.conftest import actor, make_settings, say
 
 ROLE, CHAT, PRO_ROLE = 444000000000000001, -1001111111111, 444000000000000002
@@ -58,12 +58,7 @@ SETTINGS = make_settings(tiers=TIERS)
 
 @pytest.fixture
 def service(clock: FakeClock) -> PaymentService:
-    return PaymentService(
-        providers={"sandbox": SandboxProvider("http://x")},
-        purposes=build_purposes(),
-        clock=clock,
-        settings=SETTINGS,
-    )
+    return sandbox_payments(clock, SETTINGS)
 
 
 async def _member(uow: UnitOfWorkFactory, clock: FakeClock) -> int:
