@@ -65,7 +65,7 @@ async def answer(ctx: Context, args: Args) -> list[Effect]:
     if not qa.may_answer(found, ctx.member.id):
         return [ctx.reply(ctx._("Question #{id} is not yours to answer.", id=found.id))]
     try:
-        await qa.answer(
+        qa.answer(
             found, answerer_id=ctx.member.id, text=args.text("text") or "", now=ctx.clock.now()
         )
     except qa.QuestionStateError:

@@ -76,7 +76,7 @@ def may_answer(question: Question, member_id: int) -> bool:
     return question.expert_id is None or question.expert_id == member_id
 
 
-async def answer(question: Question, *, answerer_id: int, text: str, now: datetime) -> None:
+def answer(question: Question, *, answerer_id: int, text: str, now: datetime) -> None:
     if question.status != OPEN:
         raise QuestionStateError(f"question {question.id} is {question.status}")
     question.status, question.answer, question.answerer_id = ANSWERED, text, answerer_id

@@ -42,7 +42,7 @@ async def test_paid_money_waits_in_escrow_and_acceptance_pays_the_expert(
         assert question is not None
         assert qa.may_answer(question, expert)
         assert not qa.may_answer(question, question.asker_id)
-        await qa.answer(question, answerer_id=expert, text="Profile it first.", now=clock.now())
+        qa.answer(question, answerer_id=expert, text="Profile it first.", now=clock.now())
         payout = await qa.accept(unit, QA_SETTINGS, question, clock.now())
     assert (payout.platform, payout.expert) == (Money(199, "usd"), Money(1800, "usd"))
     balances = await _balances(uow)
@@ -98,8 +98,8 @@ async def test_an_answered_question_can_no_longer_be_refunded(
     async with uow() as unit:
         question = await unit.questions.get(question_id)
         assert question is not None
-        await qa.answer(question, answerer_id=expert, text="Use a profiler.", now=clock.now())
+        qa.answer(question, answerer_id=expert, text="Use a profiler.", now=clock.now())
         with pytest.raises(qa.QuestionStateError):
             await qa.refund(unit, qa_payments, question, reason="changed my mind")
         with pytest.raises(qa.QuestionStateError):
-            await qa.answer(question, answerer_id=expert, text="again", now=clock.now())
+            qa.answer(question, answerer_id=expert, text="again", now=clock.now())
