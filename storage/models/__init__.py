@@ -20,13 +20,14 @@ from storage.models.payments import (
     Payment,
     WebhookEvent,
 )
-from storage.models.question import Question
+from storage.models.question import ExpertPrice, Question, QuestionUnlock
 
 __all__ = [
     "AuditEntry",
     "Base",
     "Content",
     "ContentMessage",
+    "ExpertPrice",
     "Interaction",
     "InteractionDay",
     "LedgerEntry",
@@ -38,6 +39,7 @@ __all__ = [
     "Payment",
     "PlatformIdentity",
     "Question",
+    "QuestionUnlock",
     "ReportRun",
     "RollupMark",
     "WebhookEvent",

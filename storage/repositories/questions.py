@@ -1,4 +1,4 @@
-"""Looking up paid questions."""
+"""Looking up paid questions, experts' prices and listen-ins."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Question
+from storage.models import ExpertPrice, Question, QuestionUnlock
 
 
 class QuestionRepository:
@@ -37,3 +37,66 @@ class QuestionRepository:
                 .with_for_update()
             )
         ).all()
+
+    async def answered_due(self, before: datetime) -> Sequence[Question]:
+        """Answered questions the asker left without a reply since `before` (auto-accepted)."""
+        return (
+            await self._session.scalars(
+                select(Question)
+                .where(Question.status == "answered", Question.answered_at <= before)
+                .with_for_update()
+            )
+        ).all()
+
+    async def listing(
+        self,
+        *,
+        statuses: Sequence[str],
+        member_id: int | None = None,
+        limit: int = 20,
+    ) -> Sequence[Question]:
+        """The latest questions in these states; with `member_id`, only those they asked or
+        answered (or were asked)."""
+        query = select(Question).where(Question.status.in_(statuses))
+        if member_id is not None:
+            query = query.where(
+                (Question.asker_id == member_id)
+                | (Question.expert_id == member_id)
+                | (Question.answerer_id == member_id)
+            )
+        return (await self._session.scalars(query.order_by(Question.id.desc()).limit(limit))).all()
+
+    async def answered_by_anyone(self) -> Sequence[Question]:
+        """Every paid question that was asked of an expert or answered: for the experts' rates."""
+        return (
+            await self._session.scalars(
+                select(Question).where(
+                    Question.status != "awaiting_payment",
+                    (Question.expert_id.is_not(None)) | (Question.answerer_id.is_not(None)),
+                )
+            )
+        ).all()
+
+    async def expert_price(self, member_id: int) -> ExpertPrice | None:
+        return await self._session.get(ExpertPrice, member_id)
+
+    async def set_expert_price(self, price: ExpertPrice) -> None:
+        await self._session.merge(price)
+
+    async def expert_prices(self) -> Sequence[ExpertPrice]:
+        return (await self._session.scalars(select(ExpertPrice))).all()
+
+    async def unlock_of(self, question_id: int, member_id: int) -> QuestionUnlock | None:
+        return await self._session.scalar(
+            select(QuestionUnlock)
+            .where(QuestionUnlock.question_id == question_id, QuestionUnlock.member_id == member_id)
+            .with_for_update()
+        )
+
+    async def unlock(self, unlock_id: int) -> QuestionUnlock | None:
+        return await self._session.get(QuestionUnlock, unlock_id, with_for_update=True)
+
+    async def add_unlock(self, unlock: QuestionUnlock) -> QuestionUnlock:
+        self._session.add(unlock)
+        await self._session.flush()
+        return unlock

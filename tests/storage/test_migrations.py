@@ -34,6 +34,8 @@ TABLES = {
     "rollup_marks",
     "report_runs",
     "questions",
+    "expert_prices",
+    "question_unlocks",
 }
 
 
@@ -58,7 +60,7 @@ async def _schema_differences(engine: AsyncEngine) -> list[Any]:
 async def test_upgrade_from_empty_reaches_head(database: Any) -> None:
     engine = database.engine()
     try:
-        assert head_revision() == "0005"
+        assert head_revision() == "0006"
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
 
