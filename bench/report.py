@@ -302,7 +302,7 @@ class Generator:
                 "qa",
                 f"question:{payment_id}:answered",
                 at,
-                [("escrow:qa", "usd", amount), (f"payable:expert:{expert}", "usd", -share),
+                [("escrow:qa", "usd", amount), (f"payable:member:{expert}", "usd", -share),
                  ("revenue:qa", "usd", share - amount)],
             )  # fmt: skip
             answers.append((expert, at, share))
@@ -338,7 +338,7 @@ class Generator:
                 "payout",
                 f"payout:{n + 1}",
                 at,
-                [(f"payable:expert:{expert}", "usd", share), ("clearing:stripe", "usd", -share)],
+                [(f"payable:member:{expert}", "usd", share), ("clearing:stripe", "usd", -share)],
             )
 
     def post(

@@ -32,8 +32,9 @@ def disputes(source: str) -> str:
     return f"disputes:{source}"
 
 
-def payable_expert(member_id: int) -> str:
-    return f"payable:expert:{member_id}"
+def payable(member_id: int) -> str:
+    """What the community owes a member for Q&A: accepted answers, shares of listen-ins."""
+    return f"payable:member:{member_id}"
 
 
 # A payment a moderator booked by hand has no payment row: its transaction's reference names the

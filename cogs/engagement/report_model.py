@@ -50,7 +50,8 @@ What the figures count:
   at their tier's configured price (a year's as a twelfth, lifetime ones not at all). New paid
   members started one in the week and held none at its start; churned ones ended one in the
   week and hold none at its end: a switch of tiers is neither.
-- expert payouts owed: what payable:expert:* accounts hold at the week's end.
+- expert payouts owed: what payable:member:* accounts (answers and listen-in shares) hold
+  at the week's end.
 - V_c, P_u and T as in DESIGN.md §4; P_u from payments less refunds (disputed ones left out)
   and hand-booked payments in the 90 days before the week's end.
 """

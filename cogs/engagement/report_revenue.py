@@ -27,7 +27,7 @@ SOURCES = ("membership", "qa", "drops", "manual")
 # A membership that ended with one of these ends its holder's access (cogs/membership).
 ENDED = frozenset({"expired", "revoked", "switched"})
 _REVENUE, _REFUNDS, _DISPUTES = ledger.revenue(""), ledger.refunds(""), ledger.disputes("")
-_PAYABLE_EXPERT = "payable:expert:"
+_PAYABLE = "payable:member:"
 
 
 @dataclass(frozen=True)
@@ -238,8 +238,9 @@ def _mrr(settings: Settings, held: Iterable[_Paid]) -> int:
 async def _owed(
     uow: UnitOfWork, currency: str, end: datetime, previous_end: datetime
 ) -> tuple[int, int]:
-    """What the experts' payable accounts hold at each week end; they are credited (negative)
-    when an answer is paid for and debited when the expert is paid out."""
+    """What the members' payable accounts (experts' answers, askers' listen-in shares) hold
+    at each week end; they are credited (negative) when money is owed and debited when it is
+    paid out."""
     balance_at = [
         func.coalesce(
             func.sum(case((LedgerTransaction.at < instant, LedgerEntry.amount_minor), else_=0)),
@@ -252,7 +253,7 @@ async def _owed(
             select(*balance_at)
             .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
             .where(
-                LedgerEntry.account.startswith(_PAYABLE_EXPERT),
+                LedgerEntry.account.startswith(_PAYABLE),
                 LedgerEntry.currency == currency,
                 LedgerTransaction.at < end,
             )

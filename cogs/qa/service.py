@@ -93,7 +93,7 @@ async def accept(
     payout = answer_payout(price, settings.qa.platform_fee_percent)
     books = ledger.Ledger(uow)
     reference = f"question:{question.id}:accepted"
-    expert = ledger.payable_expert(question.answerer_id)
+    expert = ledger.payable(question.answerer_id)
     await books.release(
         "qa", f"{reference}:expert", ledger.ESCROW_QA, expert, payout.expert, at=now
     )

@@ -42,7 +42,7 @@ async def test_the_chosen_expert_answers_and_the_asker_accepts(
     assert "has no answer to accept" in await say(dispatcher, ASKER, f"/accept {question}")
     async with uow() as unit:
         owed = await unit.ledger.balances()
-    assert owed[("payable:expert:2", "usd")] == -1800
+    assert owed[("payable:member:2", "usd")] == -1800
 
 
 async def test_cancelling_refunds_only_before_an_answer(

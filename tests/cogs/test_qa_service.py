@@ -47,7 +47,7 @@ async def test_paid_money_waits_in_escrow_and_acceptance_pays_the_expert(
     assert (payout.platform, payout.expert) == (Money(199, "usd"), Money(1800, "usd"))
     balances = await _balances(uow)
     assert balances.get("escrow:qa", 0) == 0
-    assert balances[f"payable:expert:{expert}"] == -1800
+    assert balances[f"payable:member:{expert}"] == -1800
     assert balances["revenue:qa"] == -199
     async with uow() as unit:
         question = await unit.questions.get(question_id)

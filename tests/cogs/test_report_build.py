@@ -270,7 +270,7 @@ async def _ledger(unit: UnitOfWork, m: dict[str, int], dave_membership: int) -> 
             "answer",
             [
                 Entry(ledger.ESCROW_QA, usd(1500)),
-                Entry(ledger.payable_expert(m["carol"]), usd(-1350)),
+                Entry(ledger.payable(m["carol"]), usd(-1350)),
                 Entry(ledger.revenue("qa"), usd(-150)),
             ],
             at(5),
@@ -280,7 +280,7 @@ async def _ledger(unit: UnitOfWork, m: dict[str, int], dave_membership: int) -> 
             ledger.transfer(ledger.revenue("membership"), "clearing:stars", Money(450, "xtr")),
             at(5),
         ),
-        ("payout", ledger.transfer(stripe, ledger.payable_expert(m["carol"]), usd(1000)), at(6)),
+        ("payout", ledger.transfer(stripe, ledger.payable(m["carol"]), usd(1000)), at(6)),
         ("refund-q", ledger.transfer(stripe, ledger.refunds("qa"), usd(500)), at(6)),
         ("dispute", ledger.transfer(stripe, ledger.disputes("membership"), usd(3000)), at(7)),
         # W11

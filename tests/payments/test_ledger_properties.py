@@ -25,7 +25,7 @@ from tests.payments.conftest import RecordingPurpose
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 ACCOUNTS = st.sampled_from(
-    ["clearing:stripe", "revenue:qa", "escrow:qa", "refunds:qa", "payable:expert:7"]
+    ["clearing:stripe", "revenue:qa", "escrow:qa", "refunds:qa", "payable:member:7"]
 )
 CURRENCIES = st.sampled_from(["usd", "jpy", "xtr"])
 AMOUNTS = st.integers(min_value=1, max_value=10**9)
@@ -155,11 +155,11 @@ def test_escrow_never_goes_negative(moves: list[tuple[bool, int]]) -> None:
                 elif amount > held:
                     with pytest.raises(ledger.Overdrawn):
                         await book.release(
-                            "pay", f"r{n}", ledger.ESCROW_QA, "payable:expert:1", money, at=NOW
+                            "pay", f"r{n}", ledger.ESCROW_QA, "payable:member:1", money, at=NOW
                         )
                 else:
                     await book.release(
-                        "pay", f"r{n}", ledger.ESCROW_QA, "payable:expert:1", money, at=NOW
+                        "pay", f"r{n}", ledger.ESCROW_QA, "payable:member:1", money, at=NOW
                     )
                     held -= amount
                 assert -(await book.balance(ledger.ESCROW_QA, "usd")).minor == held >= 0
