@@ -4,7 +4,8 @@ Writers queue durable effects in the same transaction as the state change that c
 them. The worker claims due items, hands each to the adapter of its platform, and retries
 failures with exponential backoff; after `max_attempts` an item is dead (shown in /healthz and
 to moderators with /outbox). Delivery is at least once: an item is marked done, once, only
-after the adapter succeeded.
+after the adapter succeeded. A post that shows a content has its messages (and the thread it
+started) mapped to that content in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from bot.core.effects import (
     DurableEffect,
     GrantDiscordRole,
     NotifyMember,
+    Posted,
     PostToChat,
     RefundPayment,
     RemoveFromTelegramChat,
     RevokeDiscordRole,
 )
-from storage.models import OutboxItem, PlatformIdentity
+from storage.models import ContentMessage, OutboxItem, PlatformIdentity
+from storage.models.engagement import COPY, THREAD
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -88,8 +91,11 @@ class Deliverer(Protocol):
 
     platform: str
 
-    async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
-        """Carry the effect out for this account (None for effects with no member)."""
+    async def deliver(
+        self, effect: DurableEffect, account: PlatformIdentity | None
+    ) -> Posted | None:
+        """Carry the effect out for this account (None for effects with no member); a
+        PostToChat says what it posted, when the platform names its messages."""
         ...
 
 
@@ -153,7 +159,7 @@ class OutboxWorker:
 
     async def _deliver(self, item_id: int, attempt: int, effect: DurableEffect) -> None:
         try:
-            note = await self._carry_out(effect)
+            outcome = await self._carry_out(effect)
         except PermanentFailure as failure:
             await self._failed(item_id, f"permanent: {failure}", dead=True)
             return
@@ -162,22 +168,26 @@ class OutboxWorker:
             await self._failed(item_id, f"{type(error).__name__}: {error}", dead=dead)
             return
         async with self._uow() as uow:
+            # Even when another worker finished the item first: what this one posted is out
+            # there too, and its reactions should count.
+            if isinstance(outcome, Posted) and isinstance(effect, PostToChat):
+                await _show_posted(uow, effect, outcome)
             if not await uow.outbox.finish(item_id, attempt, self._clock.now()):
                 log.warning("outbox: item %d was finished by someone else", item_id)
-            elif note:
+            elif isinstance(outcome, str):
                 item = await uow.outbox.get(item_id)
                 if item is not None:
-                    item.last_error = note
+                    item.last_error = outcome
 
-    async def _carry_out(self, effect: DurableEffect) -> str | None:
-        """Deliver; returns a note when there was nothing to do (no account, no adapter)."""
+    async def _carry_out(self, effect: DurableEffect) -> str | Posted | None:
+        """Deliver; returns a note when there was nothing to do (no account, no adapter), or
+        what a post put on its platform."""
         if isinstance(effect, PostToChat | RefundPayment | CancelSubscription):
             target = effect.platform if isinstance(effect, PostToChat) else PAYMENTS
             deliverer = self._deliverers.get(target)
             if deliverer is None:
                 return f"skipped: {target} is not connected"
-            await deliverer.deliver(effect, None)
-            return None
+            return await deliverer.deliver(effect, None)
         accounts = await self._accounts(effect.member_id)
         if isinstance(effect, NotifyMember):
             await self._notify(effect, accounts)
@@ -236,6 +246,31 @@ class OutboxWorker:
         # Jitter spreads retries so a recovering platform is not hit by all of them at once.
         jitter: float = random.uniform(0.8, 1.0)
         return capped * jitter
+
+
+async def _show_posted(uow: UnitOfWork, effect: PostToChat, posted: Posted) -> None:
+    """Map each posted message, and the thread, to the content the post shows. A message
+    mapped before is left as it is: a redelivery, or a Discord forum post's first message,
+    whose id is also its thread's."""
+    if effect.content_ref is None:
+        return
+    content = await uow.contents.by_ref(effect.content_ref)
+    if content is None:
+        log.warning("outbox: post shows content %r, which is not registered", effect.content_ref)
+        return
+    shown = [(chat_id, message_id, COPY) for chat_id, message_id in posted.messages]
+    if posted.thread is not None:
+        shown.append((posted.thread.chat_id, posted.thread.thread_key, THREAD))
+    for chat_id, message_id, role in shown:
+        await uow.contents.show(
+            ContentMessage(
+                content_id=content.id,
+                platform=effect.platform,
+                chat_id=chat_id,
+                message_id=message_id,
+                role=role,
+            )
+        )
 
 
 async def retry_dead(uow: UnitOfWork, item_id: int, now: datetime) -> OutboxItem | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.events import Place
+
 
 @dataclass(frozen=True)
 class Button:
@@ -110,10 +112,33 @@ class RemoveFromTelegramChat:
 
 @dataclass(frozen=True)
 class PostToChat:
+    """A post in a community chat.
+
+    With `thread_title`, the post starts a thread of that name where members answer it: a
+    Discord thread (a forum post in a forum channel), a topic in a Telegram forum group; in a
+    plain Telegram group, the replies to the post are its thread and the title heads the text.
+    With `content_ref`, every message posted and the thread lead back to that registered
+    content, so reactions and replies on them count for it.
+    """
+
     platform: str
     chat_id: str
     text: str
     buttons: tuple[Button, ...] = ()
+    thread_title: str | None = None
+    content_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What a PostToChat put on its platform, named as that platform's events will name it."""
+
+    # (chat id, message id) of each message: a long text is several, not all in one chat
+    # (on Discord the rest of a thread's starting text is posted in the thread, a channel).
+    messages: tuple[tuple[str, str], ...]
+    # Where the messages written in the thread it started arrive; None when it started none,
+    # or when replies to its first message are the thread (a plain Telegram group).
+    thread: Place | None = None
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,12 @@ class Place:
     # A topic inside the chat (a Telegram forum topic), so answers land in the same thread.
     thread_id: str | None = None
 
+    @property
+    def thread_key(self) -> str:
+        """The thread this place is, as one id: its topic's, else the chat's own (a Discord
+        thread is a channel of its own)."""
+        return self.thread_id or self.chat_id
+
 
 @dataclass(frozen=True)
 class CommandEvent:

@@ -20,6 +20,11 @@ from storage.models.base import Base, UtcDateTime
 # SQLite makes only an INTEGER PRIMARY KEY the fast rowid; PostgreSQL wants room for billions.
 RowId = BigInteger().with_variant(Integer(), "sqlite")
 
+# How a platform message leads back to its content (ContentMessage.role): a copy shows it (its
+# reactions count), a reply answers it, a thread is where it is discussed (the message id is
+# the thread's own id, and the chat the chat its messages arrive in).
+COPY, REPLY, THREAD = "copy", "reply", "thread"
+
 
 class Content(Base):
     """Something members can engage with: a drop, a question, an answer, a tracked post."""
@@ -39,8 +44,9 @@ class Content(Base):
 
 
 class ContentMessage(Base):
-    """A platform message that shows a content (a copy), or replies to it (a reply): both lead
-    back to the content, so every platform's copy counts for the same one."""
+    """A platform message that shows a content (a copy) or replies to it (a reply), or the
+    thread where it is discussed: each leads back to the content, so every platform's copy
+    counts for the same one."""
 
     __tablename__ = "content_messages"
     __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
@@ -50,7 +56,7 @@ class ContentMessage(Base):
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(8), default="copy")  # copy or reply
+    role: Mapped[str] = mapped_column(String(8), default=COPY)
 
 
 class Interaction(Base):

@@ -6,12 +6,30 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from bot.core.clock import FakeClock
-from bot.core.effects import DurableEffect, GrantDiscordRole, NotifyMember, PostToChat
-from payments.outbox import OutboxSettings, OutboxWorker, PermanentFailure, queue, retry_dead
-from storage.models import PlatformIdentity
+from bot.core.effects import (
+    Button,
+    DurableEffect,
+    GrantDiscordRole,
+    NotifyMember,
+    Posted,
+    PostToChat,
+)
+from bot.core.events import Place, Platform
+from payments.outbox import (
+    OutboxSettings,
+    OutboxWorker,
+    PermanentFailure,
+    decode,
+    encode,
+    queue,
+    retry_dead,
+)
+from storage.models import Content, ContentMessage, PlatformIdentity
 from storage.uow import UnitOfWorkFactory
-from tests.payments.conftest import a_member
+from tests.payments.conftest import NOW, a_member
 
 FAST = OutboxSettings(max_attempts=3, first_retry=timedelta(seconds=10))
 
@@ -25,14 +43,18 @@ class FlakyPlatform:
     delivered: list[tuple[DurableEffect, str | None]] = field(default_factory=list)
     hang: asyncio.Event | None = None
     entered: asyncio.Event = field(default_factory=asyncio.Event)
+    posted: Posted | None = None  # what it says it posted, every time
 
-    async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+    async def deliver(
+        self, effect: DurableEffect, account: PlatformIdentity | None
+    ) -> Posted | None:
         self.entered.set()
         if self.hang is not None:
             await self.hang.wait()
         if self.failures:
             raise self.failures.pop(0)
         self.delivered.append((effect, account.platform_user_id if account else None))
+        return self.posted
 
 
 async def _queue(db: UnitOfWorkFactory, clock: FakeClock, *effects: DurableEffect) -> None:
@@ -178,5 +200,74 @@ async def test_a_worker_that_dies_mid_delivery_leaves_the_item_to_the_next_one(
     assert await second.run_once() == 1
     assert fresh.delivered == [(NotifyMember(member, "hi"), "alice")]
     assert stuck.delivered == []
+    async with db() as uow:
+        assert await uow.outbox.counts() == {"done": 1}
+
+
+def test_posts_queued_before_threads_existed_still_decode() -> None:
+    old = {"platform": "discord", "chat_id": "55", "text": "news", "buttons": []}
+    assert decode("PostToChat", old) == PostToChat("discord", "55", "news")
+    post = PostToChat(
+        "telegram", "-100", "Why?", (Button("Pay", url="https://x"),), "Why?", "question:1"
+    )
+    assert decode(*encode(post)) == post
+
+
+QUESTION = PostToChat("discord", "55", "Why?", thread_title="Why?", content_ref="question:7")
+IN_THREAD = Posted(
+    messages=(("55", "900"), ("900", "901")),
+    thread=Place(Platform.DISCORD, "900", is_private=False),
+)
+
+
+async def _question(db: UnitOfWorkFactory) -> int:
+    async with db() as uow:
+        content = await uow.contents.add(
+            Content(kind="question", ref="question:7", title="Why?", created_at=NOW)
+        )
+        return content.id
+
+
+async def _shown(db: UnitOfWorkFactory) -> list[tuple[int, str, str, str, str]]:
+    async with db() as uow:
+        rows = await uow.session.scalars(select(ContentMessage).order_by(ContentMessage.id))
+        return [(r.content_id, r.platform, r.chat_id, r.message_id, r.role) for r in rows]
+
+
+async def test_a_post_maps_its_messages_and_its_thread_to_its_content_once(
+    db: UnitOfWorkFactory, payments_clock: FakeClock
+) -> None:
+    question = await _question(db)
+    await _queue(db, payments_clock, QUESTION)
+    # Two workers deliver it (the first stalls past its lease) and the platform recognises
+    # the repeat: the second finishes the item, the first still maps what it was told.
+    stalled = asyncio.Event()
+    stuck = FlakyPlatform("discord", hang=stalled, posted=IN_THREAD)
+    first = asyncio.create_task(
+        OutboxWorker(db, {"discord": stuck}, payments_clock, FAST).run_once()
+    )
+    await asyncio.wait_for(stuck.entered.wait(), timeout=5)
+    payments_clock.advance(timedelta(seconds=10))
+    fresh = FlakyPlatform("discord", posted=IN_THREAD)
+    assert await OutboxWorker(db, {"discord": fresh}, payments_clock, FAST).run_once() == 1
+    stalled.set()
+    assert await asyncio.wait_for(first, timeout=5) == 1
+    assert await _shown(db) == [
+        (question, "discord", "55", "900", "copy"),
+        (question, "discord", "900", "901", "copy"),
+        (question, "discord", "900", "900", "thread"),
+    ]
+    async with db() as uow:
+        assert await uow.outbox.counts() == {"done": 1}
+
+
+async def test_a_post_of_an_unknown_content_is_delivered_and_maps_nothing(
+    db: UnitOfWorkFactory, payments_clock: FakeClock
+) -> None:
+    await _queue(db, payments_clock, QUESTION)
+    board = FlakyPlatform("discord", posted=IN_THREAD)
+    assert await OutboxWorker(db, {"discord": board}, payments_clock, FAST).run_once() == 1
+    assert board.delivered == [(QUESTION, None)]
+    assert await _shown(db) == []
     async with db() as uow:
         assert await uow.outbox.counts() == {"done": 1}
