@@ -32,9 +32,18 @@ def disputes(source: str) -> str:
     return f"disputes:{source}"
 
 
+PAYABLES = "payable:member:"
+
+
 def payable(member_id: int) -> str:
     """What the community owes a member for Q&A: accepted answers, shares of listen-ins."""
-    return f"payable:member:{member_id}"
+    return f"{PAYABLES}{member_id}"
+
+
+def member_of_payable(account: str) -> int | None:
+    """The member a payable account is owed to, or None for other accounts."""
+    member_id = account.removeprefix(PAYABLES)
+    return int(member_id) if account.startswith(PAYABLES) and member_id.isdigit() else None
 
 
 # A payment a moderator booked by hand has no payment row: its transaction's reference names the
@@ -98,6 +107,9 @@ class Ledger:
             kind=kind, reference=reference, at=at, memo=memo[:255], entries=rows
         )
         return written is not None
+
+    async def recorded(self, reference: str) -> bool:
+        return await self._repo.recorded(reference)
 
     async def balance(self, account: str, currency: str) -> Money:
         return Money(await self._repo.balance(account, currency), currency)

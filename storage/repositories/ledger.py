@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -10,6 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LedgerEntry, LedgerTransaction
 from storage.repositories.unique import add_unless_taken
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One entry on an account, dated and named by the transaction it belongs to."""
+
+    at: datetime
+    reference: str
+    currency: str
+    amount_minor: int
 
 
 class LedgerRepository:
@@ -33,6 +44,12 @@ class LedgerRepository:
             for account, currency, amount in entries
         ]
         return transaction if await add_unless_taken(self._session, transaction) else None
+
+    async def recorded(self, reference: str) -> bool:
+        found = await self._session.scalar(
+            select(LedgerTransaction.id).where(LedgerTransaction.reference == reference)
+        )
+        return found is not None
 
     async def balance(self, account: str, currency: str) -> int:
         total = await self._session.scalar(
@@ -58,3 +75,22 @@ class LedgerRepository:
                 .order_by(LedgerTransaction.id)
             )
         ).all()
+
+    async def movements(self, account: str, *, limit: int) -> list[Movement]:
+        """The latest entries on `account`, newest first."""
+        rows = await self._session.execute(
+            select(
+                LedgerTransaction.at,
+                LedgerTransaction.reference,
+                LedgerEntry.currency,
+                LedgerEntry.amount_minor,
+            )
+            .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+            .where(LedgerEntry.account == account)
+            .order_by(LedgerTransaction.at.desc(), LedgerTransaction.id.desc())
+            .limit(limit)
+        )
+        return [
+            Movement(at, reference, currency, int(amount))
+            for at, reference, currency, amount in rows
+        ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -100,3 +100,14 @@ class QuestionRepository:
         self._session.add(unlock)
         await self._session.flush()
         return unlock
+
+    async def questions_of_unlocks(self, unlock_ids: Collection[int]) -> dict[int, int]:
+        """The question each listen-in unlocked, by unlock id."""
+        if not unlock_ids:
+            return {}
+        rows = await self._session.execute(
+            select(QuestionUnlock.id, QuestionUnlock.question_id).where(
+                QuestionUnlock.id.in_(unlock_ids)
+            )
+        )
+        return {row.id: row.question_id for row in rows}

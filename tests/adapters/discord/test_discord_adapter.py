@@ -195,6 +195,7 @@ async def test_help_suggests_only_commands_the_member_may_run(
         "language",
         "link",
         "membership",
+        "payouts",
         "question",
         "whoami",
     ]

@@ -39,6 +39,7 @@ async def test_command_menus_are_published_per_language_and_scope(
         "language",
         "link",
         "membership",
+        "payouts",
         "question",
         "whoami",
     }

@@ -1,0 +1,340 @@
+"""Expert payouts: what the community owes members for Q&A (accepted answers, listen-in shares)
+and the payouts moderators made outside the bot (a bank transfer, PayPal...). The bot never
+sends money itself: it keeps the books, and a moderator records each payout once it is made."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from bot.core.context import Context
+from bot.core.effects import Effect, NotifyMember
+from bot.core.i18n import N_, Translator
+from bot.core.permissions import Level
+from payments import ledger
+from payments.money import Money, format_money, parse_major
+from payments.outbox import queue
+from storage.models import Member
+from storage.repositories.ledger import Movement
+from storage.uow import UnitOfWork
+
+HISTORY = 10
+LISTED = 20
+REF_LENGTH = 64
+# The ledger's kind and reference head for a recorded payout: payout:<member id>:<ref>.
+PAYOUT = "payout"
+
+
+@dataclass(frozen=True)
+class Payout:
+    """Money a moderator paid a member outside the bot, under the reference they paid it with
+    (a bank transfer's or PayPal's id)."""
+
+    member_id: int
+    amount: Money
+    ref: str
+
+    @property
+    def reference(self) -> str:
+        # The member is part of it: two experts may be paid in one batch with one ref.
+        return f"{PAYOUT}:{self.member_id}:{self.ref}"
+
+
+class Booked(Enum):
+    RECORDED = "recorded"
+    REPEATED = "repeated"
+    TOO_MUCH = "too_much"
+
+
+@dataclass(frozen=True)
+class Owed:
+    member_id: int
+    amount: Money
+
+
+def parse_amount(typed: str, currency: str) -> Money:
+    """`25`, `12.50`, `300xtr`, `12.50usd`: a number in major units, in `currency` unless a
+    currency code follows it. Signed, so that the caller can say why a negative one is refused;
+    raises ValueError for anything else."""
+    number = typed.strip().rstrip(string.ascii_letters)
+    code = typed.strip()[len(number) :].lower() or currency
+    if number.startswith("-"):
+        return -parse_major(number.removeprefix("-"), code)
+    return parse_major(number, code)
+
+
+async def book(uow: UnitOfWork, payout: Payout, now: datetime) -> Booked:
+    """Take the payout out of what the member is owed, once per reference, never below zero."""
+    books = ledger.Ledger(uow)
+    # Checked first: a repeat of a payout that emptied the account must read as a repeat.
+    if await books.recorded(payout.reference):
+        return Booked.REPEATED
+    try:
+        # The money left through the same clearing account as hand-booked payments came in.
+        posted = await books.release(
+            PAYOUT,
+            payout.reference,
+            ledger.payable(payout.member_id),
+            ledger.clearing("manual"),
+            payout.amount,
+            at=now,
+        )
+    except ledger.Overdrawn:
+        return Booked.TOO_MUCH
+    return Booked.RECORDED if posted else Booked.REPEATED
+
+
+async def owed_to(uow: UnitOfWork, member_id: int) -> list[Money]:
+    """What the member is owed, per currency (payable accounts are credited: owed is -balance)."""
+    account = ledger.payable(member_id)
+    balances = await uow.ledger.balances(account)
+    return [
+        Money(-total, currency)
+        for (name, currency), total in balances.items()
+        if name == account and total
+    ]
+
+
+async def owed_to_everyone(uow: UnitOfWork) -> list[Owed]:
+    balances = await uow.ledger.balances(ledger.PAYABLES)
+    return [
+        Owed(member_id, Money(-total, currency))
+        for (account, currency), total in balances.items()
+        if total and (member_id := ledger.member_of_payable(account)) is not None
+    ]
+
+
+async def payouts(ctx: Context, args: Args) -> list[Effect]:
+    if args.text("scope") != "all":
+        return [ctx.reply(await _mine(ctx))]
+    if ctx.level < Level.MOD:
+        return [
+            ctx.reply(
+                ctx._(
+                    "You need the {role} role to use /{command}.",
+                    role=ctx._(Level.MOD.label),
+                    command="payouts all",
+                )
+            )
+        ]
+    return [ctx.reply(await _everyone(ctx))]
+
+
+async def _mine(ctx: Context) -> str:
+    owed = sorted(
+        await owed_to(ctx.uow, ctx.member.id), key=lambda m: _currency_order(ctx, m.currency)
+    )
+    history = await ctx.uow.ledger.movements(ledger.payable(ctx.member.id), limit=HISTORY)
+    if not owed and not history:
+        return ctx._(
+            "Nothing is owed to you yet. When an answer of yours is accepted, or someone pays "
+            "to read a question you asked, your share shows up here."
+        )
+    lines = [
+        ctx._("You are owed {amounts}.", amounts=", ".join(_money(ctx, m) for m in owed))
+        if owed
+        else ctx._("You are owed nothing right now.")
+    ]
+    if history:
+        unlocks = {u for m in history if (u := _unlock_of(m.reference)) is not None}
+        listened = await ctx.uow.questions.questions_of_unlocks(unlocks)
+        lines.append(ctx._("Latest movements:"))
+        lines += [_movement(ctx, movement, listened) for movement in history]
+    lines.append(ctx._("Moderators pay out by hand (a bank transfer, PayPal...) and record it."))
+    return "\n".join(lines)
+
+
+def _movement(ctx: Context, movement: Movement, listened: Mapping[int, int]) -> str:
+    # Credits to a payable account are money owed to the member: shown as a plus.
+    change = Money(-movement.amount_minor, movement.currency)
+    sign = "+" if change.minor > 0 else ""
+    date = ctx.translator.datetime(movement.at, "yyyy-MM-dd")
+    return f"{date} · {_what(ctx, movement.reference, listened)} · {sign}{_money(ctx, change)}"
+
+
+def _what(ctx: Context, reference: str, listened: Mapping[int, int]) -> str:
+    """What moved the money, read from the transaction's reference: question:<id>:accepted:...
+    (an accepted answer), listen:<unlock id>:... (a listen-in share, shown by the question it
+    unlocked), payout:<member id>:<ref>; any other is shown as it is."""
+    head, _, rest = reference.partition(":")
+    number, _, tail = rest.partition(":")
+    unlock = _unlock_of(reference)
+    if head == PAYOUT:
+        return ctx._("payout recorded, ref {ref}", ref=tail)
+    if head == "question" and tail.startswith("accepted"):
+        return ctx._("accepted answer #{id}", id=number)
+    if unlock is not None and unlock in listened:
+        return ctx._("listen-in share #{id}", id=listened[unlock])
+    return reference
+
+
+def _unlock_of(reference: str) -> int | None:
+    head, _, rest = reference.partition(":")
+    number = rest.partition(":")[0]
+    return int(number) if head == "listen" and number.isdigit() else None
+
+
+async def _everyone(ctx: Context) -> str:
+    owed = await owed_to_everyone(ctx.uow)
+    if not owed:
+        return ctx._("Nobody is owed anything right now.")
+    lines = [ctx._("Owed to members, largest first:")]
+    currencies = sorted(
+        {row.amount.currency for row in owed}, key=lambda c: _currency_order(ctx, c)
+    )
+    for currency in currencies:
+        rows = sorted(
+            (row for row in owed if row.amount.currency == currency),
+            key=lambda row: -row.amount.minor,
+        )
+        for row in rows[:LISTED]:
+            member = await ctx.uow.members.get(row.member_id)
+            name = member.display_name if member else "?"
+            lines.append(f"#{row.member_id} {name} · {_money(ctx, row.amount)}")
+        if len(rows) > LISTED:
+            lines.append(ctx._("… and {count} more.", count=len(rows) - LISTED))
+        total = Money(sum(row.amount.minor for row in rows), currency)
+        lines.append(ctx._("Total: {amount}", amount=_money(ctx, total)))
+    return "\n".join(lines)
+
+
+def _currency_order(ctx: Context, currency: str) -> tuple[bool, str]:
+    """The community's currency first, then the others (Stars...) by code."""
+    return currency != ctx.settings.community.currency.lower(), currency
+
+
+REFUSED = {
+    Booked.REPEATED: N_("Payout {ref} to {member} was already recorded."),
+    Booked.TOO_MUCH: N_(
+        "{member} is owed {owed}: a payout of {amount} is more than that. Nothing was recorded."
+    ),
+}
+
+
+async def mark(ctx: Context, args: Args) -> list[Effect]:
+    expert = args.member("member")
+    assert expert is not None  # required param, resolved by the dispatcher
+    amount = _amount(ctx, args.text("amount") or "")
+    if not isinstance(amount, Money):
+        return [amount]
+    ref = " ".join((args.text("ref") or "").split())
+    if not ref or len(ref) > REF_LENGTH:
+        return [
+            ctx.reply(ctx._("Give the transfer's ref, up to {limit} characters.", limit=REF_LENGTH))
+        ]
+    payout = Payout(expert.id, amount, ref)
+    booked = await book(ctx.uow, payout, ctx.clock.now())
+    owed = -await ledger.Ledger(ctx.uow).balance(ledger.payable(expert.id), amount.currency)
+    values = {
+        "member": expert.display_name,
+        "amount": _money(ctx, amount),
+        "ref": ref,
+        "owed": _money(ctx, owed),
+    }
+    if booked in REFUSED:
+        return [ctx.reply(ctx._(REFUSED[booked], **values))]
+    await _audit(ctx, payout)
+    await _notify(ctx, expert, payout, owed)
+    return [
+        ctx.reply(
+            ctx._("Recorded: {amount} paid to {member} (ref {ref}). Still owed: {owed}.", **values)
+        )
+    ]
+
+
+def _amount(ctx: Context, typed: str) -> Money | Effect:
+    """The payout's amount, or the reply that says what is wrong with it."""
+    currency = ctx.settings.community.currency
+    try:
+        amount = parse_amount(typed, currency)
+    except ValueError:
+        return ctx.reply(
+            ctx._(
+                "“{amount}” is not an amount. Write it like 25 or 12.50 (in {currency}), "
+                "or with a currency code like 300xtr.",
+                amount=typed[:32],
+                currency=currency.upper(),
+            )
+        )
+    if amount.minor <= 0:
+        return ctx.reply(ctx._("A payout must be more than zero."))
+    return amount
+
+
+async def _audit(ctx: Context, payout: Payout) -> None:
+    await ctx.uow.audit.record(
+        "payout.recorded",
+        at=ctx.clock.now(),
+        actor_id=ctx.member.id,
+        subject_id=payout.member_id,
+        detail={
+            "amount": payout.amount.minor,
+            "currency": payout.amount.currency,
+            "ref": payout.ref,
+        },
+    )
+
+
+async def _notify(ctx: Context, expert: Member, payout: Payout, owed: Money) -> None:
+    # In the expert's language, not the moderator's.
+    speak = Translator(expert.locale or ctx.settings.community.default_locale)
+    text = speak.gettext(
+        "A payout of {amount} to you was recorded (ref {ref}). Still owed to you: {owed}.",
+        amount=format_money(payout.amount, speak.locale),
+        ref=payout.ref,
+        owed=format_money(owed, speak.locale),
+    )
+    await queue(
+        ctx.uow,
+        NotifyMember(payout.member_id, text),
+        key=payout.reference,
+        now=ctx.clock.now(),
+    )
+
+
+def _money(ctx: Context, money: Money) -> str:
+    return format_money(money, ctx.translator.locale)
+
+
+def register(registry: Registry) -> None:
+    registry.register(
+        CommandSpec(
+            name="payouts",
+            description=N_("What you are owed for answers and listen-ins, and your payouts"),
+            handler=payouts,
+            params=(
+                Param(
+                    "scope",
+                    N_("all: everyone who is owed money (moderators)"),
+                    kind=ParamKind.CHOICE,
+                    choices=("all",),
+                    required=False,
+                ),
+            ),
+            ephemeral=True,
+        )
+    )
+    registry.register(
+        CommandSpec(
+            name="payout",
+            description=N_("Record a payout you made to an expert outside the bot"),
+            handler=mark,
+            params=(
+                Param(
+                    "action",
+                    N_("mark: record a payout"),
+                    kind=ParamKind.CHOICE,
+                    choices=("mark",),
+                ),
+                Param("member", N_("Who was paid: @name or #member-id"), kind=ParamKind.MEMBER),
+                Param("amount", N_("How much: 25, 12.50, or with a currency code: 300xtr")),
+                Param("ref", N_("The transfer's reference, once per payout")),
+            ),
+            level=Level.MOD,
+            ephemeral=True,
+        )
+    )
