@@ -9,31 +9,31 @@ from bot.core.events import MessagePosted, ReactionChanged
 from bot.core.identity import member_level
 from bot.core.permissions import Level
 from cogs.engagement.service import (
-    REPLY,
+    content_answered,
     content_at,
     is_tracked,
     record,
     register_content,
     show,
 )
+from storage.models.engagement import REPLY
 
 
 async def on_message(ctx: EventContext, event: MessagePosted) -> None:
     now = ctx.clock.now()
-    if event.reply_to is not None:
-        root = await content_at(ctx.uow, event.place, event.reply_to, replies_too=True)
-        if root is not None:
-            # Replies to this reply lead back to the same root content.
-            await show(ctx.uow, root, event.place, event.message_id, role=REPLY)
-            await record(
-                ctx.interactions,
-                root,
-                member_id=ctx.member.id,
-                kind="reply",
-                place=event.place,
-                at=now,
-            )
-            return
+    root = await content_answered(ctx.uow, event)
+    if root is not None:
+        # Replies to this message lead back to the same root content.
+        await show(ctx.uow, root, event.place, event.message_id, role=REPLY)
+        await record(
+            ctx.interactions,
+            root,
+            member_id=ctx.member.id,
+            kind="reply",
+            place=event.place,
+            at=now,
+        )
+        return
     if is_tracked(ctx.settings, event.place) and member_level(ctx.member) >= Level.CREATOR:
         platform, chat = event.place.platform.value, event.place.chat_id
         post = await register_content(

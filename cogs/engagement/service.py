@@ -10,15 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.config import Settings
-from bot.core.events import Place
+from bot.core.events import MessagePosted, Place
 from payments.money import Money
 from storage.models import Content, ContentMessage
+from storage.models.engagement import COPY, REPLY, THREAD
 from storage.recording import InteractionRecorder, NewInteraction
 from storage.uow import UnitOfWork
 
 TITLE_LENGTH = 200
-# A message that shows the content counts reactions; a reply only leads back to its root.
-COPY, REPLY = "copy", "reply"
 
 
 async def register_content(
@@ -66,8 +65,36 @@ async def show(
 async def content_at(
     uow: UnitOfWork, place: Place, message_id: str, *, replies_too: bool = False
 ) -> Content | None:
+    """The content message `message_id` in `place` shows (a copy; with `replies_too`, also a
+    reply in its thread that engagement mapped)."""
     roles = (COPY, REPLY) if replies_too else (COPY,)
     return await uow.contents.at_message(place.platform.value, place.chat_id, message_id, roles)
+
+
+async def content_in_thread(uow: UnitOfWork, place: Place) -> Content | None:
+    """The content whose thread `place` is, for a message written there: on Discord the
+    thread is a channel (`place.chat_id`), on Telegram a forum topic (`place.thread_id`).
+
+    A plain Telegram group has no threads: there the replies to the content's message are its
+    thread, found by `content_at(uow, place, event.reply_to, replies_too=True)`. To find a
+    message's content either way, look up the reply first, then the thread, as
+    `content_answered` does.
+    """
+    # A Discord forum post's first message has the thread's id: its copy is the thread's key.
+    roles = (THREAD, COPY)
+    return await uow.contents.at_message(
+        place.platform.value, place.chat_id, place.thread_key, roles
+    )
+
+
+async def content_answered(uow: UnitOfWork, event: MessagePosted) -> Content | None:
+    """The content `event` answers: the one whose message (or a reply to it) it replies to,
+    else the one whose thread it was written in."""
+    if event.reply_to is not None:
+        root = await content_at(uow, event.place, event.reply_to, replies_too=True)
+        if root is not None:
+            return root
+    return await content_in_thread(uow, event.place)
 
 
 async def record(

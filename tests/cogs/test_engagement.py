@@ -13,9 +13,10 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.events import Actor, MessagePosted, Place, Platform, ReactionChanged
 from bot.core.permissions import Level
 from cogs import build_registry
-from cogs.engagement.service import register_content, show
+from cogs.engagement.service import content_in_thread, register_content, show
 from cogs.engagement.upkeep import Upkeep, keep_interactions
 from storage.models import Content, Interaction
+from storage.models.engagement import THREAD
 from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import actor, make_settings
@@ -49,6 +50,10 @@ def _in(channel: str, platform: Platform = Platform.DISCORD) -> Place:
 
 async def _post(dispatcher: Dispatcher, who: Actor, channel: str, message: str, **kw: str) -> None:
     await dispatcher.notify(MessagePosted(who, _in(channel), message, "Hello\nworld", **kw))
+
+
+async def _write(dispatcher: Dispatcher, who: Actor, place: Place, message: str) -> None:
+    await dispatcher.notify(MessagePosted(who, place, message, "Because"))
 
 
 async def _react(
@@ -120,6 +125,29 @@ async def test_the_discord_and_telegram_copies_are_one_content(
     assert [(c, kind, platform) for c, _, kind, platform, _ in counted] == [
         (drop.id, "reaction", "discord"),
         (drop.id, "reaction", "telegram"),
+    ]
+
+
+async def test_messages_in_a_contents_thread_count_as_replies(
+    engaged: Dispatcher, uow: UnitOfWorkFactory, recorder: InteractionRecorder, clock: FakeClock
+) -> None:
+    discord_thread, topic = _in("800"), Place(Platform.TELEGRAM, TG_CHAT, False, thread_id="9")
+    async with uow() as unit:
+        question = await register_content(
+            unit, kind="question", ref="question:1", title="Why?", author_id=None, at=clock.now()
+        )
+        await show(unit, question, discord_thread, "800", role=THREAD)
+        await show(unit, question, topic, "9", role=THREAD)
+        assert await content_in_thread(unit, discord_thread) == question
+        assert await content_in_thread(unit, topic) == question
+        assert await content_in_thread(unit, _in(TG_CHAT, Platform.TELEGRAM)) is None
+    await _write(engaged, ADA, discord_thread, "801")
+    await _write(engaged, LI, topic, "10")
+    await _write(engaged, LI, Place(Platform.TELEGRAM, TG_CHAT, False, "11"), "12")  # elsewhere
+    counted = await _counted(uow, recorder)
+    assert [(c, kind, platform) for c, _, kind, platform, _ in counted] == [
+        (question.id, "reply", "discord"),
+        (question.id, "reply", "telegram"),
     ]
 
 
