@@ -53,6 +53,13 @@ MOD_PERMISSIONS = (
 )  # kick ban audit msgs timeout
 BOT_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_ROLES | (1 << 13)  # + manage roles/messages
 
+# Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types).
+TEXT_CHANNEL = 0
+ANNOUNCEMENT_CHANNEL = 5
+PUBLIC_THREAD = 11
+FORUM_CHANNEL = 15
+THREAD_TYPES = frozenset({10, PUBLIC_THREAD, 12})
+
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
@@ -132,7 +139,7 @@ def role(role_id: int, name: str, position: int, permissions: int, **extra: Any)
 def text_channel(channel_id: int, guild_id: int, name: str, position: int) -> JSON:
     return {
         "id": str(channel_id),
-        "type": 0,
+        "type": TEXT_CHANNEL,
         "guild_id": str(guild_id),
         "name": name,
         "position": position,
@@ -145,6 +152,50 @@ def text_channel(channel_id: int, guild_id: int, name: str, position: int) -> JS
         "last_pin_timestamp": None,
         "flags": 0,
     }
+
+
+def forum_channel(channel_id: int, guild_id: int, name: str, position: int) -> JSON:
+    """A GUILD_FORUM channel: only threads (posts) can be created in it."""
+    return {
+        **text_channel(channel_id, guild_id, name, position),
+        "type": FORUM_CHANNEL,
+        "available_tags": [],
+        "default_reaction_emoji": None,
+        "default_sort_order": None,
+        "default_forum_layout": 0,
+        "default_thread_rate_limit_per_user": 0,
+    }
+
+
+def thread_channel(
+    thread_id: int, parent: JSON, owner_id: int, name: str, auto_archive_duration: int
+) -> JSON:
+    """A PUBLIC_THREAD in `parent` (a text or forum channel), as Start Thread returns it."""
+    created = iso_now()
+    payload: JSON = {
+        "id": str(thread_id),
+        "guild_id": parent["guild_id"],
+        "parent_id": parent["id"],
+        "owner_id": str(owner_id),
+        "name": name,
+        "type": PUBLIC_THREAD,
+        "last_message_id": None,
+        "message_count": 0,
+        "member_count": 1,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": auto_archive_duration,
+            "archive_timestamp": created,
+            "locked": False,
+            "create_timestamp": created,
+        },
+        "total_message_sent": 0,
+    }
+    if parent["type"] == FORUM_CHANNEL:
+        payload["applied_tags"] = []
+    return payload
 
 
 def dm_channel(channel_id: int, recipient: JSON) -> JSON:
@@ -384,7 +435,9 @@ def error(status: int, code: int | None = None, message: str | None = None) -> J
         50006: "Cannot send an empty message",
         50007: "Cannot send messages to this user",
         50013: "Missing Permissions",
+        50024: "Cannot execute action on this channel type",
         50035: "Invalid Form Body",
+        160004: "A thread has already been created for this message",
     }
     if status == 401:
         return {"message": "401: Unauthorized", "code": 0}

@@ -14,6 +14,9 @@ tests catch what production would hit:
   only once; follow-ups need the initial response first.
 - The bot cannot grant a role at or above its own highest role, nor a managed role.
 - 429 responses carry `Via` (discord.py treats a 429 without it as a Cloudflare ban).
+- Threads: one per message, with the message's id; a forum channel takes no messages, only
+  posts (a thread and its first message, which shares the thread's id). Creating either fires
+  THREAD_CREATE; messages in a thread have the thread as their channel.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from tests.fakes.recording import (
 
 API_PREFIX = "/api/v10"
 MEMBERS_PAGE_LIMIT = 1000  # List Guild Members returns at most this many per call
+THREAD_NAME_LIMIT = 100
+ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes
 
 
 @dataclass
@@ -191,6 +196,9 @@ class FakeDiscord:
             cid: p.text_channel(cid, guild_id, name, pos)
             for pos, (name, cid) in enumerate(self.channels.items())
         }
+        forum = self.channels["forum"] = guild_id + len(names) + 1
+        self._channels[forum] = p.forum_channel(forum, guild_id, "forum", len(names))
+        self.threads: dict[int, JSON] = {}  # every thread started, by id
         self._dm_by_user: dict[int, int] = {}
         self._users: dict[int, JSON] = {}
         self._members: dict[int, JSON] = {}
@@ -229,6 +237,8 @@ class FakeDiscord:
                 ),
                 ("GET", r"/channels/(\d+)", self._get_channel, True),
                 ("POST", r"/channels/(\d+)/messages", self._create_message, True),
+                ("POST", r"/channels/(\d+)/messages/(\d+)/threads", self._thread_from, True),
+                ("POST", r"/channels/(\d+)/threads", self._start_thread, True),
                 ("GET PATCH DELETE", r"/channels/(\d+)/messages/(\d+)", self._message, True),
                 (
                     "PUT DELETE",
@@ -360,6 +370,14 @@ class FakeDiscord:
         message = self._new_message(channel_id, user_id, body)
         await self._dispatch_message("MESSAGE_CREATE", message)
         return message
+
+    async def post_in_thread(
+        self, user_id: int, thread_id: int, content: str, *, reply_to: int | None = None
+    ) -> JSON:
+        """A user writes in a thread (MESSAGE_CREATE with the thread as its channel)."""
+        if self._channels.get(thread_id, {}).get("type") not in p.THREAD_TYPES:
+            raise LookupError(f"no thread {thread_id}")
+        return await self.reply(user_id, thread_id, content, reply_to=reply_to)
 
     async def react(
         self, user_id: int, channel_id: int, message_id: int, emoji: str, *, remove: bool = False
@@ -746,6 +764,7 @@ class FakeDiscord:
         webhook_id: int | None = None,
         metadata: JSON | None = None,
         check: bool = True,
+        message_id: int | None = None,
     ) -> JSON:
         content = str(body.get("content") or "")
         attachments = self._store_files(channel_id, files or {})
@@ -771,7 +790,7 @@ class FakeDiscord:
             content, body.get("allowed_mentions"), referenced["author"] if referenced else None
         )
         message = p.message(
-            message_id=p.snowflake(),
+            message_id=message_id or p.snowflake(),
             channel_id=channel_id,
             author=self._users[author_id],
             content=content,
@@ -986,6 +1005,8 @@ class FakeDiscord:
 
     async def _create_message(self, call: RecordedCall, m: re.Match[str]) -> tuple[int, Any]:
         channel = self._channel(m[1])
+        if channel["type"] == p.FORUM_CHANNEL:
+            raise _ApiError(400, 50024)  # a forum takes posts (threads), not messages
         if channel["type"] == 1:
             recipient = int(channel["recipients"][0]["id"])
             if recipient in self.dm_closed or self._users[recipient]["bot"]:
@@ -1002,6 +1023,52 @@ class FakeDiscord:
         self.messages.setdefault(int(m[1]), []).append(message)
         await self._dispatch_message("MESSAGE_CREATE", message)
         return 200, message
+
+    async def _thread_from(self, call: RecordedCall, m: re.Match[str]) -> tuple[int, Any]:
+        """Start Thread from Message: a public thread with the message's id."""
+        channel = self._channel(m[1])
+        if channel["type"] not in (p.TEXT_CHANNEL, p.ANNOUNCEMENT_CHANNEL):
+            raise _ApiError(400, 50024)
+        message = self._message_in(m[1], m[2])
+        if int(message["id"]) in self._channels:
+            raise _ApiError(400, 160004)
+        thread = self._thread(int(message["id"]), channel, call.json or {})
+        await self._open(thread)
+        message["thread"] = thread
+        await self._dispatch_message("MESSAGE_UPDATE", message)
+        return 201, thread
+
+    async def _start_thread(self, call: RecordedCall, m: re.Match[str]) -> tuple[int, Any]:
+        """Start Thread in Forum Channel: the thread and its first message share an id."""
+        channel = self._channel(m[1])
+        body: JSON = call.json or {}
+        if channel["type"] != p.FORUM_CHANNEL:
+            # Threads without a message (private threads) are not modelled.
+            raise _ApiError(400, 50024)
+        if not isinstance(body.get("message"), dict):
+            raise _ApiError(400, 50035, "Invalid Form Body: message is required in a forum")
+        post_id = p.snowflake()
+        thread = self._thread(post_id, channel, body)
+        message = self._new_message(
+            post_id, self.bot_user_id, body["message"], files=call.files, message_id=post_id
+        )
+        await self._open(thread)
+        self.messages.setdefault(post_id, []).append(message)
+        await self._dispatch_message("MESSAGE_CREATE", message)
+        return 201, {**thread, "message": message}
+
+    def _thread(self, thread_id: int, parent: JSON, body: JSON) -> JSON:
+        name = str(body.get("name") or "")
+        if not 1 <= len(name) <= THREAD_NAME_LIMIT:
+            raise _ApiError(400, 50035, f"Invalid Form Body: thread name {name!r}")
+        duration = body.get("auto_archive_duration") or 1440
+        if duration not in ARCHIVE_DURATIONS:
+            raise _ApiError(400, 50035, f"Invalid Form Body: auto_archive_duration {duration}")
+        return p.thread_channel(thread_id, parent, self.bot_user_id, name, duration)
+
+    async def _open(self, thread: JSON) -> None:
+        self._channels[int(thread["id"])] = self.threads[int(thread["id"])] = thread
+        await self._dispatch("THREAD_CREATE", {**thread, "newly_created": True}, p.GUILDS)
 
     def _message_in(self, channel_id: str, message_id: str) -> JSON:
         message = self._by_id.get(int(message_id))

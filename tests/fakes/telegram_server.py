@@ -24,6 +24,8 @@ so the adapter's tests catch what production would hit:
   request lets the bot write to the requester, as on Telegram).
 - unbanChatMember without only_if_banned removes a current member, as documented.
 - A user without Telegram Premium has at most one reaction on a message: a new one replaces it.
+- createForumTopic works only in forum supergroups and for an administrator; the topic's id is
+  the id of its "topic created" service message, which messages in the topic reply to.
 Webhook URLs may be plain http on loopback here (Telegram demands HTTPS on 443/80/88/8443).
 Not modelled: media, inline mode, Markdown parse modes (accepted without entities), the 48 h
 edit window, flood limits other than injected ones (`fail_next`).
@@ -59,6 +61,9 @@ from tests.fakes.telegram_payloads import JSON
 
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 CAPTION_LIMIT = 1024  # characters in a photo's caption
+TOPIC_NAME_LIMIT = 128
+# The colours a topic icon may have (createForumTopic's icon_color).
+TOPIC_ICON_COLORS = (0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F)
 _PRESENT = ("creator", "administrator", "member", "restricted")
 _ADMINS = ("creator", "administrator")
 _CALLBACK_EXPIRED = (
@@ -152,6 +157,7 @@ class FakeTelegram:
         self._snapshots = CallLog[JSON](self._changed)  # bot messages as first sent, in order
         self._user_reactions: dict[tuple[int, int, int], list[JSON]] = {}
         self._topics: dict[int, set[int]] = {}
+        self.forum_topics: dict[int, list[JSON]] = {}  # chat id -> topics the bot created
         self._invoices: dict[tuple[int, int], JSON] = {}
         self._links: dict[str, tuple[int, JSON]] = {}  # url -> (chat_id, link)
         self._link_uses: dict[str, int] = {}
@@ -205,6 +211,7 @@ class FakeTelegram:
                 ("getChatAdministrators", self._get_chat_administrators),
                 ("getChatMemberCount", self._get_chat_member_count),
                 ("getChat", self._get_chat),
+                ("createForumTopic", self._create_forum_topic),
                 ("sendInvoice", self._send_invoice),
                 ("answerPreCheckoutQuery", self._answer_pre_checkout_query),
                 ("refundStarPayment", self._refund_star_payment),
@@ -390,10 +397,17 @@ class FakeTelegram:
         return await self._user_message(user_id, chat_id, text, None, message_thread_id)
 
     async def reply(
-        self, user_id: int, text: str, *, chat_id: int | None = None, reply_to: int | None = None
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+        message_thread_id: int | None = None,
     ) -> JSON:
-        """The user sends plain text, as a reply to message `reply_to` of that chat if set."""
-        return await self._user_message(user_id, chat_id, text, reply_to, None)
+        """The user sends plain text, as a reply to message `reply_to` of that chat if set, in
+        forum topic `message_thread_id` if set."""
+        return await self._user_message(user_id, chat_id, text, reply_to, message_thread_id)
 
     async def press_button(
         self, user_id: int, chat_id: int, message_id: int, callback_data: str
@@ -761,6 +775,10 @@ class FakeTelegram:
                 raise ValueError(f"chat {chat_id} is not a forum")
             self._topics[chat_id].add(thread_id)
             fields.update(message_thread_id=thread_id, is_topic_message=True)
+            opening = self._messages.get((chat_id, thread_id), {})
+            if target is None and "forum_topic_created" in opening:
+                # In a topic, a message that replies to nothing replies to its creation.
+                fields["reply_to_message"] = p.strip_reply(opening)
         if chat_id == user_id:  # writing to the bot (re)starts it
             self.not_started.discard(user_id)
             self.blocked.discard(user_id)
@@ -1361,6 +1379,30 @@ class FakeTelegram:
             link["creates_join_request"] and cid == chat_id for cid, link in self._links.values()
         )
         return p.chat_full_info(chat, join_by_request=join_by_request)
+
+    async def _create_forum_topic(self, params: JSON) -> JSON:
+        chat_id = self._api_chat(params)
+        if not self._chat(chat_id).get("is_forum"):
+            raise _bad("the chat is not a forum")
+        self._check_can_send(chat_id)
+        if not self._is_admin(chat_id, self.BOT_ID):
+            raise _bad("not enough rights to create a topic")
+        name = str(params.get("name") or "")
+        if not 1 <= len(name) <= TOPIC_NAME_LIMIT:
+            raise _bad("TOPIC_NAME_INVALID")
+        color = p.as_int(params.get("icon_color", TOPIC_ICON_COLORS[0]), "icon_color")
+        if color not in TOPIC_ICON_COLORS:
+            raise _bad("TOPIC_ICON_COLOR_INVALID")
+        topic: JSON = {"name": name, "icon_color": color}
+        if params.get("icon_custom_emoji_id"):
+            topic["icon_custom_emoji_id"] = str(params["icon_custom_emoji_id"])
+        created = self._new_message(chat_id, self.BOT_ID, {"forum_topic_created": dict(topic)})
+        thread_id = created["message_id"]
+        created.update(message_thread_id=thread_id, is_topic_message=True)
+        self._topics[chat_id].add(thread_id)
+        forum_topic = {"message_thread_id": thread_id, **topic}
+        self.forum_topics.setdefault(chat_id, []).append(forum_topic)
+        return forum_topic
 
     async def _send_invoice(self, params: JSON) -> JSON:
         chat_id = self._api_chat(params)
