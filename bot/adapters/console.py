@@ -14,6 +14,7 @@ from bot.core.effects import DirectMessage, DurableEffect, NotifyMember, PostToC
 from bot.core.events import Actor, CommandEvent, Place, Platform
 from bot.core.i18n import Translator, negotiate
 from bot.core.permissions import Level
+from bot.core.text import with_heading
 from storage.models import PlatformIdentity
 
 _EOF = None
@@ -84,7 +85,10 @@ class ConsoleAdapter:
         if isinstance(effect, NotifyMember) and account is not None:
             self._write(f"📬 {account.display_name}: {effect.text}")
         elif isinstance(effect, PostToChat):
-            self._write(f"📣 {effect.text}")
+            text = effect.text
+            if effect.thread_title is not None:
+                text = with_heading(effect.thread_title, text)
+            self._write(f"📣 {text}")
 
     async def _next_line(self, lines: asyncio.Queue[str | None]) -> str | None:
         getter = asyncio.ensure_future(lines.get())

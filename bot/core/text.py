@@ -29,6 +29,11 @@ def clean_name(name: str, limit: int = 100) -> str:
     return single_line[:limit] or "?"
 
 
+def with_heading(title: str, text: str) -> str:
+    """`text` under `title` as a Markdown heading, where no thread name shows the title."""
+    return f"# {clean_name(title)}\n\n{text}"
+
+
 def split_message(text: str, limit: int) -> list[str]:
     """Cut `text` into messages of at most `limit` characters (Discord 2000, Telegram 4096).
 

@@ -1,5 +1,6 @@
-"""What the platform adapters' tests share: recording the events cogs receive, and starting
-`knowpay run` as a real process."""
+"""What the platform adapters' tests share: recording the events cogs receive and the
+interactions they count, delivering posts through the outbox, and starting `knowpay run` as a
+real process."""
 
 from __future__ import annotations
 
@@ -15,15 +16,22 @@ from pathlib import Path
 
 import discord
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Adapter
+from bot.core.clock import FakeClock
 from bot.core.commands import Registry
 from bot.core.context import EventContext
+from bot.core.effects import PostToChat
 from bot.core.events import MessagePosted, PlatformEvent, ReactionChanged
 from cogs import build_registry
+from cogs.engagement.service import register_content
+from payments.outbox import Deliverer, OutboxWorker, queue
 from storage.engine import make_engine, make_sessionmaker, normalize_url
 from storage.migrate import upgrade
-from storage.models import Membership
+from storage.models import ContentMessage, Interaction, Membership, OutboxItem
+from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 from tests.fakes.discord_server import FakeDiscord
 
@@ -67,6 +75,50 @@ def registry(seen: Seen) -> Registry:
     registry.listen(ReactionChanged, seen.record)
     registry.listen(MessagePosted, seen.record)
     return registry
+
+
+@pytest.fixture
+def recorder(memory_engine: AsyncEngine) -> InteractionRecorder:
+    return InteractionRecorder(memory_engine, UTC)
+
+
+async def deliver_post(
+    uow: UnitOfWorkFactory, clock: FakeClock, deliverer: Deliverer, post: PostToChat
+) -> OutboxItem:
+    """Register the content `post` shows (if it names one), queue the post and run the real
+    outbox worker on it; a second round finds nothing left to do. Returns the item."""
+    async with uow() as unit:
+        if post.content_ref is not None:
+            await register_content(
+                unit,
+                kind="question",
+                ref=post.content_ref,
+                title=post.thread_title or "",
+                author_id=None,
+                at=clock.now(),
+            )
+        await queue(unit, post, key="post", now=clock.now())
+    worker = OutboxWorker(uow, {deliverer.platform: deliverer}, clock)
+    assert await worker.run_once() == 1
+    assert await worker.run_once() == 0
+    async with uow() as unit:
+        [item] = await unit.session.scalars(select(OutboxItem))
+        return item
+
+
+async def content_messages(uow: UnitOfWorkFactory) -> list[tuple[str, str, str]]:
+    """(chat id, message id, role) of every platform message mapped to a content."""
+    async with uow() as unit:
+        rows = await unit.session.scalars(select(ContentMessage).order_by(ContentMessage.id))
+        return [(row.chat_id, row.message_id, row.role) for row in rows]
+
+
+async def interactions(uow: UnitOfWorkFactory, recorder: InteractionRecorder) -> list[str]:
+    """The kinds of the interactions counted so far, in order."""
+    await recorder.flush()
+    async with uow() as unit:
+        rows = await unit.session.scalars(select(Interaction).order_by(Interaction.id))
+        return [row.kind for row in rows]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from bot.core.effects import (
     DurableEffect,
     GrantDiscordRole,
     NotifyMember,
+    Posted,
     PostToChat,
     RevokeDiscordRole,
 )
@@ -21,16 +22,27 @@ class DiscordDeliverer:
         self._gateway = gateway
         self._guild_id = guild_id
 
-    async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+    async def deliver(
+        self, effect: DurableEffect, account: PlatformIdentity | None
+    ) -> Posted | None:
         try:
+            if isinstance(effect, PostToChat):
+                return await self._post(effect)
             await self._deliver(effect, account)
         except DeliveryRefused as refusal:
             raise PermanentFailure(str(refusal)) from refusal
+        return None
+
+    async def _post(self, effect: PostToChat) -> Posted:
+        channel = int(effect.chat_id)
+        if effect.thread_title is not None:
+            return await self._gateway.post_thread(
+                channel, effect.thread_title, effect.text, effect.buttons
+            )
+        sent = await self._gateway.post(channel, effect.text, effect.buttons)
+        return Posted(tuple((str(channel), str(message)) for message in sent))
 
     async def _deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
-        if isinstance(effect, PostToChat):
-            await self._gateway.post(int(effect.chat_id), effect.text, effect.buttons)
-            return
         if account is None:
             raise PermanentFailure(f"{type(effect).__name__} needs a Discord account")
         user_id = int(account.platform_user_id)

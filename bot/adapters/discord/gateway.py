@@ -5,17 +5,20 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 from discord.utils import MISSING
 
+from bot.adapters.discord import translate
 from bot.adapters.discord.ui import view_for
-from bot.core.effects import Button, DirectMessage, Effect, Reply
-from bot.core.text import split_message
+from bot.core.effects import Button, DirectMessage, Effect, Posted, Reply
+from bot.core.text import clean_name, split_message
 
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 2000
+THREAD_NAME_LIMIT = 100
 NO_MENTIONS = discord.AllowedMentions.none()
 # Discord's error code for "Cannot send messages to this user" (DMs closed, or no shared server).
 DMS_CLOSED = 50007
@@ -62,6 +65,47 @@ class DiscordGateway:
         except discord.Forbidden as error:
             raise DeliveryRefused(f"cannot post in channel {channel_id}: {error.text}") from error
 
+    async def post_thread(
+        self, channel_id: int, title: str, text: str, buttons: Sequence[Button] = ()
+    ) -> Posted:
+        """Start a thread named `title` with `text`: in a text channel a message and a public
+        thread from it, in a forum channel a forum post. A long text goes on in the thread,
+        and the buttons under its last message."""
+        name = clean_name(title, THREAD_NAME_LIMIT)
+        first, *rest = split_message(text, MESSAGE_LIMIT) or [name]
+        view = None if rest else view_for(buttons)
+        try:
+            channel = await self._client.fetch_channel(channel_id)
+            if isinstance(channel, discord.ForumChannel):
+                created = await channel.create_thread(
+                    name=name, content=first, allowed_mentions=NO_MENTIONS, view=_attached(view)
+                )
+                thread, opening = created.thread, created.message
+            elif isinstance(channel, discord.TextChannel):
+                opening = await channel.send(
+                    first, allowed_mentions=NO_MENTIONS, view=_attached(view)
+                )
+                thread = await opening.create_thread(name=name)
+            else:
+                raise DeliveryRefused(
+                    f"channel {channel_id} is a {type(channel).__name__}: a thread needs a text "
+                    "or forum channel"
+                )
+            _forget(view)
+            later = await self._send_chunks(thread, rest, buttons)
+        except discord.Forbidden as error:
+            raise DeliveryRefused(
+                f"cannot start a thread in channel {channel_id} ({error.text}): the bot needs "
+                "Send Messages, Create Public Threads and Send Messages in Threads there"
+            ) from error
+        except discord.NotFound as error:
+            raise DeliveryRefused(f"channel {channel_id}: {error.text}") from error
+        messages = [(opening.channel.id, opening.id), *((thread.id, m) for m in later)]
+        return Posted(
+            messages=tuple((str(chat), str(message)) for chat, message in messages),
+            thread=translate.place(thread.id, thread.guild.id),
+        )
+
     async def post_file(self, channel_id: int, data: bytes, *, filename: str) -> int:
         """A file (a report's chart) as a message of its own; returns its id."""
         channel = self._client.get_partial_messageable(channel_id)
@@ -107,7 +151,7 @@ class DiscordGateway:
         chunks = split_message(text, MESSAGE_LIMIT)
         for index, chunk in enumerate(chunks):
             view = view_for(buttons) if index == len(chunks) - 1 else None
-            attached = view if view is not None else MISSING
+            attached = _attached(view)
             if interaction.response.is_done():
                 await interaction.followup.send(
                     chunk, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, view=attached
@@ -121,15 +165,23 @@ class DiscordGateway:
     async def _send(
         self, channel: discord.abc.Messageable, text: str, buttons: Sequence[Button]
     ) -> list[int]:
-        chunks = split_message(text, MESSAGE_LIMIT)
+        return await self._send_chunks(channel, split_message(text, MESSAGE_LIMIT), buttons)
+
+    async def _send_chunks(
+        self, channel: discord.abc.Messageable, chunks: Sequence[str], buttons: Sequence[Button]
+    ) -> list[int]:
         sent: list[int] = []
         for index, chunk in enumerate(chunks):
             view = view_for(buttons) if index == len(chunks) - 1 else None
-            attached = view if view is not None else MISSING
-            message = await channel.send(chunk, allowed_mentions=NO_MENTIONS, view=attached)
+            message = await channel.send(chunk, allowed_mentions=NO_MENTIONS, view=_attached(view))
             _forget(view)
             sent.append(message.id)
         return sent
+
+
+def _attached(view: discord.ui.View | None) -> Any:
+    """discord.py wants MISSING, not None, for a message without a view."""
+    return view if view is not None else MISSING
 
 
 def _forget(view: discord.ui.View | None) -> None:

@@ -12,6 +12,7 @@ from bot.core.effects import (
     AdmitToTelegramChat,
     DurableEffect,
     NotifyMember,
+    Posted,
     PostToChat,
     RemoveFromTelegramChat,
 )
@@ -28,16 +29,26 @@ class TelegramDeliverer:
         self._gateway = gateway
         self._clock = clock
 
-    async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+    async def deliver(
+        self, effect: DurableEffect, account: PlatformIdentity | None
+    ) -> Posted | None:
         try:
+            if isinstance(effect, PostToChat):
+                return await self._post(effect)
             await self._deliver(effect, account)
         except (DeliveryRefused, Forbidden, BadRequest) as refusal:
             raise PermanentFailure(str(refusal)) from refusal
+        return None
+
+    async def _post(self, effect: PostToChat) -> Posted:
+        if effect.thread_title is not None:
+            return await self._gateway.post_thread(
+                effect.chat_id, effect.thread_title, effect.text, effect.buttons
+            )
+        sent = await self._gateway.send(effect.chat_id, effect.text, buttons=effect.buttons)
+        return Posted(tuple((effect.chat_id, str(message)) for message in sent))
 
     async def _deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
-        if isinstance(effect, PostToChat):
-            await self._gateway.send(effect.chat_id, effect.text, buttons=effect.buttons)
-            return
         if account is None:
             raise PermanentFailure(f"{type(effect).__name__} needs a Telegram account")
         user_id = account.platform_user_id

@@ -1,5 +1,5 @@
 """Effects -> Bot API calls: messages (escaped HTML, split at Telegram's limit), DMs, reactions,
-join requests, invite links and access revocation."""
+join requests, invite links, access revocation and posts that start a forum topic."""
 
 from __future__ import annotations
 
@@ -12,26 +12,31 @@ from typing import TypeVar
 
 from telegram import (
     Bot,
+    ChatFullInfo,
     ForceReply,
+    ForumTopic,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     LabeledPrice,
     LinkPreviewOptions,
+    Message,
     ReactionTypeEmoji,
     ReplyParameters,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.adapters.telegram import translate
 from bot.adapters.telegram.render import to_html
 from bot.adapters.telegram.translate import COMMAND_BUTTON_PREFIX
-from bot.core.effects import Button, Invoice
-from bot.core.text import split_message
+from bot.core.effects import Button, Invoice, Posted
+from bot.core.text import clean_name, split_message, with_heading
 
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096
+TOPIC_NAME_LIMIT = 128
 CALLBACK_DATA_LIMIT = 64  # bytes
 NETWORK_ATTEMPTS = 3
 T = TypeVar("T")
@@ -49,6 +54,8 @@ class DeliveryRefused(Exception):
 class TelegramGateway:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
+        # Asked once per chat, for whether it is a forum: that hardly ever changes.
+        self._chats: dict[str, ChatFullInfo] = {}
 
     async def send(
         self,
@@ -62,8 +69,60 @@ class TelegramGateway:
     ) -> list[int]:
         """Send `text` (several messages if long); buttons go under the last one. `prompt`
         asks the member to answer by replying (Telegram's force-reply)."""
+        sent = await self._send(
+            chat_id, text, thread_id=thread_id, reply_to=reply_to, buttons=buttons, prompt=prompt
+        )
+        return [message.message_id for message in sent]
+
+    async def post_thread(
+        self, chat_id: int | str, title: str, text: str, buttons: Sequence[Button] = ()
+    ) -> Posted:
+        """Start a thread named `title` with `text`: a topic of a forum group, with the text in
+        it; in other chats the text under the title, and the replies to it are its thread."""
+        try:
+            chat = await self._chat(chat_id)
+            if chat.is_forum:
+                topic = await self._create_topic(chat_id, title)
+                sent = await self._send(
+                    chat_id, text, thread_id=topic.message_thread_id, buttons=buttons
+                )
+                thread = translate.place(chat.to_dict(), topic.message_thread_id)
+            else:
+                sent = await self._send(chat_id, with_heading(title, text), buttons=buttons)
+                thread = None
+        except (BadRequest, Forbidden) as error:
+            raise DeliveryRefused(f"cannot post in chat {chat_id}: {error.message}") from error
+        messages = tuple((str(message.chat.id), str(message.message_id)) for message in sent)
+        return Posted(messages, thread)
+
+    async def _chat(self, chat_id: int | str) -> ChatFullInfo:
+        key = str(chat_id)
+        if key not in self._chats:
+            self._chats[key] = await _retrying(lambda: self._bot.get_chat(chat_id))
+        return self._chats[key]
+
+    async def _create_topic(self, chat_id: int | str, title: str) -> ForumTopic:
+        name = clean_name(title, TOPIC_NAME_LIMIT)
+        try:
+            return await _retrying(lambda: self._bot.create_forum_topic(chat_id, name))
+        except BadRequest as error:
+            raise DeliveryRefused(
+                f"cannot create a topic in chat {chat_id} ({error.message}): the bot must be "
+                "an administrator allowed to manage topics"
+            ) from error
+
+    async def _send(
+        self,
+        chat_id: int | str,
+        text: str,
+        *,
+        thread_id: int | str | None = None,
+        reply_to: int | str | None = None,
+        buttons: Sequence[Button] = (),
+        prompt: bool = False,
+    ) -> list[Message]:
         chunks = split_message(text, MESSAGE_LIMIT)
-        sent: list[int] = []
+        sent: list[Message] = []
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             markup = (
@@ -86,7 +145,7 @@ class TelegramGateway:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
             )
-            sent.append(message.message_id)
+            sent.append(message)
         return sent
 
     async def send_photo(self, chat_id: int | str, image: bytes, *, filename: str) -> int:
