@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from bot.config import Settings
 from bot.core.events import Actor, Platform
+from bot.core.i18n import Translator
 from bot.core.permissions import Level
 from bot.core.text import clean_name
 from storage.models import Member, PlatformIdentity
@@ -68,3 +70,10 @@ async def find_member(uow: UnitOfWork, platform: Platform, reference: str) -> Me
         identity = await uow.members.identity(Platform.DISCORD, match.group(1))
         return identity.member if identity else None
     return await uow.members.find_by_username(platform, reference.removeprefix("@"))
+
+
+async def speaker(uow: UnitOfWork, settings: Settings, member_id: int) -> Translator:
+    """How to speak to a member outside a command (a DM from a job or a payment): in their
+    language, else the community's."""
+    member = await uow.members.get(member_id)
+    return Translator((member.locale if member else None) or settings.community.default_locale)

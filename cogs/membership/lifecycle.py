@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.effects import NotifyMember
-from bot.core.i18n import N_, Translator
+from bot.core.i18n import N_
+from bot.core.identity import speaker
 from cogs.membership.service import HOLDING, withdraw
 from payments.outbox import queue
 from storage.models import Membership
@@ -68,8 +69,7 @@ async def _renews(unit: UnitOfWork, membership: Membership) -> bool:
 async def _remind(
     unit: UnitOfWork, settings: Settings, membership: Membership, now: datetime
 ) -> int:
-    member = await unit.members.get(membership.member_id)
-    speak = Translator((member.locale if member else None) or settings.community.default_locale)
+    speak = await speaker(unit, settings, membership.member_id)
     tier = settings.tiers.get(membership.tier)
     name = tier.name if tier else membership.tier
     end = membership.grace_until if membership.status == "grace" else membership.ends_at

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from bot.config import Tier
 from bot.core.effects import CancelSubscription, NotifyMember, RefundPayment
-from bot.core.i18n import N_, Translator
+from bot.core.i18n import N_
+from bot.core.identity import speaker
 from cogs.membership.service import HOLDING, entitle, withdraw
 from payments import ledger
 from payments.money import Money, format_money
@@ -49,7 +50,7 @@ class MembershipPurpose:
         for held in await ctx.uow.memberships.of_member(payment.member_id):
             if held.tier != tier_key and held.status in HOLDING and held.source == "payment":
                 await _switch_away(ctx, held, tier_key)
-        speak = await _speak(ctx, payment.member_id)
+        speak = await speaker(ctx.uow, ctx.settings, payment.member_id)
         receipt = speak.gettext(
             N_("Thank you! Your {tier} membership is active. Paid: {amount}."),
             tier=tier.name,
@@ -72,7 +73,7 @@ class MembershipPurpose:
         now = ctx.clock.now()
         membership.status, membership.grace_until = "grace", now + timedelta(days=tier.grace_days)
         membership.updated_at = now
-        speak = await _speak(ctx, payment.member_id)
+        speak = await speaker(ctx.uow, ctx.settings, payment.member_id)
         reminder = speak.gettext(
             N_(
                 "Your payment for {tier} did not go through. You keep access for {days} days: "
@@ -196,8 +197,3 @@ def _ends_at(tier: Tier, payment: Payment) -> datetime | None:
         return payment.period_end
     paid_at = payment.paid_at or payment.created_at
     return paid_at + PERIODS[tier.interval]
-
-
-async def _speak(ctx: PurposeContext, member_id: int) -> Translator:
-    member = await ctx.uow.members.get(member_id)
-    return Translator((member.locale if member else None) or ctx.settings.community.default_locale)

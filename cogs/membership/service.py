@@ -14,7 +14,8 @@ from bot.core.effects import (
     RemoveFromTelegramChat,
     RevokeDiscordRole,
 )
-from bot.core.i18n import N_, Translator
+from bot.core.i18n import N_
+from bot.core.identity import speaker
 from cogs.membership.access import Access, access_of
 from payments.outbox import queue
 from storage.models import Membership
@@ -123,8 +124,7 @@ async def _promise_change(
     uow: UnitOfWork, settings: Settings, membership: Membership, before: Access, now: datetime
 ) -> None:
     after = await opened_access(uow, settings, membership.member_id)
-    member = await uow.members.get(membership.member_id)
-    speak = Translator((member.locale if member else None) or settings.community.default_locale)
+    speak = await speaker(uow, settings, membership.member_id)
     tier = settings.tiers.get(membership.tier)
     welcome = speak.gettext(
         N_("Welcome to {tier}! Here is your way in:"),
