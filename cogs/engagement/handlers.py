@@ -30,7 +30,7 @@ async def on_message(ctx: EventContext, event: MessagePosted) -> None:
             root,
             member_id=ctx.member.id,
             kind="reply",
-            place=event.place,
+            platform=event.place.platform.value,
             at=now,
         )
         return
@@ -55,7 +55,7 @@ async def on_reaction(ctx: EventContext, event: ReactionChanged) -> None:
             content,
             member_id=ctx.member.id,
             kind="reaction",
-            place=event.place,
+            platform=event.place.platform.value,
             at=ctx.clock.now(),
             delta=1 if event.added else -1,
         )

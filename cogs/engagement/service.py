@@ -103,17 +103,17 @@ async def record(
     *,
     member_id: int,
     kind: str,
-    place: Place,
+    platform: str,
     at: datetime,
     delta: int = 1,
 ) -> bool:
     """Count an interaction of `member_id` with `content`; a content's author engaging with
-    their own content does not count. False when nothing was recorded."""
+    their own content does not count; `platform` is where it happened ("auto" when the bot did
+    it on a member's behalf, like accepting an answer left without a reply). False when nothing
+    was recorded."""
     if recorder is None or member_id == content.author_member_id:
         return False
-    await recorder.record(
-        NewInteraction(content.id, member_id, kind, place.platform.value, at, delta)
-    )
+    await recorder.record(NewInteraction(content.id, member_id, kind, platform, at, delta))
     return True
 
 
