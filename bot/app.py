@@ -37,7 +37,7 @@ from cogs.engagement.report_job import ReportPoster, deliver_due_report
 from cogs.engagement.upkeep import keep_interactions
 from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.reconcile import PlatformAccess, Reconciler, ReconcileReport
-from cogs.qa.service import refund_unanswered
+from cogs.qa.service import keep_deadlines
 from payments.outbox import Deliverer, OutboxWorker
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -73,8 +73,8 @@ async def open_core(
     try:
         await migrate(engine, secrets)
         uow = UnitOfWorkFactory(make_sessionmaker(engine))
-        commerce = build_commerce(settings, secrets, uow, clock, build_purposes())
         interactions = InteractionRecorder(engine, settings.community.tzinfo)
+        commerce = build_commerce(settings, secrets, uow, clock, build_purposes(interactions))
         dispatcher = Dispatcher(
             registry=build_registry(),
             uow=uow,
@@ -147,8 +147,15 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         # The first run waits for the platforms to connect.
         first = core.clock.now() + PLATFORMS_CONNECTED_AFTER
         scheduler.every("membership-reconcile", reconciler.run, every_15, now=first)
-        unanswered = partial(refund_unanswered, core.uow, core.commerce.service, core.clock)
-        scheduler.every("qa-unanswered-refunds", unanswered, every_15, now=core.clock.now())
+        deadlines = partial(
+            keep_deadlines,
+            core.uow,
+            core.commerce.service,
+            settings,
+            core.clock,
+            core.interactions,
+        )
+        scheduler.every("qa-deadlines", deadlines, every_15, now=core.clock.now())
         upkeep = partial(keep_interactions, core.uow, settings, core.clock)
         scheduler.every("engagement-upkeep", upkeep, timedelta(minutes=5), now=core.clock.now())
         report = partial(

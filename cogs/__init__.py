@@ -3,15 +3,18 @@
 from bot.core.commands import Registry
 from cogs import account, engagement, membership, operations, qa
 from cogs.membership.purpose import MembershipPurpose
-from cogs.qa.purpose import QuestionPurpose
+from cogs.qa.purpose import ListenPurpose, QuestionPurpose
 from payments.purposes import Purposes
+from storage.recording import InteractionRecorder
 
 
-def build_purposes() -> Purposes:
-    """The cogs that sell something register their purposes here (memberships, Q&A, drops)."""
+def build_purposes(interactions: InteractionRecorder | None = None) -> Purposes:
+    """The cogs that sell something register their purposes here (memberships, Q&A, drops);
+    `interactions` counts what buyers unlock for the weekly report."""
     purposes = Purposes()
     purposes.register(MembershipPurpose())
     purposes.register(QuestionPurpose())
+    purposes.register(ListenPurpose(interactions))
     return purposes
 
 

@@ -1,19 +1,41 @@
-"""What every cog that sells something says the same way: which card provider takes the money
-(Stripe when configured, else the local sandbox page) and the reply with its Pay button."""
+"""What every cog that sells something says the same way: which provider takes the money
+(Telegram Stars inside Telegram when the thing has a Stars price, else Stripe when configured,
+else the local sandbox page) and the reply that lets the member pay."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from bot.core.context import Context
-from bot.core.effects import Button, Reply
+from bot.core.effects import Button, Effect, Invoice, Reply
+from bot.core.events import Platform
 from payments.money import Money, format_money
+from payments.service import StartedCheckout
 
 
 def card_provider(providers: Mapping[str, object]) -> str:
     return "stripe" if "stripe" in providers else "sandbox"
 
 
+def choose_provider(ctx: Context, price: Money, stars: Money | None) -> tuple[str, Money]:
+    """The provider for this member here, and the price in its currency."""
+    assert ctx.payments is not None
+    providers = ctx.payments.providers
+    if stars is not None and ctx.event.actor.platform is Platform.TELEGRAM and "stars" in providers:
+        return "stars", stars
+    return card_provider(providers), price
+
+
 def pay_reply(ctx: Context, text: str, price: Money, url: str | None) -> Reply:
     label = ctx._("Pay {price}", price=format_money(price, ctx.translator.locale))
     return Reply(text, ephemeral=True, buttons=(Button(label, url=url or ""),))
+
+
+def offer(ctx: Context, title: str, text: str, started: StartedCheckout) -> Effect:
+    """A Stars invoice to pay in the chat, or the text with a Pay button to the checkout page."""
+    payment = started.payment
+    invoice = started.checkout.invoice
+    if invoice is not None:
+        return Invoice(title, text, invoice.payload, payment.amount_minor)
+    price = Money(payment.amount_minor, payment.currency)
+    return pay_reply(ctx, text, price, started.checkout.url)

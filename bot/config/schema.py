@@ -210,6 +210,8 @@ class QAConfig(_Section):
     platform_fee_percent: Percent = 10
     listen_price: Price = "1.00"
     listen_split_asker_percent: Percent = 50
+    # Telegram Stars per one major unit of the community currency, for paying in Stars.
+    stars_per_unit: int | None = Field(default=None, gt=0)
 
 
 class EngagementWeights(_Section):
@@ -274,6 +276,8 @@ class ReportConfig(_Section):
 class LimitsConfig(_Section):
     commands_per_minute: int = Field(default=20, ge=1)
     max_command_length: int = Field(default=4000, ge=1)
+    # Commands that take long text (/ask, /answer): a question with its code may be long.
+    max_long_text_length: int = Field(default=10_000, ge=1)
 
 
 class Settings(_Section):

@@ -243,13 +243,24 @@ class Dispatcher:
             interactions=self._interactions,
         )
 
+    def _length_limit(self, name: str) -> int:
+        """Commands that take long text (a question, a drop) may be longer than the others."""
+        limits = self._settings.limits
+        spec = self.registry.get(clean(name).strip().lower())
+        takes_long_text = spec is not None and any(p.long for p in spec.params)
+        return (
+            max(limits.max_command_length, limits.max_long_text_length)
+            if takes_long_text
+            else limits.max_command_length
+        )
+
     def _locale_of(self, member: Member, actor: Actor) -> str:
         return (
             member.locale or negotiate(actor.locale_hint) or self._settings.community.default_locale
         )
 
     def _command_for(self, event: CommandEvent, t: Translator, level: Level) -> CommandSpec:
-        limit = self._settings.limits.max_command_length
+        limit = self._length_limit(event.name)
         if event.length > limit:
             raise _Refused(
                 "too_long",

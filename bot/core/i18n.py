@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -57,6 +58,10 @@ class Translator:
 
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.locale)
+
+    def duration(self, value: timedelta) -> str:
+        """`3 hours`, `2 days`: rounded the way people say it."""
+        return format_timedelta(value, locale=self.locale)
 
     def datetime(self, value: object, pattern: str = "yyyy-MM-dd HH:mm zzz") -> str:
         return format_datetime(value, pattern, locale=self.locale)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.identity import find_member, member_level
 from bot.core.permissions import Level
-from cogs.checkout import card_provider, pay_reply
+from cogs.checkout import choose_provider, offer
 from cogs.qa import service as qa
 from payments.money import format_money, parse_major
 from storage.models import Member
@@ -23,7 +23,7 @@ async def ask(ctx: Context, args: Args) -> list[Effect]:
         if expert is None or member_level(expert) < Level.CREATOR or expert.id == ctx.member.id:
             return [ctx.reply(ctx._("{who} is not an expert here.", who=words[0][:40]))]
         words = words[1].split(maxsplit=1) if len(words) > 1 else []
-    lowest = qa.minimum_price(ctx.settings)
+    lowest = await qa.lowest_price(ctx.uow, ctx.settings, expert.id if expert else None)
     price = lowest
     if words and _looks_like_price(words[0]):
         try:
@@ -36,17 +36,24 @@ async def ask(ctx: Context, args: Args) -> list[Effect]:
         return [ctx.reply(ctx._("Write your question after /ask."))]
     if price.minor < lowest.minor:
         shown = format_money(lowest, ctx.translator.locale)
-        return [ctx.reply(ctx._("Questions cost at least {price}.", price=shown))]
+        if expert is not None:
+            said = ctx._(
+                "{who} takes questions from {price}.", who=expert.display_name, price=shown
+            )
+        else:
+            said = ctx._("Questions cost at least {price}.", price=shown)
+        return [ctx.reply(said)]
     if ctx.payments is None:
         return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
+    provider, charged = choose_provider(ctx, price, qa.in_stars(ctx.settings, price))
     question, started = await qa.ask(
         ctx.uow,
         ctx.payments,
         asker_id=ctx.member.id,
         text=text,
-        price=price,
+        price=charged,
         expert_id=expert.id if expert else None,
-        provider=card_provider(ctx.payments.providers),
+        provider=provider,
         now=ctx.clock.now(),
     )
     said = ctx._(
@@ -56,7 +63,7 @@ async def ask(ctx: Context, args: Args) -> list[Effect]:
         who=expert.display_name if expert else ctx._("every expert"),
         hours=ctx.settings.qa.sla_hours,
     )
-    return [pay_reply(ctx, said, price, started.checkout.url)]
+    return [offer(ctx, ctx._("Question #{id}", id=question.id), said, started)]
 
 
 def _looks_like_price(word: str) -> bool:

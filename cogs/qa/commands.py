@@ -1,15 +1,17 @@
-"""After a question is paid: reading it, answering it, accepting the answer, cancelling it.
+"""After a question is paid: reading it, answering it, accepting or rejecting the answer, a
+moderator's decision on a rejection, cancelling it.
 
-Only the asker, the answering expert and moderators see an answer before it is sold to others
-(listen-in comes with /unlock)."""
+Only the asker, the answering expert, moderators and members who paid to listen in (/unlock)
+read an answer."""
 
 from __future__ import annotations
 
 from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
-from bot.core.effects import Effect, NotifyMember
-from bot.core.i18n import N_
+from bot.core.effects import Effect, PostToChat
+from bot.core.i18n import N_, Translator
 from bot.core.permissions import Level
+from cogs.qa import listening
 from cogs.qa import service as qa
 from payments.money import Money, format_money
 from payments.outbox import queue
@@ -19,14 +21,17 @@ STATUSES = {
     qa.AWAITING_PAYMENT: N_("awaiting payment"),
     qa.OPEN: N_("open"),
     qa.ANSWERED: N_("answered, waiting for the asker"),
+    qa.REJECTED: N_("answer rejected, waiting for a moderator"),
     qa.ACCEPTED: N_("answer accepted"),
     qa.REFUNDING: N_("being refunded"),
     qa.REFUNDED: N_("refunded"),
     qa.DISPUTED: N_("disputed"),
 }
+UPHOLD, DISMISS = "uphold", "dismiss"
 
 
-async def _find(ctx: Context, args: Args) -> Question | Effect:
+async def find(ctx: Context, args: Args) -> Question | Effect:
+    """The question the command names, or the reply saying there is none."""
     question_id = args.integer("id")
     question = await ctx.uow.questions.get(question_id) if question_id is not None else None
     if question is None:
@@ -34,80 +39,160 @@ async def _find(ctx: Context, args: Args) -> Question | Effect:
     return question
 
 
+def summary(ctx: Context, question: Question) -> str:
+    price = format_money(Money(question.price_minor, question.currency), ctx.translator.locale)
+    return ctx._(
+        "Question #{id} · {price} · {status}",
+        id=question.id,
+        price=price,
+        status=ctx._(STATUSES.get(question.status, question.status)),
+    )
+
+
 async def show(ctx: Context, args: Args) -> list[Effect]:
-    found = await _find(ctx, args)
+    found = await find(ctx, args)
     if not isinstance(found, Question):
         return [found]
-    price = format_money(Money(found.price_minor, found.currency), ctx.translator.locale)
-    lines = [
-        ctx._(
-            "Question #{id} · {price} · {status}",
-            id=found.id,
-            price=price,
-            status=ctx._(STATUSES.get(found.status, found.status)),
-        ),
-        found.text,
-    ]
-    insider = ctx.member.id in (found.asker_id, found.answerer_id) or ctx.level >= Level.MOD
+    lines = [summary(ctx, found), found.text]
     if found.answer is not None:
-        lines.append(
-            ctx._("Answer:") + "\n" + found.answer
-            if insider
-            else ctx._("It has an answer; others can read it once it is accepted.")
-        )
+        lines.append(await _answer_or_how_to_read_it(ctx, found))
+    if found.rejection is not None and found.status == qa.REJECTED:
+        lines.append(ctx._("Rejected by the asker: {reason}", reason=found.rejection))
     return [ctx.reply("\n\n".join(lines))]
 
 
+async def _answer_or_how_to_read_it(ctx: Context, question: Question) -> str:
+    assert question.answer is not None
+    moderator = ctx.level >= Level.MOD
+    if qa.may_read_answer(question, ctx.member.id, moderator=moderator) or (
+        await listening.has_unlocked(ctx.uow, question, ctx.member.id)
+    ):
+        return ctx._("Answer:") + "\n" + question.answer
+    if listening.readable(question):
+        price = qa.listen_price(ctx.settings)
+        shown = format_money(price, ctx.translator.locale)
+        return ctx._(
+            "Read the accepted answer for {price} with /unlock {id}.", price=shown, id=question.id
+        )
+    return ctx._("It has an answer; others can read it once it is accepted.")
+
+
 async def answer(ctx: Context, args: Args) -> list[Effect]:
-    found = await _find(ctx, args)
+    found = await find(ctx, args)
     if not isinstance(found, Question):
         return [found]
     if not qa.may_answer(found, ctx.member.id):
         return [ctx.reply(ctx._("Question #{id} is not yours to answer.", id=found.id))]
     try:
-        qa.answer(
-            found, answerer_id=ctx.member.id, text=args.text("text") or "", now=ctx.clock.now()
+        await qa.answer(
+            ctx.uow,
+            ctx.settings,
+            found,
+            answerer_id=ctx.member.id,
+            text=args.text("text") or "",
+            now=ctx.clock.now(),
         )
     except qa.QuestionStateError:
         return [ctx.reply(ctx._("Question #{id} cannot be answered now.", id=found.id))]
-    note = ctx._(
-        "Your question #{id} has an answer. Read it with /question {id}, then /accept {id}.",
-        id=found.id,
-    )
-    await queue(
-        ctx.uow, NotifyMember(found.asker_id, note), key=f"answered:{found.id}", now=ctx.clock.now()
-    )
     return [ctx.reply(ctx._("Answer sent. You are paid when the asker accepts it."))]
 
 
 async def accept(ctx: Context, args: Args) -> list[Effect]:
-    found = await _find(ctx, args)
+    found = await find(ctx, args)
     if not isinstance(found, Question):
         return [found]
     if found.asker_id != ctx.member.id:
         return [ctx.reply(ctx._("Only the asker can accept the answer to #{id}.", id=found.id))]
     try:
-        payout = await qa.accept(ctx.uow, ctx.settings, found, ctx.clock.now())
+        await qa.accept(
+            ctx.uow,
+            ctx.settings,
+            found,
+            ctx.clock.now(),
+            platform=ctx.event.place.platform.value,
+            recorder=ctx.interactions,
+        )
     except qa.QuestionStateError:
         return [ctx.reply(ctx._("Question #{id} has no answer to accept.", id=found.id))]
-    assert found.answerer_id is not None  # accepted answers have one
-    paid = format_money(payout.expert, ctx.translator.locale)
-    await queue(
-        ctx.uow,
-        NotifyMember(
-            found.answerer_id,
-            ctx._(
-                "Your answer to #{id} was accepted: {amount} is yours.", id=found.id, amount=paid
-            ),
-        ),
-        key=f"accepted:{found.id}",
-        now=ctx.clock.now(),
-    )
     return [ctx.reply(ctx._("Accepted. Thank you!"))]
 
 
+async def reject(ctx: Context, args: Args) -> list[Effect]:
+    """The asker contests the answer; moderators hear of it in the report channel."""
+    found = await find(ctx, args)
+    if not isinstance(found, Question):
+        return [found]
+    if found.asker_id != ctx.member.id:
+        return [ctx.reply(ctx._("Only the asker can reject the answer to #{id}.", id=found.id))]
+    reason = (args.text("reason") or "").strip()
+    try:
+        qa.reject(found, reason)
+    except qa.QuestionStateError:
+        return [ctx.reply(ctx._("Question #{id} has no answer to reject.", id=found.id))]
+    now = ctx.clock.now()
+    assert found.answerer_id is not None  # only answers are rejected
+    await qa.tell(
+        ctx.uow,
+        ctx.settings,
+        found.answerer_id,
+        N_("The asker rejected your answer to #{id}: {reason}. A moderator will decide."),
+        key=f"rejected:{found.id}",
+        now=now,
+        id=found.id,
+        reason=reason,
+    )
+    speak = Translator(ctx.settings.community.default_locale)
+    alert = speak.gettext(
+        N_(
+            "The asker of question #{id} rejected its answer: {reason}. Read both with "
+            "/question {id}, then /decide {id} uphold (refund the asker) or /decide {id} dismiss "
+            "(pay the expert)."
+        ),
+        id=found.id,
+        reason=reason,
+    )
+    for platform, chat in _moderator_chats(ctx):
+        post = PostToChat(platform, chat, alert)
+        await queue(ctx.uow, post, key=f"rejected:{found.id}:{platform}", now=now)
+    return [ctx.reply(ctx._("Rejected. A moderator will decide; the money stays held until then."))]
+
+
+async def decide(ctx: Context, args: Args) -> list[Effect]:
+    """A moderator ends a rejection: upheld, the asker is refunded; dismissed, the expert paid."""
+    found = await find(ctx, args)
+    if not isinstance(found, Question):
+        return [found]
+    if found.status != qa.REJECTED:
+        return [ctx.reply(ctx._("Question #{id} has no rejection to decide.", id=found.id))]
+    ruling = args.text("decision")
+    if ruling == UPHOLD:
+        if ctx.payments is None:
+            return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
+        reason = f"question {found.id}: rejection upheld by a moderator"
+        await qa.refund(ctx.uow, ctx.payments, found, reason=reason)
+        said = ctx._("Upheld: the asker of #{id} is refunded.", id=found.id)
+    else:
+        await qa.accept(
+            ctx.uow,
+            ctx.settings,
+            found,
+            ctx.clock.now(),
+            platform=ctx.event.place.platform.value,
+            recorder=ctx.interactions,
+        )
+        said = ctx._("Dismissed: the expert is paid for #{id}.", id=found.id)
+    await ctx.uow.audit.record(
+        f"qa.rejection_{ruling}",
+        at=ctx.clock.now(),
+        actor_id=ctx.member.id,
+        subject_id=found.asker_id,
+        detail={"question": found.id, "reason": found.rejection or ""},
+    )
+    return [ctx.reply(said)]
+
+
 async def cancel(ctx: Context, args: Args) -> list[Effect]:
-    found = await _find(ctx, args)
+    found = await find(ctx, args)
     if not isinstance(found, Question):
         return [found]
     if found.asker_id != ctx.member.id:
@@ -115,29 +200,70 @@ async def cancel(ctx: Context, args: Args) -> list[Effect]:
     if ctx.payments is None:
         return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
     try:
-        await qa.refund(ctx.uow, ctx.payments, found, reason=f"question {found.id} cancelled")
+        await qa.cancel(ctx.uow, ctx.payments, found)
     except qa.QuestionStateError:
         return [ctx.reply(ctx._("Question #{id} can no longer be cancelled.", id=found.id))]
     return [ctx.reply(ctx._("Cancelled. Your money is on its way back."))]
 
 
+def _moderator_chats(ctx: Context) -> list[tuple[str, str]]:
+    """The report channel of each platform: moderators read it."""
+    chats = [
+        ("discord", ctx.settings.discord.report_channel_id),
+        ("telegram", ctx.settings.telegram.report_chat_id),
+    ]
+    return [(platform, str(chat)) for platform, chat in chats if chat is not None]
+
+
 def register(registry: Registry) -> None:
     number = Param("id", N_("The question's number"), kind=ParamKind.INTEGER)
     text = Param("text", N_("Your answer"), rest=True, long=True)
+    reason = Param("reason", N_("Why the answer does not answer your question"), rest=True)
+    decision = Param(
+        "decision",
+        N_("uphold: refund the asker; dismiss: pay the expert"),
+        choices=(UPHOLD, DISMISS),
+    )
     specs = (
-        ("question", N_("Read a paid question (and its answer, if it is yours)"), show, (number,)),
-        ("answer", N_("Answer a paid question (experts)"), answer, (number, text)),
-        ("accept", N_("Accept the answer to your question: the expert is paid"), accept, (number,)),
+        (
+            "question",
+            N_("Read a paid question (and its answer, if you may)"),
+            show,
+            (number,),
+            Level.MEMBER,
+        ),
+        # Experts are the community's creators (and above).
+        ("answer", N_("Answer a paid question (experts)"), answer, (number, text), Level.CREATOR),
+        (
+            "accept",
+            N_("Accept the answer to your question: the expert is paid"),
+            accept,
+            (number,),
+            Level.MEMBER,
+        ),
+        (
+            "reject",
+            N_("Reject the answer to your question: a moderator decides"),
+            reject,
+            (number, reason),
+            Level.MEMBER,
+        ),
+        (
+            "decide",
+            N_("Decide a rejected answer (moderators)"),
+            decide,
+            (number, decision),
+            Level.MOD,
+        ),
         (
             "cancel",
             N_("Cancel your unanswered question and get your money back"),
             cancel,
             (number,),
+            Level.MEMBER,
         ),
     )
-    for name, description, handler, params in specs:
-        # Experts are the community's creators (and above).
-        level = Level.CREATOR if name == "answer" else Level.MEMBER
+    for name, description, handler, params, level in specs:
         registry.register(
             CommandSpec(
                 name=name,

@@ -1,18 +1,50 @@
-"""Question payments: paid money waits in escrow; a refund takes it back out of escrow."""
+"""Question payments: paid money waits in escrow; a refund takes it back out of escrow.
+Listen-in payments: split at once between the community, the asker and the expert."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.effects import NotifyMember
-from cogs.qa.service import ANSWERED, AWAITING_PAYMENT, DISPUTED, KIND, OPEN, REFUNDED
+from bot.core.effects import NotifyMember, PostToChat
+from bot.core.i18n import N_, Translator
+from bot.core.identity import speaker
+from cogs.qa import listening
+from cogs.qa.service import (
+    ANSWERED,
+    AWAITING_PAYMENT,
+    DISPUTED,
+    KIND,
+    OPEN,
+    REFUNDED,
+    REJECTED,
+    first_line,
+    question_ref,
+    register_question,
+)
 from payments import ledger
-from payments.money import Money
+from payments.money import Money, format_money
 from payments.purposes import Purpose, PurposeContext
 from storage.models import Payment, Question
+from storage.recording import InteractionRecorder
 
 
-class QuestionPurpose:
+class _PaidOnce:
+    """Questions and listen-ins are paid once: nothing renews, no subscription."""
+
+    async def renewed(self, ctx: PurposeContext, payment: Payment) -> None:
+        """Nothing renews."""
+
+    async def renewal_failed(self, ctx: PurposeContext, payment: Payment) -> None:
+        """Nothing renews."""
+
+    async def subscription_changed(self, ctx: PurposeContext, payment: Payment) -> None:
+        """No subscription."""
+
+    async def subscription_ended(self, ctx: PurposeContext, payment: Payment) -> None:
+        """No subscription."""
+
+
+class QuestionPurpose(_PaidOnce):
     kind = KIND
 
     def income_account(self, purpose: Purpose) -> str:
@@ -27,27 +59,38 @@ class QuestionPurpose:
         )
 
     async def paid(self, ctx: PurposeContext, payment: Payment) -> None:
+        """The question opens: its answer clock starts, it is posted for the experts, and the
+        expert it was asked of hears of it."""
         question = await _question(ctx, payment)
         if question is None or question.status != AWAITING_PAYMENT:
             return
         now = ctx.clock.now()
-        question.status = OPEN
+        question.status, question.paid_at = OPEN, now
         question.answer_due_at = now + timedelta(hours=ctx.settings.qa.sla_hours)
+        await register_question(ctx.uow, question, now)
+        for platform, chat in _qa_chats(ctx):
+            post = PostToChat(
+                platform,
+                chat,
+                _posting(
+                    question, ctx.settings.community.default_locale, ctx.settings.qa.sla_hours
+                ),
+                thread_title=f"#{question.id} {first_line(question.text)}",
+                content_ref=question_ref(question.id),
+            )
+            await ctx.promise(post, key=f"posted:{question.id}:{platform}")
         if question.expert_id is not None:
-            note = f"A member asked you a paid question, #{question.id}: /question {question.id}"
+            speak = await speaker(ctx.uow, ctx.settings, question.expert_id)
+            note = speak.gettext(
+                N_(
+                    "A member asked you a paid question, #{id} ({price}). Read it with "
+                    "/question {id}; answer with /answer {id} within {hours} hours."
+                ),
+                id=question.id,
+                price=format_money(Money(question.price_minor, question.currency), speak.locale),
+                hours=ctx.settings.qa.sla_hours,
+            )
             await ctx.promise(NotifyMember(question.expert_id, note), key=f"asked:{question.id}")
-
-    async def renewed(self, ctx: PurposeContext, payment: Payment) -> None:
-        """Questions are paid once: nothing renews."""
-
-    async def renewal_failed(self, ctx: PurposeContext, payment: Payment) -> None:
-        """Questions are paid once: nothing renews."""
-
-    async def subscription_changed(self, ctx: PurposeContext, payment: Payment) -> None:
-        """Questions are paid once: no subscription."""
-
-    async def subscription_ended(self, ctx: PurposeContext, payment: Payment) -> None:
-        """Questions are paid once: no subscription."""
 
     async def refunded(self, ctx: PurposeContext, payment: Payment, amount: Money) -> None:
         """The refund was booked from clearing into refunds:qa; the escrow that held the money
@@ -70,7 +113,7 @@ class QuestionPurpose:
         """A dispute freezes the question (no answer can be accepted any more), and what the
         escrow held goes where the disputed money was booked."""
         question = await _question(ctx, payment)
-        if question is None or question.status not in (OPEN, ANSWERED):
+        if question is None or question.status not in (OPEN, ANSWERED, REJECTED):
             return
         held = Money(payment.amount_minor - payment.refunded_minor, payment.currency)
         await ctx.ledger.release(
@@ -82,6 +125,56 @@ class QuestionPurpose:
             at=ctx.clock.now(),
         )
         question.status = DISPUTED
+
+
+class ListenPurpose(_PaidOnce):
+    """`listen:<unlock id>`: a member paying to read an accepted answer."""
+
+    kind = listening.KIND
+
+    def __init__(self, interactions: InteractionRecorder | None = None) -> None:
+        self._interactions = interactions
+
+    def income_account(self, purpose: Purpose) -> str:
+        return ledger.revenue(listening.KIND)
+
+    async def still_for_sale(self, ctx: PurposeContext, purpose: Purpose, amount: Money) -> bool:
+        return await listening.still_for_sale(ctx.uow, int(purpose.ref))
+
+    async def paid(self, ctx: PurposeContext, payment: Payment) -> None:
+        await listening.paid(ctx.uow, ctx.settings, payment, ctx.clock.now(), self._interactions)
+
+    async def refunded(self, ctx: PurposeContext, payment: Payment, amount: Money) -> None:
+        step = f"refunded:{payment.refunded_minor}"
+        await listening.refunded(ctx.uow, ctx.settings, payment, amount, ctx.clock.now(), step=step)
+
+    async def disputed(self, ctx: PurposeContext, payment: Payment) -> None:
+        held = Money(payment.amount_minor - payment.refunded_minor, payment.currency)
+        await listening.refunded(
+            ctx.uow, ctx.settings, payment, held, ctx.clock.now(), step="disputed"
+        )
+
+
+def _qa_chats(ctx: PurposeContext) -> list[tuple[str, str]]:
+    """The Q&A channel of each platform that has one."""
+    chats = [
+        ("discord", ctx.settings.discord.qa_channel_id),
+        ("telegram", ctx.settings.telegram.qa_chat_id),
+    ]
+    return [(platform, str(chat)) for platform, chat in chats if chat is not None]
+
+
+def _posting(question: Question, locale: str, hours: int) -> str:
+    """The question as the community sees it in the Q&A channel, in the community's language."""
+    speak = Translator(locale)
+    price = format_money(Money(question.price_minor, question.currency), speak.locale)
+    header = speak.gettext(
+        N_("Paid question #{id} · {price} · answer within {hours} hours with /answer {id}"),
+        id=question.id,
+        price=price,
+        hours=hours,
+    )
+    return f"{header}\n\n{question.text}"
 
 
 async def _question(ctx: PurposeContext, payment: Payment) -> Question | None:

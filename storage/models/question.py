@@ -28,6 +28,7 @@ class Question(Base):
     answer: Mapped[str | None] = mapped_column(Text, default=None)
     answerer_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     # Set when paid: unanswered by then, the asker is refunded.
     answer_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

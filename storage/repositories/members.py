@@ -23,6 +23,19 @@ class MemberRepository:
     async def get(self, member_id: int) -> Member | None:
         return await self._session.get(Member, member_id)
 
+    async def vouched_at_least(self, level: int) -> list[Member]:
+        """Members some linked account of whom holds `level` or above (experts, staff)."""
+        return list(
+            await self._session.scalars(
+                select(Member)
+                .where(
+                    Member.merged_into_id.is_(None),
+                    Member.identities.any(PlatformIdentity.level >= level),
+                )
+                .order_by(Member.display_name)
+            )
+        )
+
     async def identity(self, platform: str, platform_user_id: str) -> PlatformIdentity | None:
         return await self._session.scalar(
             select(PlatformIdentity)

@@ -51,13 +51,15 @@ class QuestionRepository:
     async def listing(
         self,
         *,
-        statuses: Sequence[str],
+        statuses: Sequence[str] | None = None,
         member_id: int | None = None,
         limit: int = 20,
     ) -> Sequence[Question]:
-        """The latest questions in these states; with `member_id`, only those they asked or
-        answered (or were asked)."""
-        query = select(Question).where(Question.status.in_(statuses))
+        """The latest questions (in these states, when given); with `member_id`, only those
+        they asked or answered (or were asked)."""
+        query = select(Question)
+        if statuses is not None:
+            query = query.where(Question.status.in_(statuses))
         if member_id is not None:
             query = query.where(
                 (Question.asker_id == member_id)

@@ -16,7 +16,7 @@ from payments.outbox import decode
 from payments.service import PaymentService
 from storage.models import Question
 from storage.uow import UnitOfWorkFactory
-from tests.cogs.conftest import PRICE, QA_SETTINGS, paid_question
+from tests.cogs.conftest import PRICE, QA_SETTINGS, paid_question, sandbox_payments
 
 
 async def _question(uow: UnitOfWorkFactory, question_id: int) -> Question:
@@ -42,7 +42,9 @@ async def test_paid_money_waits_in_escrow_and_acceptance_pays_the_expert(
         assert question is not None
         assert qa.may_answer(question, expert)
         assert not qa.may_answer(question, question.asker_id)
-        qa.answer(question, answerer_id=expert, text="Profile it first.", now=clock.now())
+        await qa.answer(
+            unit, QA_SETTINGS, question, answerer_id=expert, text="Profile it.", now=clock.now()
+        )
         payout = await qa.accept(unit, QA_SETTINGS, question, clock.now())
     assert (payout.platform, payout.expert) == (Money(199, "usd"), Money(1800, "usd"))
     balances = await _balances(uow)
@@ -61,11 +63,12 @@ async def test_an_unanswered_question_is_refunded_once_and_leaves_escrow_empty(
 ) -> None:
     question_id, _, payment_id = await paid_question(uow, qa_payments, clock)
     clock.advance(timedelta(hours=47))
-    async with uow() as unit:
-        assert await qa.refund_overdue(unit, qa_payments, clock.now()) == 0
+    assert await qa.keep_deadlines(uow, qa_payments, QA_SETTINGS, clock) == qa.Deadlines(0, 0)
     clock.advance(timedelta(hours=2))
-    for expected in (1, 0):  # the job runs again (or after a restart): no second refund
-        assert await qa.refund_unanswered(uow, qa_payments, clock) == expected
+    assert await qa.keep_deadlines(uow, qa_payments, QA_SETTINGS, clock) == qa.Deadlines(1, 0)
+    # The job runs again after a restart: a new payment service, the same database.
+    restarted = sandbox_payments(clock, QA_SETTINGS)
+    assert await qa.keep_deadlines(uow, restarted, QA_SETTINGS, clock) == qa.Deadlines(0, 0)
     async with uow() as unit:
         items = await unit.outbox.due(clock.now() + timedelta(days=1), 50)
         refunds = [decode(i.kind, i.payload) for i in items if i.kind == "RefundPayment"]
@@ -98,8 +101,12 @@ async def test_an_answered_question_can_no_longer_be_refunded(
     async with uow() as unit:
         question = await unit.questions.get(question_id)
         assert question is not None
-        qa.answer(question, answerer_id=expert, text="Use a profiler.", now=clock.now())
+        await qa.answer(
+            unit, QA_SETTINGS, question, answerer_id=expert, text="Profile.", now=clock.now()
+        )
         with pytest.raises(qa.QuestionStateError):
             await qa.refund(unit, qa_payments, question, reason="changed my mind")
         with pytest.raises(qa.QuestionStateError):
-            qa.answer(question, answerer_id=expert, text="again", now=clock.now())
+            await qa.answer(
+                unit, QA_SETTINGS, question, answerer_id=expert, text="again", now=clock.now()
+            )
