@@ -23,6 +23,7 @@ from bot.core.effects import (
     AdmitToTelegramChat,
     Button,
     CancelSubscription,
+    DeleteMessage,
     DurableEffect,
     GrantDiscordRole,
     NotifyMember,
@@ -48,6 +49,7 @@ _KINDS: dict[str, type[DurableEffect]] = {
         RevokeDiscordRole,
         AdmitToTelegramChat,
         RemoveFromTelegramChat,
+        DeleteMessage,
         PostToChat,
     )
 }
@@ -182,8 +184,8 @@ class OutboxWorker:
     async def _carry_out(self, effect: DurableEffect) -> str | Posted | None:
         """Deliver; returns a note when there was nothing to do (no account, no adapter), or
         what a post put on its platform."""
-        if isinstance(effect, PostToChat | RefundPayment | CancelSubscription):
-            target = effect.platform if isinstance(effect, PostToChat) else PAYMENTS
+        if isinstance(effect, PostToChat | DeleteMessage | RefundPayment | CancelSubscription):
+            target = effect.platform if isinstance(effect, PostToChat | DeleteMessage) else PAYMENTS
             deliverer = self._deliverers.get(target)
             if deliverer is None:
                 return f"skipped: {target} is not connected"

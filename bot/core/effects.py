@@ -142,6 +142,17 @@ class Posted:
 
 
 @dataclass(frozen=True)
+class DeleteMessage:
+    """Take a member's message out of a community chat (an answer written in a paid
+    question's public thread: only those who paid may read it)."""
+
+    platform: str
+    chat_id: str
+    message_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RefundPayment:
     """Give money back through the provider that took it (a part, or all that is left)."""
 
@@ -167,4 +178,5 @@ DurableEffect = (
     | AdmitToTelegramChat
     | RemoveFromTelegramChat
     | PostToChat
+    | DeleteMessage
 )

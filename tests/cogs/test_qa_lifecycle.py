@@ -11,7 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
-from bot.core.effects import Invoice, NotifyMember, PostToChat, RefundPayment, Reply
+from bot.core.effects import DeleteMessage, Invoice, NotifyMember, PostToChat, RefundPayment, Reply
 from bot.core.events import MessagePosted, Place, Platform
 from bot.core.permissions import Level
 from cogs import build_purposes, build_registry
@@ -303,8 +303,12 @@ async def test_an_expert_answers_by_writing_in_the_questions_thread(
     answer = MessagePosted(EXPERT, thread, "m2", "Profile it with py-spy.")
     [reply] = await dispatcher.notify(answer)
     assert isinstance(reply, Reply)
-    assert f"answer to question #{question}" in reply.text
+    assert f"answer to question #{question} and removed from the thread" in reply.text
     assert "py-spy" in await say(dispatcher, ASKER, f"/question {question}")
+    hidden = [e for e in await _outbox(uow, clock) if isinstance(e, DeleteMessage)]
+    assert hidden == [
+        DeleteMessage("console", "qa", "m2", f"the answer to paid question {question}")
+    ]
 
 
 async def test_a_question_paid_in_stars_is_refunded_in_stars(
