@@ -66,13 +66,18 @@ async def experts(ctx: Context, args: Args) -> list[Effect]:
 
 
 async def _line(ctx: Context, expert: Member, record: ExpertRecord) -> str:
-    price = await qa.lowest_price(ctx.uow, ctx.settings, expert.id)
-    rate = record.answer_rate
-    median = record.median_answer_time
+    price = format_money(
+        await qa.lowest_price(ctx.uow, ctx.settings, expert.id), ctx.translator.locale
+    )
+    rate, median = record.answer_rate, record.median_answer_time
+    if rate is None and median is None:
+        return ctx._(
+            "• {name}: from {price} · no answers yet", name=expert.display_name, price=price
+        )
     return ctx._(
         "• {name}: from {price} · answers {rate} of questions asked · median answer time {time}",
         name=expert.display_name,
-        price=format_money(price, ctx.translator.locale),
+        price=price,
         rate=f"{rate:.0%}" if rate is not None else "—",
         time=ctx.translator.duration(median) if median is not None else "—",
     )

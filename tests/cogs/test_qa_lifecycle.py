@@ -281,6 +281,7 @@ async def test_the_lists_show_open_own_and_answered_questions(
     assert await say(dispatcher, LISTENER, "/questions") == "No open questions right now."
     question, _, _ = await paid_question(uow, payments, clock)
     assert f"Question #{question}" in await say(dispatcher, EXPERT, "/questions open")
+    assert "• expert: from $5.00 · no answers yet" in await say(dispatcher, LISTENER, "/experts")
     assert await say(dispatcher, EXPERT, "/questions answered") == "No answered questions yet."
     mine = await say(dispatcher, ASKER, "/questions mine")
     assert f"Question #{question} · $19.99 · open" in mine
