@@ -104,14 +104,7 @@ async def accept(ctx: Context, args: Args) -> list[Effect]:
     if found.asker_id != ctx.member.id:
         return [ctx.reply(ctx._("Only the asker can accept the answer to #{id}.", id=found.id))]
     try:
-        await qa.accept(
-            ctx.uow,
-            ctx.settings,
-            found,
-            ctx.clock.now(),
-            platform=ctx.event.place.platform.value,
-            recorder=ctx.interactions,
-        )
+        await _pay_expert(ctx, found)
     except qa.QuestionStateError:
         return [ctx.reply(ctx._("Question #{id} has no answer to accept.", id=found.id))]
     return [ctx.reply(ctx._("Accepted. Thank you!"))]
@@ -172,14 +165,7 @@ async def decide(ctx: Context, args: Args) -> list[Effect]:
         await qa.refund(ctx.uow, ctx.payments, found, reason=reason)
         said = ctx._("Upheld: the asker of #{id} is refunded.", id=found.id)
     else:
-        await qa.accept(
-            ctx.uow,
-            ctx.settings,
-            found,
-            ctx.clock.now(),
-            platform=ctx.event.place.platform.value,
-            recorder=ctx.interactions,
-        )
+        await _pay_expert(ctx, found)
         said = ctx._("Dismissed: the expert is paid for #{id}.", id=found.id)
     await ctx.uow.audit.record(
         f"qa.rejection_{ruling}",
@@ -204,6 +190,18 @@ async def cancel(ctx: Context, args: Args) -> list[Effect]:
     except qa.QuestionStateError:
         return [ctx.reply(ctx._("Question #{id} can no longer be cancelled.", id=found.id))]
     return [ctx.reply(ctx._("Cancelled. Your money is on its way back."))]
+
+
+async def _pay_expert(ctx: Context, question: Question) -> None:
+    """Accept the answer here: the acceptance counts where it was made."""
+    await qa.accept(
+        ctx.uow,
+        ctx.settings,
+        question,
+        ctx.clock.now(),
+        platform=ctx.event.place.platform.value,
+        recorder=ctx.interactions,
+    )
 
 
 def _moderator_chats(ctx: Context) -> list[tuple[str, str]]:

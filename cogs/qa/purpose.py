@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.effects import NotifyMember, PostToChat
+from bot.core.effects import PostToChat
 from bot.core.i18n import N_, Translator
-from bot.core.identity import speaker
 from cogs.qa import listening
 from cogs.qa.service import (
     ANSWERED,
@@ -20,6 +19,7 @@ from cogs.qa.service import (
     first_line,
     question_ref,
     register_question,
+    tell,
 )
 from payments import ledger
 from payments.money import Money, format_money
@@ -80,17 +80,20 @@ class QuestionPurpose(_PaidOnce):
             )
             await ctx.promise(post, key=f"posted:{question.id}:{platform}")
         if question.expert_id is not None:
-            speak = await speaker(ctx.uow, ctx.settings, question.expert_id)
-            note = speak.gettext(
+            await tell(
+                ctx.uow,
+                ctx.settings,
+                question.expert_id,
                 N_(
                     "A member asked you a paid question, #{id} ({price}). Read it with "
                     "/question {id}; answer with /answer {id} within {hours} hours."
                 ),
+                key=f"asked:{question.id}",
+                now=now,
                 id=question.id,
-                price=format_money(Money(question.price_minor, question.currency), speak.locale),
+                price=Money(question.price_minor, question.currency),
                 hours=ctx.settings.qa.sla_hours,
             )
-            await ctx.promise(NotifyMember(question.expert_id, note), key=f"asked:{question.id}")
 
     async def refunded(self, ctx: PurposeContext, payment: Payment, amount: Money) -> None:
         """The refund was booked from clearing into refunds:qa; the escrow that held the money

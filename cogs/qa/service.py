@@ -204,7 +204,6 @@ async def accept(
     fee = ledger.revenue("qa")
     await books.release("qa", f"{reference}:fee", ledger.ESCROW_QA, fee, payout.platform, at=now)
     question.status, question.closed_at = ACCEPTED, now
-    speak = await speaker(uow, settings, question.answerer_id)
     await tell(
         uow,
         settings,
@@ -213,7 +212,7 @@ async def accept(
         key=f"accepted:{question.id}",
         now=now,
         id=question.id,
-        amount=format_money(payout.expert, speak.locale),
+        amount=payout.expert,
     )
     content = await uow.contents.by_ref(answer_ref(question.id))
     if content is not None:
@@ -341,8 +340,13 @@ async def tell(
     now: datetime,
     **values: object,
 ) -> None:
+    """A private message to a member in their language (amounts formatted for it), once per
+    `key`, through the outbox."""
     speak = await speaker(uow, settings, member_id)
-    await queue(uow, NotifyMember(member_id, speak.gettext(message, **values)), key=key, now=now)
+    shown = {
+        k: format_money(v, speak.locale) if isinstance(v, Money) else v for k, v in values.items()
+    }
+    await queue(uow, NotifyMember(member_id, speak.gettext(message, **shown)), key=key, now=now)
 
 
 def first_line(text: str) -> str:
