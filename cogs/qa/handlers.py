@@ -1,17 +1,20 @@
 """An expert answers a paid question by writing in its thread (or replying to it), as they
 would to any message; the bot takes it as their /answer and takes the message out of the
-public thread, since only the asker (and those who pay, once it is accepted) may read it."""
+public thread, since only the asker (and those who pay, once it is accepted) may read it.
+Linked accounts bring their questions and what they are owed along."""
 
 from __future__ import annotations
 
 from bot.core.commands import Registry
 from bot.core.context import EventContext
 from bot.core.effects import DeleteMessage, Effect, Reply
-from bot.core.events import MessagePosted
+from bot.core.events import AccountsLinked, MessagePosted
 from bot.core.identity import member_level
 from bot.core.permissions import Level
 from cogs.engagement.service import content_answered
 from cogs.qa import service as qa
+from payments import ledger
+from payments.money import Money
 from payments.outbox import queue
 
 
@@ -46,5 +49,23 @@ async def on_message(ctx: EventContext, event: MessagePosted) -> list[Effect]:
     return [Reply(said, ephemeral=True)]
 
 
+async def follow_linked_accounts(ctx: EventContext, event: AccountsLinked) -> None:
+    """After /link, the folded account's questions, listen-ins, price and what the community
+    owes it belong to the member it was linked to."""
+    await ctx.uow.questions.move_to(event.merged_id, event.member_id)
+    books = ledger.Ledger(ctx.uow)
+    folded, kept = ledger.payable(event.merged_id), ledger.payable(event.member_id)
+    for (account, currency), minor in (await ctx.uow.ledger.balances(folded)).items():
+        # payable:member:12 is a prefix of payable:member:123; a member who owes (a refunded
+        # listen-in after a payout) keeps that on the folded account for a moderator to see.
+        if account != folded or minor >= 0:
+            continue
+        owed = Money(-minor, currency)
+        await books.release(
+            "link", f"link:{event.merged_id}:{currency}", folded, kept, owed, at=ctx.clock.now()
+        )
+
+
 def register(registry: Registry) -> None:
     registry.listen(MessagePosted, on_message)
+    registry.listen(AccountsLinked, follow_linked_accounts)

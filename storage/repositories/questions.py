@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ExpertPrice, Question, QuestionUnlock
@@ -78,6 +78,28 @@ class QuestionRepository:
                 )
             )
         ).all()
+
+    async def move_to(self, source_id: int, target_id: int) -> None:
+        """A folded member's questions, listen-ins and price become `target_id`'s (a listen-in
+        of a question the target unlocked too, or a price beside the target's, stays behind)."""
+        for column in (Question.asker_id, Question.expert_id, Question.answerer_id):
+            await self._session.execute(
+                update(Question).where(column == source_id).values({column: target_id})
+            )
+        unlocked = select(QuestionUnlock.question_id).where(QuestionUnlock.member_id == target_id)
+        await self._session.execute(
+            update(QuestionUnlock)
+            .where(
+                QuestionUnlock.member_id == source_id, QuestionUnlock.question_id.not_in(unlocked)
+            )
+            .values(member_id=target_id)
+        )
+        if await self.expert_price(target_id) is None:
+            await self._session.execute(
+                update(ExpertPrice)
+                .where(ExpertPrice.member_id == source_id)
+                .values(member_id=target_id)
+            )
 
     async def expert_price(self, member_id: int) -> ExpertPrice | None:
         return await self._session.get(ExpertPrice, member_id)

@@ -4,6 +4,7 @@ and their prices, the lists, answers written in the question's thread, Stars."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -364,3 +365,20 @@ async def test_a_question_of_ten_thousand_characters_keeps_its_code_intact(
     assert too_long == "That message is too long: 10,001 characters, and the limit is 10,000."
     other = await say(dispatcher, ASKER, "/help " + "x" * 4000)
     assert "the limit is 4,000" in other
+
+
+async def test_a_linked_account_brings_its_questions_and_what_it_is_owed(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory, payments: PaymentService, clock: FakeClock
+) -> None:
+    question = await _answered(dispatcher, uow, payments, clock)
+    await say(dispatcher, ASKER, f"/accept {question}")
+    on_telegram = actor("expert_tg", Platform.TELEGRAM, user_id="77", level=Level.CREATOR)
+    reply = await say(dispatcher, on_telegram, "/link")
+    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", reply)
+    assert code, reply
+    assert "Linked" in await say(dispatcher, EXPERT, f"/link {code.group(1)}")
+    assert "You are owed $18.00." in await say(dispatcher, on_telegram, "/payouts")
+    assert f"Question #{question}" in await say(dispatcher, on_telegram, "/questions mine")
+    balances = await _balances(uow)
+    assert balances.get(("payable:member:2", "usd"), 0) == 0
+    assert _sums_to_zero(balances)
