@@ -5,10 +5,9 @@ from __future__ import annotations
 from bot.config import Tier
 from bot.core.commands import Args, CommandSpec, Param, Registry
 from bot.core.context import Context
-from bot.core.effects import Button, Effect, Invoice, Reply
-from bot.core.events import Platform
+from bot.core.effects import Button, Effect, Reply
 from bot.core.i18n import N_
-from cogs.checkout import card_provider, pay_reply
+from cogs.checkout import choose_provider, offer
 from cogs.membership.service import HOLDING, holds_access
 from payments.money import Money, format_money
 from payments.purposes import Purpose
@@ -71,39 +70,31 @@ async def join(ctx: Context, args: Args) -> list[Effect]:
 
 
 async def _checkout(ctx: Context, key: str, tier: Tier, switching: list[str]) -> list[Effect]:
+    """Stars inside Telegram when the tier has a Stars price; else a card checkout, recurring
+    on Stripe for monthly and yearly tiers."""
     assert ctx.payments is not None
-    providers = ctx.payments.providers
-    purpose = Purpose("membership", key)
-    if ctx.event.actor.platform is Platform.TELEGRAM and tier.stars_price and "stars" in providers:
-        started = await ctx.payments.start_checkout(
-            ctx.uow,
-            member_id=ctx.member.id,
-            purpose=purpose,
-            amount=Money(tier.stars_price, "xtr"),
-            title=tier.name,
-            provider="stars",
-        )
-        invoice = started.checkout.invoice
-        assert invoice is not None
-        offer = Invoice(tier.name, _offer(ctx, tier), invoice.payload, tier.stars_price)
-        return [ctx.reply(_switch_notice(ctx, switching)), offer] if switching else [offer]
-    provider = card_provider(providers)
-    recurring = provider == "stripe" and tier.interval != "lifetime"
-    price = tier.price_money(ctx.settings.community.currency)
+    stars = Money(tier.stars_price, "xtr") if tier.stars_price else None
+    provider, amount = choose_provider(
+        ctx, tier.price_money(ctx.settings.community.currency), stars
+    )
+    interval = tier.interval if provider == "stripe" and tier.interval != "lifetime" else None
     started = await ctx.payments.start_checkout(
         ctx.uow,
         member_id=ctx.member.id,
-        purpose=purpose,
-        amount=price,
+        purpose=Purpose("membership", key),
+        amount=amount,
         title=tier.name,
         provider=provider,
-        interval=tier.interval if recurring and tier.interval != "lifetime" else None,
-        trial_days=tier.trial_days if recurring else 0,
+        interval=interval,
+        trial_days=tier.trial_days if interval else 0,
     )
+    if started.checkout.invoice is not None:
+        invoice = offer(ctx, tier.name, _offer(ctx, tier), started)
+        return [ctx.reply(_switch_notice(ctx, switching)), invoice] if switching else [invoice]
     text = ctx._("{offer}. Pay here; your access follows within seconds.", offer=_offer(ctx, tier))
     if switching:
         text += "\n" + _switch_notice(ctx, switching)
-    return [pay_reply(ctx, text, price, started.checkout.url)]
+    return [offer(ctx, tier.name, text, started)]
 
 
 def _switch_notice(ctx: Context, switching: list[str]) -> str:
