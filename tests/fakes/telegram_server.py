@@ -26,6 +26,10 @@ so the adapter's tests catch what production would hit:
 - A user without Telegram Premium has at most one reaction on a message: a new one replaces it.
 - createForumTopic works only in forum supergroups and for an administrator; the topic's id is
   the id of its "topic created" service message, which messages in the topic reply to.
+- deleteMessage follows the documented limits: the bot's own messages anywhere, anything in a
+  private chat, other people's messages in a group as an administrator and in a supergroup as
+  one with can_delete_messages (`set_member(..., withheld=...)` takes a right away); never a
+  message older than 48 hours or a topic's "topic created" service message.
 Webhook URLs may be plain http on loopback here (Telegram demands HTTPS on 443/80/88/8443).
 Not modelled: media, inline mode, Markdown parse modes (accepted without entities), the 48 h
 edit window, flood limits other than injected ones (`fail_next`).
@@ -66,6 +70,7 @@ TOPIC_NAME_LIMIT = 128
 TOPIC_ICON_COLORS = (0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F)
 _PRESENT = ("creator", "administrator", "member", "restricted")
 _ADMINS = ("creator", "administrator")
+DELETE_WINDOW = 48 * 3600  # seconds a message may still be deleted
 _CALLBACK_EXPIRED = (
     "Bad Request: query is too old and response timeout expired or query ID is invalid"
 )
@@ -151,6 +156,7 @@ class FakeTelegram:
         self._users: dict[int, JSON] = {}
         self._chats: dict[int, JSON] = {}  # groups, supergroups and channels
         self._members: dict[tuple[int, int], tuple[str, int]] = {}  # -> (status, until_date)
+        self._withheld: dict[tuple[int, int], frozenset[str]] = {}  # an admin's rights not given
         self._messages: dict[tuple[int, int], JSON] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._bot_sent: dict[int, list[int]] = {}
@@ -281,9 +287,15 @@ class FakeTelegram:
             raise ValueError(f"chat {chat_id} is not a forum")
         self._topics[chat_id].add(thread_id)
 
-    def set_member(self, chat_id: int, user_id: int, status: str = "member") -> None:
-        """Set a status silently (no chat_member update; see `change_member`)."""
+    def set_member(
+        self, chat_id: int, user_id: int, status: str = "member", *, withheld: tuple[str, ...] = ()
+    ) -> None:
+        """Set a status silently (no chat_member update; see `change_member`). An
+        administrator has every right but those `withheld` ("can_delete_messages", ...)."""
+        if withheld and status != "administrator":
+            raise ValueError("only an administrator's rights can be withheld")
         self._set_status(chat_id, user_id, status)
+        self._withheld[(chat_id, user_id)] = frozenset(withheld)
 
     def member_status(self, chat_id: int, user_id: int) -> str:
         if chat_id not in self._chats:
@@ -655,10 +667,20 @@ class FakeTelegram:
         status, until = self._members.get((chat_id, user_id), ("left", 0))
         if chat_id not in self._chats:
             status = "member"
-        return p.chat_member(self._users[user_id], status, until_date=until)
+        member = p.chat_member(self._users[user_id], status, until_date=until)
+        if status == "administrator":
+            member.update(dict.fromkeys(self._withheld.get((chat_id, user_id), ()), False))
+        return member
 
     def _is_admin(self, chat_id: int, user_id: int) -> bool:
         return chat_id not in self._chats or self.member_status(chat_id, user_id) in _ADMINS
+
+    def _has_right(self, chat_id: int, user_id: int, right: str) -> bool:
+        """Administrators have the rights they were not refused; the creator has them all."""
+        status = self.member_status(chat_id, user_id)
+        if status == "administrator":
+            return right not in self._withheld.get((chat_id, user_id), frozenset())
+        return status == "creator"
 
     def _admin_gate(self, chat_id: int) -> str | None:
         return None if self._is_admin(chat_id, self.BOT_ID) else "the bot is not an administrator"
@@ -1206,11 +1228,20 @@ class FakeTelegram:
         message = self._messages.get((chat_id, message_id))
         if message is None:
             raise _bad("message to delete not found")
-        if message["from"]["id"] != self.BOT_ID and not self._is_admin(chat_id, self.BOT_ID):
+        if not self._may_delete(chat_id, message):
             raise _bad("message can't be deleted")
         del self._messages[(chat_id, message_id)]
         self.deleted_messages.append((chat_id, message_id))
         return True
+
+    def _may_delete(self, chat_id: int, message: JSON) -> bool:
+        if "forum_topic_created" in message or p.now() - message["date"] > DELETE_WINDOW:
+            return False
+        if chat_id not in self._chats or message["from"]["id"] == self.BOT_ID:
+            return True  # anything in a private chat, its own messages anywhere
+        if self._chats[chat_id]["type"] == "group":
+            return self._is_admin(chat_id, self.BOT_ID)
+        return self._has_right(chat_id, self.BOT_ID, "can_delete_messages")
 
     async def _send_chat_action(self, params: JSON) -> bool:
         chat_id = self._api_chat(params)

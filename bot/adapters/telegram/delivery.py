@@ -1,4 +1,4 @@
-"""The outbox's deliverer for Telegram: DMs, chat access and posts."""
+"""The outbox's deliverer for Telegram: DMs, chat access, posts and deletions."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bot.adapters.telegram.gateway import DeliveryRefused, TelegramGateway
 from bot.core.clock import Clock
 from bot.core.effects import (
     AdmitToTelegramChat,
+    DeleteMessage,
     DurableEffect,
     NotifyMember,
     Posted,
@@ -35,6 +36,9 @@ class TelegramDeliverer:
         try:
             if isinstance(effect, PostToChat):
                 return await self._post(effect)
+            if isinstance(effect, DeleteMessage):
+                await self._gateway.delete_message(effect.chat_id, effect.message_id)
+                return None
             await self._deliver(effect, account)
         except (DeliveryRefused, Forbidden, BadRequest) as refusal:
             raise PermanentFailure(str(refusal)) from refusal

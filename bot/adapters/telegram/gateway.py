@@ -1,5 +1,5 @@
 """Effects -> Bot API calls: messages (escaped HTML, split at Telegram's limit), DMs, reactions,
-join requests, invite links, access revocation and posts that start a forum topic."""
+join requests, invite links, access revocation, posts that start a forum topic and deletions."""
 
 from __future__ import annotations
 
@@ -170,6 +170,21 @@ class TelegramGateway:
                 chat_id, int(message_id), ReactionTypeEmoji(emoji)
             )
         )
+
+    async def delete_message(self, chat_id: int | str, message_id: int | str) -> None:
+        """Take a message out of a chat; one already gone counts as taken out."""
+        try:
+            await _retrying(lambda: self._bot.delete_message(chat_id, int(message_id)))
+        except BadRequest as error:
+            # Deleted by someone else, or by us before a retried outbox item: what we wanted.
+            if "message to delete not found" in error.message.lower():
+                return
+            raise DeliveryRefused(
+                f"cannot delete message {message_id} in chat {chat_id} ({error.message}): the "
+                "bot must be an administrator allowed to delete messages"
+            ) from error
+        except Forbidden as error:
+            raise DeliveryRefused(f"chat {chat_id}: {error.message}") from error
 
     async def answer_join_request(
         self, chat_id: int | str, user_id: int | str, approved: bool

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,16 +15,32 @@ from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
-from payments.providers.stars import StarsPayments
+from bot.core.events import MembershipChanged
+from cogs import build_purposes, build_registry
+from cogs.membership.reconcile import Reconciler
+from payments.outbox import OutboxWorker
+from payments.providers.stars import StarsPayments, StarsProvider
 from payments.service import PaymentService
-from storage.models import Payment
+from storage.models import Membership, Payment
 from storage.uow import UnitOfWorkFactory
+from tests.adapters.conftest import Seen
 from tests.conftest import make_settings
 from tests.fakes.telegram_server import FakeTelegram
 
 LI = 5550001  # a plain member, Chinese client
 MOD = 5550002  # a moderator by [telegram] mod_user_ids
 TIER_CHAT = -1002000000001
+INVITE = re.compile(r"https://t\.me/\+\S+")
+# The command menus the adapter publishes, by level: what each may run, and no more.
+MEMBER_COMMANDS = {
+    *("accept", "ask", "cancel", "experts", "help", "join", "language", "link", "membership"),
+    *("payouts", "question", "questions", "reject", "unlock", "whoami"),
+}
+CREATOR_COMMANDS = {*MEMBER_COMMANDS, "answer", "expert"}
+STAFF_COMMANDS = {
+    *CREATOR_COMMANDS,
+    *("audit", "decide", "grant", "members", "outbox", "payout", "report", "revoke"),
+}
 
 
 @pytest.fixture
@@ -101,3 +119,86 @@ async def telegram(
     yield adapter
     await adapter.stop()
     await asyncio.wait_for(running, timeout=10)
+
+
+@dataclass
+class Journey:
+    telegram: FakeTelegram
+    adapter: TelegramAdapter
+    uow: UnitOfWorkFactory
+    service: PaymentService
+    stars: SettlingStars
+    seen: Seen
+    worker: OutboxWorker
+    reconciler: Reconciler
+
+    async def deliver_promises(self) -> None:
+        while await self.worker.run_once():
+            pass
+
+    async def paid_in_stars(self, user_id: int) -> str:
+        """The user pays the newest invoice; returns Telegram's charge id once it is applied."""
+        invoice = await self.telegram.wait_for_bot_message(user_id)
+        self.stars.settled.clear()
+        paid = await self.telegram.pay_stars(user_id, invoice["message_id"])
+        assert paid["ok"] is True
+        await asyncio.wait_for(self.stars.settled.wait(), timeout=5)
+        await self.deliver_promises()
+        return str(paid["charge_id"])
+
+    async def bot_says_to(self, chat_id: int, text: str) -> str:
+        """Wait for the bot's message to `chat_id` that contains `text` (skipping others)."""
+        while True:
+            message = await self.telegram.wait_for_bot_message(chat_id)
+            if text in (message.get("text") or ""):
+                return str(message["text"])
+
+    async def membership(self, member_id: int) -> Membership | None:
+        async with self.uow() as unit:
+            return await unit.memberships.get(member_id, "member")
+
+    async def invite_sent_to(self, user_id: int) -> str:
+        while True:
+            message = await self.telegram.wait_for_bot_message(user_id)
+            if found := INVITE.search(message.get("text") or ""):
+                return found.group(0)
+
+
+@dataclass
+class Shop:
+    """The bot's side: a dispatcher selling in Stars, and the Telegram adapter."""
+
+    dispatcher: Dispatcher
+    service: PaymentService
+    stars: SettlingStars
+    seen: Seen
+    adapter: TelegramAdapter
+
+    def journey(
+        self,
+        telegram: FakeTelegram,
+        uow: UnitOfWorkFactory,
+        worker: OutboxWorker,
+        reconciler: Reconciler,
+    ) -> Journey:
+        return Journey(
+            telegram, self.adapter, uow, self.service, self.stars, self.seen, worker, reconciler
+        )
+
+
+def open_shop(settings: Settings, uow: UnitOfWorkFactory, clock: FakeClock) -> Shop:
+    """Every cog, payments in Stars (refunded through the adapter's gateway), not yet running."""
+    provider = StarsProvider()
+    service = PaymentService(
+        providers={"stars": provider}, purposes=build_purposes(), clock=clock, settings=settings
+    )
+    seen = Seen()
+    registry = build_registry()
+    registry.listen(MembershipChanged, seen.record)  # runs after the cogs' own listeners
+    dispatcher = Dispatcher(
+        registry=registry, uow=uow, clock=clock, settings=settings, payments=service
+    )
+    stars = SettlingStars(uow, service, clock)
+    adapter = TelegramAdapter(dispatcher, settings, FakeTelegram.TOKEN, stars=stars)
+    provider.refunder = adapter.gateway
+    return Shop(dispatcher, service, stars, seen, adapter)

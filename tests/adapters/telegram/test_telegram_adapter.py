@@ -20,7 +20,14 @@ from bot.core.events import (
 )
 from bot.errors import StartupError
 from tests.adapters.conftest import Seen
-from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, telegram_settings
+from tests.adapters.telegram.conftest import (
+    LI,
+    MEMBER_COMMANDS,
+    MOD,
+    STAFF_COMMANDS,
+    TIER_CHAT,
+    telegram_settings,
+)
 from tests.conftest import actor, say
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -29,26 +36,18 @@ async def test_command_menus_are_published_per_language_and_scope(
     telegram: TelegramAdapter, fake_telegram: FakeTelegram
 ) -> None:
     li_sees = {c["command"]: c["description"] for c in fake_telegram.visible_commands(LI)}
-    mod_sees = {c["command"] for c in fake_telegram.visible_commands(MOD)}
-    assert set(li_sees) == {
-        "accept",
-        "ask",
-        "cancel",
-        "help",
-        "join",
-        "language",
-        "link",
-        "membership",
-        "payouts",
-        "question",
-        "whoami",
-    }
+    assert set(li_sees) == MEMBER_COMMANDS
     assert li_sees["whoami"] != "Show your member number, role and linked accounts"  # Chinese
-    assert "audit" in mod_sees
-    group = {
-        c["command"] for c in fake_telegram.visible_commands(LI, fake_telegram.community_chat_id)
+    # A configured moderator's private menu: the experts' commands and the moderators' too.
+    assert {c["command"] for c in fake_telegram.visible_commands(MOD)} == STAFF_COMMANDS
+    community = fake_telegram.community_chat_id
+    in_group = {c["command"] for c in fake_telegram.visible_commands(LI, community)}
+    assert in_group == MEMBER_COMMANDS
+    # The group's administrators (the owner here) see the moderators' commands in it.
+    owner_sees = {
+        c["command"] for c in fake_telegram.visible_commands(FakeTelegram.OWNER_ID, community)
     }
-    assert "audit" not in group
+    assert owner_sees == STAFF_COMMANDS
 
 
 async def test_whoami_and_language_in_a_private_chat(

@@ -4,10 +4,7 @@ reconcile."""
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,28 +13,19 @@ import pytest
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.adapters.telegram.access import TelegramAccess
-from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramDeliverer
 from bot.config import Settings
 from bot.core.clock import FakeClock
-from bot.core.dispatcher import Dispatcher
-from bot.core.events import MembershipChanged
-from cogs import build_purposes, build_registry
 from cogs.membership.reconcile import Reconciler
 from payments.money import Money
 from payments.outbox import Deliverer, OutboxWorker
 from payments.provider_calls import ProviderCalls
-from payments.providers.stars import StarsProvider
-from payments.service import PaymentService
-from storage.models import Membership
 from storage.uow import UnitOfWorkFactory
-from tests.adapters.conftest import ADA, Seen, running
-from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, SettlingStars
+from tests.adapters.conftest import ADA, running
+from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, Journey, open_shop
 from tests.conftest import make_settings
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.telegram_server import FakeTelegram
-
-INVITE = re.compile(r"https://t\.me/\+\S+")
 
 
 def journey_settings(telegram: FakeTelegram, discord_fake: FakeDiscord | None = None) -> Settings:
@@ -69,94 +57,12 @@ def clock() -> FakeClock:
     return FakeClock(datetime.now(UTC))
 
 
-@dataclass
-class Journey:
-    telegram: FakeTelegram
-    adapter: TelegramAdapter
-    uow: UnitOfWorkFactory
-    service: PaymentService
-    stars: SettlingStars
-    seen: Seen
-    worker: OutboxWorker
-    reconciler: Reconciler
-
-    async def deliver_promises(self) -> None:
-        while await self.worker.run_once():
-            pass
-
-    async def paid_in_stars(self, user_id: int) -> str:
-        """The user pays the newest invoice; returns Telegram's charge id once it is applied."""
-        invoice = await self.telegram.wait_for_bot_message(user_id)
-        self.stars.settled.clear()
-        paid = await self.telegram.pay_stars(user_id, invoice["message_id"])
-        assert paid["ok"] is True
-        await asyncio.wait_for(self.stars.settled.wait(), timeout=5)
-        await self.deliver_promises()
-        return str(paid["charge_id"])
-
-    async def bot_says_to(self, chat_id: int, text: str) -> str:
-        """Wait for the bot's message to `chat_id` that contains `text` (skipping others)."""
-        while True:
-            message = await self.telegram.wait_for_bot_message(chat_id)
-            if text in (message.get("text") or ""):
-                return str(message["text"])
-
-    async def membership(self, member_id: int) -> Membership | None:
-        async with self.uow() as unit:
-            return await unit.memberships.get(member_id, "member")
-
-    async def invite_sent_to(self, user_id: int) -> str:
-        while True:
-            message = await self.telegram.wait_for_bot_message(user_id)
-            if found := INVITE.search(message.get("text") or ""):
-                return found.group(0)
-
-
-@dataclass
-class Shop:
-    """The bot's side: a dispatcher selling in Stars, and the Telegram adapter."""
-
-    dispatcher: Dispatcher
-    service: PaymentService
-    stars: SettlingStars
-    seen: Seen
-    adapter: TelegramAdapter
-
-    def journey(
-        self,
-        telegram: FakeTelegram,
-        uow: UnitOfWorkFactory,
-        worker: OutboxWorker,
-        reconciler: Reconciler,
-    ) -> Journey:
-        return Journey(
-            telegram, self.adapter, uow, self.service, self.stars, self.seen, worker, reconciler
-        )
-
-
-def _shop(settings: Settings, uow: UnitOfWorkFactory, clock: FakeClock) -> Shop:
-    provider = StarsProvider()
-    service = PaymentService(
-        providers={"stars": provider}, purposes=build_purposes(), clock=clock, settings=settings
-    )
-    seen = Seen()
-    registry = build_registry()
-    registry.listen(MembershipChanged, seen.record)  # runs after the cogs' own listeners
-    dispatcher = Dispatcher(
-        registry=registry, uow=uow, clock=clock, settings=settings, payments=service
-    )
-    stars = SettlingStars(uow, service, clock)
-    adapter = TelegramAdapter(dispatcher, settings, FakeTelegram.TOKEN, stars=stars)
-    provider.refunder = adapter.gateway
-    return Shop(dispatcher, service, stars, seen, adapter)
-
-
 @pytest.fixture
 async def journey(
     fake_telegram: FakeTelegram, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> AsyncIterator[Journey]:
     settings = journey_settings(fake_telegram)
-    shop = _shop(settings, uow, clock)
+    shop = open_shop(settings, uow, clock)
     deliverers: dict[str, Deliverer] = {
         "telegram": TelegramDeliverer(shop.adapter.gateway, clock),
         "payments": ProviderCalls(uow, shop.service, clock),
@@ -239,7 +145,7 @@ async def test_linked_accounts_get_access_on_both_platforms(
 ) -> None:
     """Li paid on Telegram; linking her Discord account gives her the tier's Discord role."""
     settings = journey_settings(fake_telegram, fake_discord)
-    shop = _shop(settings, uow, clock)
+    shop = open_shop(settings, uow, clock)
     discord_adapter = DiscordAdapter(shop.dispatcher, settings, FakeDiscord.TOKEN)
     worker = OutboxWorker(
         uow,
