@@ -33,6 +33,7 @@ PRIVILEGED_INTENTS = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
 ADMINISTRATOR = 1 << 3
 MANAGE_ROLES = 1 << 28
+MANAGE_MESSAGES = 1 << 13
 ALL_PERMISSIONS = (1 << 51) - 1
 EVERYONE_PERMISSIONS = (
     (1 << 0)  # create invite
@@ -51,7 +52,7 @@ EVERYONE_PERMISSIONS = (
 MOD_PERMISSIONS = (
     (1 << 1) | (1 << 2) | (1 << 7) | (1 << 13) | (1 << 40)
 )  # kick ban audit msgs timeout
-BOT_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_ROLES | (1 << 13)  # + manage roles/messages
+BOT_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_ROLES | MANAGE_MESSAGES
 
 # Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types).
 TEXT_CHANNEL = 0

@@ -14,6 +14,8 @@ tests catch what production would hit:
   only once; follow-ups need the initial response first.
 - The bot cannot grant a role at or above its own highest role, nor a managed role.
 - 429 responses carry `Via` (discord.py treats a 429 without it as a Cloudflare ban).
+- Deleting another user's message needs Manage Messages (the bot's role has it); a message
+  already deleted is 404 Unknown Message. Deletions fire MESSAGE_DELETE.
 - Threads: one per message, with the message's id; a forum channel takes no messages, only
   posts (a thread and its first message, which shares the thread's id). Creating either fires
   THREAD_CREATE; messages in a thread have the thread as their channel.
@@ -48,6 +50,7 @@ from tests.fakes.recording import (
 API_PREFIX = "/api/v10"
 MEMBERS_PAGE_LIMIT = 1000  # List Guild Members returns at most this many per call
 THREAD_NAME_LIMIT = 100
+MODAL_COMPONENT_LIMIT = 5
 ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes
 
 
@@ -176,6 +179,7 @@ class FakeDiscord:
         self.synced_commands: list[JSON] = []
         self.commands_by_scope: dict[int | None, list[JSON]] = {}  # None = global
         self.messages: dict[int, list[JSON]] = {}  # bot posts, follow-ups, DMs (not originals)
+        self.deleted: list[JSON] = []  # every message deleted, anyone's, as it last was
         self.dm_closed: set[int] = set()
         names = ("general", "qa", "drops", "report")
         self.channels = {name: guild_id + i for i, name in enumerate(names, start=1)}
@@ -293,6 +297,11 @@ class FakeDiscord:
 
     def member_roles(self, user_id: int) -> list[int]:
         return [int(r) for r in self._members[user_id]["roles"]]
+
+    def dms_to(self, user_id: int) -> list[JSON]:
+        """What the bot sent `user_id` in private messages, oldest first."""
+        channel = self._dm_by_user.get(user_id)
+        return list(self.messages.get(channel, [])) if channel is not None else []
 
     def _permissions(self, user_id: int) -> int:
         if user_id == self.owner_id:
@@ -659,7 +668,7 @@ class FakeDiscord:
                 message = self._apply_edit(self._by_id[pending.original_id], data)
                 await self._dispatch_message("MESSAGE_UPDATE", message)
         elif kind == 9:
-            self._modals[data["custom_id"]] = (data, pending)
+            self._open_modal(data, pending)
         flags = int(data.get("flags") or 0)
         pending.result = result = InteractionResult(
             type=kind,
@@ -686,6 +695,11 @@ class FakeDiscord:
             callback["response_message_ephemeral"] = bool(message["flags"] & p.EPHEMERAL)
             resource["message"] = message
         return 200, {"interaction": callback, "resource": resource}
+
+    def _open_modal(self, data: JSON, pending: _Pending) -> None:
+        if len(data.get("components", [])) > MODAL_COMPONENT_LIMIT:
+            raise _ApiError(400, 50035, "Invalid Form Body: a modal holds at most 5 components")
+        self._modals[data["custom_id"]] = (data, pending)
 
     def _interaction_message(
         self, pending: _Pending, body: JSON, call: RecordedCall, *, loading: bool
@@ -836,6 +850,7 @@ class FakeDiscord:
     async def _delete_message(self, message: JSON) -> None:
         channel_id = int(message["channel_id"])
         del self._by_id[int(message["id"])]
+        self.deleted.append(message)
         bucket = self.messages.get(channel_id, [])
         if message in bucket:
             bucket.remove(message)
@@ -1079,6 +1094,9 @@ class FakeDiscord:
     async def _message(self, call: RecordedCall, m: re.Match[str]) -> tuple[int, Any]:
         message = self._message_in(m[1], m[2])
         if call.method == "DELETE":
+            others = message["author"]["id"] != str(self.bot_user_id)
+            if others and not self._permissions(self.bot_user_id) & p.MANAGE_MESSAGES:
+                raise _ApiError(403, 50013)
             await self._delete_message(message)
             return 204, None
         if call.method == "PATCH":

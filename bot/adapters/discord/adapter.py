@@ -67,6 +67,7 @@ class DiscordAdapter:
         self._dispatcher = dispatcher
         self._config = settings.discord
         self._default_locale = settings.community.default_locale
+        self._long_text_limit = settings.limits.max_long_text_length
         self._token = token
         use_endpoints(self._config)
         intents = discord.Intents.default()
@@ -195,6 +196,7 @@ class DiscordAdapter:
         return LongTextModal(
             title=f"/{spec.name}",
             fields=[(param.name, speak.gettext(param.description)) for param in missing],
+            max_length=self._long_text_limit,
             on_submit=submitted,
         )
 

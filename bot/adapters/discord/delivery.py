@@ -1,9 +1,11 @@
-"""The outbox's deliverer for Discord: DMs, roles and posts promised in past transactions."""
+"""The outbox's deliverer for Discord: DMs, roles, posts and deletions promised in past
+transactions."""
 
 from __future__ import annotations
 
 from bot.adapters.discord.gateway import DeliveryRefused, DiscordGateway
 from bot.core.effects import (
+    DeleteMessage,
     DurableEffect,
     GrantDiscordRole,
     NotifyMember,
@@ -28,6 +30,11 @@ class DiscordDeliverer:
         try:
             if isinstance(effect, PostToChat):
                 return await self._post(effect)
+            if isinstance(effect, DeleteMessage):
+                await self._gateway.delete_message(
+                    int(effect.chat_id), int(effect.message_id), effect.reason
+                )
+                return None
             await self._deliver(effect, account)
         except DeliveryRefused as refusal:
             raise PermanentFailure(str(refusal)) from refusal

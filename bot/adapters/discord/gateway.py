@@ -23,6 +23,8 @@ NO_MENTIONS = discord.AllowedMentions.none()
 # Discord's error code for "Cannot send messages to this user" (DMs closed, or no shared server).
 DMS_CLOSED = 50007
 UNKNOWN_MEMBER = 10007
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
 
 
 class DeliveryRefused(Exception):
@@ -137,6 +139,20 @@ class DiscordGateway:
             if error.code != UNKNOWN_MEMBER:
                 raise
             # Someone who left the server holds no role any more: nothing to take.
+
+    async def delete_message(self, channel_id: int, message_id: int, reason: str) -> None:
+        # Straight to REST: the message (someone else's, in a thread) need not be cached.
+        try:
+            await self._client.http.delete_message(channel_id, message_id, reason=reason)
+        except discord.Forbidden as error:
+            raise DeliveryRefused(
+                f"cannot delete message {message_id} in channel {channel_id} ({error.text}): "
+                "the bot needs Manage Messages there"
+            ) from error
+        except discord.NotFound as error:
+            # Deleted by hand, or with its thread: it is out of sight, which is what we wanted.
+            if error.code not in (UNKNOWN_MESSAGE, UNKNOWN_CHANNEL):
+                raise
 
     async def react(self, channel_id: int, message_id: int, emoji: str) -> None:
         await self._client.http.add_reaction(channel_id, message_id, emoji)

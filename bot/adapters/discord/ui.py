@@ -14,6 +14,7 @@ COMMAND_BUTTON_PREFIX = "kp:cmd:"
 CUSTOM_ID_LIMIT = 100
 TEXT_INPUT_LIMIT = 4000
 LABEL_LIMIT = 45
+MODAL_COMPONENT_LIMIT = 5  # text boxes (each in its own row) in one modal
 
 
 class CommandButtonHost(Protocol):
@@ -71,23 +72,51 @@ Submit = Callable[[discord.Interaction, dict[str, str]], Awaitable[None]]
 
 
 class LongTextModal(discord.ui.Modal):
-    """Asks for the long text a command needs (a question, a drop's body) in a form."""
+    """Asks for the long text a command needs (a question, a drop's body) in a form.
 
-    def __init__(self, *, title: str, fields: Sequence[tuple[str, str]], on_submit: Submit) -> None:
+    A text box holds at most 4,000 characters, so a text allowed to be longer gets as many
+    boxes as it needs (a modal holds at most five): the first required, the others optional
+    continuations, joined with a newline in order."""
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        fields: Sequence[tuple[str, str]],
+        max_length: int,
+        on_submit: Submit,
+    ) -> None:
         super().__init__(title=title[:LABEL_LIMIT], timeout=15 * 60)
         self._on_submit = on_submit
-        self._inputs: dict[str, discord.ui.TextInput[LongTextModal]] = {}
+        self._inputs: dict[str, list[discord.ui.TextInput[LongTextModal]]] = {}
+        count = boxes_per_field(len(fields), max_length)
         for name, label in fields:
-            text_input: discord.ui.TextInput[LongTextModal] = discord.ui.TextInput(
-                label=label[:LABEL_LIMIT],
-                custom_id=name,
-                style=discord.TextStyle.paragraph,
-                max_length=TEXT_INPUT_LIMIT,
-            )
-            self._inputs[name] = text_input
-            self.add_item(text_input)
+            boxes = [_text_input(name, label, n, count) for n in range(1, count + 1)]
+            self._inputs[name] = boxes
+            for box in boxes:
+                self.add_item(box)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self._on_submit(
-            interaction, {name: field.value for name, field in self._inputs.items()}
-        )
+        values = {
+            name: "\n".join(box.value for box in boxes if box.value)
+            for name, boxes in self._inputs.items()
+        }
+        await self._on_submit(interaction, values)
+
+
+def boxes_per_field(fields: int, max_length: int) -> int:
+    """Text boxes for each of `fields` long texts of up to `max_length` characters."""
+    needed = -(-max_length // TEXT_INPUT_LIMIT)
+    return max(1, min(needed, MODAL_COMPONENT_LIMIT // max(fields, 1)))
+
+
+def _text_input(name: str, label: str, n: int, count: int) -> discord.ui.TextInput[LongTextModal]:
+    # "(2/3)" rather than words: it reads the same in every language.
+    suffix = f" ({n}/{count})" if count > 1 else ""
+    return discord.ui.TextInput(
+        label=label[: LABEL_LIMIT - len(suffix)] + suffix,
+        custom_id=name if n == 1 else f"{name}:{n}",
+        style=discord.TextStyle.paragraph,
+        max_length=TEXT_INPUT_LIMIT,
+        required=n == 1,
+    )

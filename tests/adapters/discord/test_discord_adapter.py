@@ -21,6 +21,8 @@ from tests.adapters.discord.conftest import ADA, MODERATOR, discord_settings
 from tests.conftest import actor, say
 from tests.fakes.discord_server import FakeDiscord
 
+EXPERT = 500000000000000005  # has the creator role
+
 EPHEMERAL = 64
 
 
@@ -184,12 +186,16 @@ async def test_help_suggests_only_commands_the_member_may_run(
     assert [c["value"] for c in member.choices or []] == ["accept", "ask"]
     moderator = await fake_discord.autocomplete(MODERATOR, "help", "command", "a")
     assert [c["value"] for c in moderator.choices or []] == ["accept", "answer", "ask", "audit"]
+    fake_discord.add_user(EXPERT, "lin", roles=[fake_discord.roles["creator"]])
+    expert = await fake_discord.autocomplete(EXPERT, "help", "command", "")
     everything = await fake_discord.autocomplete(ADA, "help", "command", "")
     assert everything.choices is not None
-    assert [c["value"] for c in everything.choices] == [
+    members = [c["value"] for c in everything.choices]
+    assert members == [
         "accept",
         "ask",
         "cancel",
+        "experts",
         "help",
         "join",
         "language",
@@ -197,8 +203,17 @@ async def test_help_suggests_only_commands_the_member_may_run(
         "membership",
         "payouts",
         "question",
+        "questions",
+        "reject",
+        "unlock",
         "whoami",
     ]
+    # Experts also answer and set their price; deciding and recording payouts is for mods.
+    assert expert.choices is not None
+    assert sorted({c["value"] for c in expert.choices} - set(members)) == ["answer", "expert"]
+    moderators = await fake_discord.autocomplete(MODERATOR, "help", "command", "")
+    assert moderators.choices is not None
+    assert {"decide", "payout"} <= {c["value"] for c in moderators.choices}
 
 
 async def test_reactions_and_role_removal_go_out(

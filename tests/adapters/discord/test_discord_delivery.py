@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.core.clock import FakeClock
-from bot.core.effects import GrantDiscordRole, NotifyMember
+from bot.core.effects import DeleteMessage, GrantDiscordRole, NotifyMember
 from payments.outbox import OutboxSettings, OutboxWorker, queue
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.discord.conftest import ADA
@@ -37,3 +37,31 @@ async def test_roles_and_dms_promised_in_a_transaction_reach_discord(
         [dead] = await unit.outbox.dead()
         assert dead.last_error is not None
         assert "role must sit above" in dead.last_error
+
+
+async def test_a_message_is_deleted_once_and_a_missing_permission_is_final(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord, uow: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    channel = fake_discord.channels["qa"]
+    written = await fake_discord.reply(ADA, channel, "the answer")
+    kept = await fake_discord.reply(ADA, channel, "another answer")
+    async with uow() as unit:
+        for key, message_id in (("a", written["id"]), ("b", written["id"]), ("c", kept["id"])):
+            hide = DeleteMessage("discord", str(channel), message_id, "the answer to #1")
+            await queue(unit, hide, key=key, now=clock.now())
+    # Already gone (the second) counts as done; no Manage Messages (the third) is final.
+    fake_discord.fail_next("DELETE", rf"/messages/{kept['id']}$", 403, code=50013)
+    deliverer = DiscordDeliverer(adapter.gateway, fake_discord.guild_id)
+    worker = OutboxWorker(uow, {"discord": deliverer}, clock, OutboxSettings(max_attempts=1))
+    assert await worker.run_once() == 3
+    assert [m["id"] for m in fake_discord.deleted] == [written["id"]]
+    call = await fake_discord.wait_for_call("DELETE", rf"/channels/{channel}/messages/")
+    assert call.headers["X-Audit-Log-Reason"] == "the answer to #1"
+    assert (
+        await fake_discord.wait_for_call("DELETE", rf"/messages/{written['id']}$")
+    ).status == 404
+    async with uow() as unit:
+        assert await unit.outbox.counts() == {"done": 2, "dead": 1}
+        [dead] = await unit.outbox.dead()
+        assert dead.last_error is not None
+        assert "needs Manage Messages" in dead.last_error
