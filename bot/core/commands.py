@@ -175,6 +175,13 @@ def missing_long_text(
     return [param for param in spec.params if param.long and not given.get(param.name)]
 
 
+def long_text_length(spec: CommandSpec, arguments: str, options: Mapping[str, str] | None) -> int:
+    """How many of the characters typed are long text (a question, a drop's body): those have
+    a limit of their own."""
+    given = dict(options) if options is not None else _split_text(spec, arguments)
+    return sum(len(given.get(param.name, "")) for param in spec.params if param.long)
+
+
 def _split_text(spec: CommandSpec, text: str) -> dict[str, str]:
     values: dict[str, str] = {}
     remaining = text.strip()

@@ -20,6 +20,7 @@ from bot.core.commands import (
     CommandSpec,
     ParamKind,
     Registry,
+    long_text_length,
     parse_arguments,
 )
 from bot.core.context import Context, EventContext
@@ -243,16 +244,18 @@ class Dispatcher:
             interactions=self._interactions,
         )
 
-    def _length_limit(self, name: str) -> int:
-        """Commands that take long text (a question, a drop) may be longer than the others."""
+    def _oversize(self, event: CommandEvent) -> tuple[int, int] | None:
+        """(length, limit) when a message is too long: long text (a question, a drop's body)
+        counts against `max_long_text_length`, the rest of the command against
+        `max_command_length`."""
         limits = self._settings.limits
-        spec = self.registry.get(clean(name).strip().lower())
-        takes_long_text = spec is not None and any(p.long for p in spec.params)
-        return (
-            max(limits.max_command_length, limits.max_long_text_length)
-            if takes_long_text
-            else limits.max_command_length
+        spec = self.registry.get(clean(event.name).strip().lower())
+        long_part = long_text_length(spec, event.arguments, event.options) if spec else 0
+        parts = (
+            (long_part, limits.max_long_text_length),
+            (event.length - long_part, limits.max_command_length),
         )
+        return next(((length, limit) for length, limit in parts if length > limit), None)
 
     def _locale_of(self, member: Member, actor: Actor) -> str:
         return (
@@ -260,8 +263,8 @@ class Dispatcher:
         )
 
     def _command_for(self, event: CommandEvent, t: Translator, level: Level) -> CommandSpec:
-        limit = self._length_limit(event.name)
-        if event.length > limit:
+        if oversize := self._oversize(event):
+            length, limit = oversize
             raise _Refused(
                 "too_long",
                 [
@@ -269,7 +272,7 @@ class Dispatcher:
                         t.gettext(
                             "That message is too long: {length} characters, "
                             "and the limit is {limit}.",
-                            length=t.number(event.length),
+                            length=t.number(length),
                             limit=t.number(limit),
                         ),
                         ephemeral=True,

@@ -305,7 +305,7 @@ async def test_an_expert_answers_by_writing_in_the_questions_thread(
     answer = MessagePosted(EXPERT, thread, "m2", "Profile it with py-spy.")
     [reply] = await dispatcher.notify(answer)
     assert isinstance(reply, Reply)
-    assert f"answer to question #{question} and removed from the thread" in reply.text
+    assert f"Answer to question #{question} received from expert and taken out" in reply.text
     assert "py-spy" in await say(dispatcher, ASKER, f"/question {question}")
     hidden = [e for e in await _outbox(uow, clock) if isinstance(e, DeleteMessage)]
     assert hidden == [
@@ -351,20 +351,33 @@ async def test_a_question_of_ten_thousand_characters_keeps_its_code_intact(
     dispatcher: Dispatcher, uow: UnitOfWorkFactory
 ) -> None:
     code = "```python\nasync def main() -> None:\n    await  asyncio.sleep(0)\n```"
-    text = f"Why is this slow?\n{code}\n" + "x" * (10_000 - len("/ask ") - 19 - len(code))
-    line = f"/ask {text}"
-    assert len(line) == 10_000
-    [offer] = await send(dispatcher, ASKER, line)
+    text = f"Why is this slow?\n{code}\n" + "x" * (10_000 - 19 - len(code))
+    assert len(text) == 10_000
+    [offer] = await send(dispatcher, ASKER, f"/ask {text}")
     assert isinstance(offer, Reply)
     assert offer.buttons
     async with uow() as unit:
         question = await unit.questions.get(1)
         assert question is not None
         assert question.text == text
-    too_long = await say(dispatcher, ASKER, line + "x")
+    too_long = await say(dispatcher, ASKER, f"/ask {text}x")
     assert too_long == "That message is too long: 10,001 characters, and the limit is 10,000."
     other = await say(dispatcher, ASKER, "/help " + "x" * 4000)
     assert "the limit is 4,000" in other
+
+
+async def test_the_expert_and_price_before_a_question_leave_its_lines_as_typed(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory
+) -> None:
+    await say(dispatcher, EXPERT, "/whoami")
+    typed = "Help:\n```py\n    x = 1\n```"
+    await send(dispatcher, ASKER, f"/ask @expert 20\n{typed}")
+    await send(dispatcher, ASKER, f"/ask {typed}")
+    async with uow() as unit:
+        for question_id in (1, 2):
+            question = await unit.questions.get(question_id)
+            assert question is not None
+            assert question.text == typed
 
 
 async def test_a_linked_account_brings_its_questions_and_what_it_is_owed(
