@@ -3,6 +3,8 @@ a form; everywhere it may start with the expert and a price: `/ask @grace 20 How
 
 from __future__ import annotations
 
+import re
+
 from bot.core.commands import Args, CommandSpec, Param, Registry
 from bot.core.context import Context
 from bot.core.effects import Effect
@@ -14,25 +16,29 @@ from cogs.qa import service as qa
 from payments.money import format_money, parse_major
 from storage.models import Member
 
+_WORD = re.compile(r"\s*(\S+)[ \t]*\n?")
+
 
 async def ask(ctx: Context, args: Args) -> list[Effect]:
-    words = (args.text("question") or "").split(maxsplit=1)
+    text = args.text("question") or ""
+    word, rest = _take_word(text)
     expert: Member | None = None
-    if words and words[0][:1] in "@#<":
-        expert = await find_member(ctx.uow, ctx.event.actor.platform, words[0])
+    if word[:1] in ("@", "#", "<"):
+        expert = await find_member(ctx.uow, ctx.event.actor.platform, word)
         if expert is None or member_level(expert) < Level.CREATOR or expert.id == ctx.member.id:
-            return [ctx.reply(ctx._("{who} is not an expert here.", who=words[0][:40]))]
-        words = words[1].split(maxsplit=1) if len(words) > 1 else []
+            return [ctx.reply(ctx._("{who} is not an expert here.", who=word[:40]))]
+        text = rest
+        word, rest = _take_word(text)
     lowest = await qa.lowest_price(ctx.uow, ctx.settings, expert.id if expert else None)
     price = lowest
-    if words and _looks_like_price(words[0]):
+    if _looks_like_price(word):
         try:
-            price = parse_major(words[0], lowest.currency)
+            price = parse_major(word, lowest.currency)
         except ValueError:
-            return [ctx.reply(ctx._("“{price}” is not a price.", price=words[0]))]
-        words = words[1:]
-    text = " ".join(words).strip()
-    if not text:
+            return [ctx.reply(ctx._("“{price}” is not a price.", price=word))]
+        text = rest
+    text = text.rstrip()
+    if not text.strip():
         return [ctx.reply(ctx._("Write your question after /ask."))]
     if price.minor < lowest.minor:
         shown = format_money(lowest, ctx.translator.locale)
@@ -64,6 +70,13 @@ async def ask(ctx: Context, args: Args) -> list[Effect]:
         hours=ctx.settings.qa.sla_hours,
     )
     return [offer(ctx, ctx._("Question #{id}", id=question.id), said, started)]
+
+
+def _take_word(text: str) -> tuple[str, str]:
+    """The first word, and what follows it as typed: line breaks and code blocks intact (only
+    the blanks and one line break after the word go)."""
+    match = _WORD.match(text)
+    return (match.group(1), text[match.end() :]) if match else ("", "")
 
 
 def _looks_like_price(word: str) -> bool:
