@@ -41,12 +41,14 @@ async def on_message(ctx: EventContext, event: MessagePosted) -> list[Effect]:
         reason=f"the answer to paid question {question.id}",
     )
     await queue(ctx.uow, hide, key=f"hidden-answer:{question.id}", now=ctx.clock.now())
+    # Said in the thread, for everyone there: why the message went, and how to read it.
     said = ctx._(
-        "Taken as the answer to question #{id} and removed from the thread: the asker reads it "
-        "with /question {id}. You are paid when they accept it.",
+        "Answer to question #{id} received from {name} and taken out of the thread: the asker "
+        "reads it with /question {id}; once accepted, others can read it with /unlock {id}.",
         id=question.id,
+        name=ctx.member.display_name,
     )
-    return [Reply(said, ephemeral=True)]
+    return [Reply(said)]
 
 
 async def follow_linked_accounts(ctx: EventContext, event: AccountsLinked) -> None:
