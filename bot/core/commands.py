@@ -44,6 +44,11 @@ class Param:
     long: bool = False
     suggest: Suggester | None = None
 
+    def __post_init__(self) -> None:
+        # Only CHOICE params are checked against their choices and shown as a list on Discord.
+        if (self.kind is ParamKind.CHOICE) != bool(self.choices):
+            raise ValueError(f"param {self.name}: choices go with kind=ParamKind.CHOICE")
+
     def usage(self) -> str:
         label = "|".join(self.choices) if self.choices else self.name
         return f"<{label}>" if self.required else f"[{label}]"

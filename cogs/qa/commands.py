@@ -220,6 +220,7 @@ def register(registry: Registry) -> None:
     decision = Param(
         "decision",
         N_("uphold: refund the asker; dismiss: pay the expert"),
+        kind=ParamKind.CHOICE,
         choices=(UPHOLD, DISMISS),
     )
     specs = (

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.commands import Args, CommandSpec, Param, Registry
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
@@ -114,7 +114,7 @@ def register(registry: Registry) -> None:
             description=N_("Set the lowest price you answer questions for (experts)"),
             handler=expert,
             params=(
-                Param("setting", N_("What to set"), choices=("price",)),
+                Param("setting", N_("What to set"), kind=ParamKind.CHOICE, choices=("price",)),
                 Param("amount", N_("The price, e.g. 20.00")),
             ),
             level=Level.CREATOR,

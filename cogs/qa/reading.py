@@ -86,6 +86,7 @@ def register(registry: Registry) -> None:
                     "which",
                     N_("open, mine or answered"),
                     required=False,
+                    kind=ParamKind.CHOICE,
                     choices=(OPEN_ONES, MINE, ANSWERED_ONES),
                 ),
             ),

@@ -287,6 +287,8 @@ async def test_the_lists_show_open_own_and_answered_questions(
     mine = await say(dispatcher, ASKER, "/questions mine")
     assert f"Question #{question} · $19.99 · open" in mine
     assert "Why is my async code slow?" in mine
+    wrong = await say(dispatcher, LISTENER, "/questions later")
+    assert wrong.startswith("“later” is not one of: open, mine, answered.")
     none = await say(dispatcher, LISTENER, "/questions mine")
     assert none == "You have no paid questions yet. Ask one with /ask."
 

@@ -97,3 +97,10 @@ def test_registry_rejects_twins_and_sorts_by_level() -> None:
     assert [s.name for s in registry.available_to(Level.OWNER)] == ["ask", "ban"]
     assert ASK.usage() == "/ask <price> <question>"
     assert LANG.usage() == "/language [en|zh_CN]"
+
+
+def test_a_param_with_choices_is_a_choice_param() -> None:
+    with pytest.raises(ValueError, match=r"choices go with kind=ParamKind\.CHOICE"):
+        Param("which", "open or mine", choices=("open", "mine"))
+    with pytest.raises(ValueError, match=r"choices go with kind=ParamKind\.CHOICE"):
+        Param("which", "open or mine", kind=ParamKind.CHOICE)
