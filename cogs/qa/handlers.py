@@ -13,8 +13,8 @@ from bot.core.identity import member_level
 from bot.core.permissions import Level
 from cogs.engagement.service import content_answered
 from cogs.qa import service as qa
+from cogs.qa.payouts import owed_to
 from payments import ledger
-from payments.money import Money
 from payments.outbox import queue
 
 
@@ -57,15 +57,11 @@ async def follow_linked_accounts(ctx: EventContext, event: AccountsLinked) -> No
     await ctx.uow.questions.move_to(event.merged_id, event.member_id)
     books = ledger.Ledger(ctx.uow)
     folded, kept = ledger.payable(event.merged_id), ledger.payable(event.member_id)
-    for (account, currency), minor in (await ctx.uow.ledger.balances(folded)).items():
-        # payable:member:12 is a prefix of payable:member:123; a member who owes (a refunded
-        # listen-in after a payout) keeps that on the folded account for a moderator to see.
-        if account != folded or minor >= 0:
-            continue
-        owed = Money(-minor, currency)
-        await books.release(
-            "link", f"link:{event.merged_id}:{currency}", folded, kept, owed, at=ctx.clock.now()
-        )
+    for owed in await owed_to(ctx.uow, event.merged_id):
+        # What a member owes (a listen-in refunded after a payout) stays for a moderator to see.
+        if owed.minor > 0:
+            reference = f"link:{event.merged_id}:{owed.currency}"
+            await books.release("link", reference, folded, kept, owed, at=ctx.clock.now())
 
 
 def register(registry: Registry) -> None:
