@@ -12,13 +12,12 @@ from enum import Enum
 
 from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
-from bot.core.effects import Effect, NotifyMember
-from bot.core.i18n import N_, Translator
+from bot.core.effects import Effect
+from bot.core.i18n import N_
 from bot.core.permissions import Level
+from cogs.qa.service import tell
 from payments import ledger
 from payments.money import Money, format_money, parse_major
-from payments.outbox import queue
-from storage.models import Member
 from storage.repositories.ledger import Movement
 from storage.uow import UnitOfWork
 
@@ -238,7 +237,17 @@ async def mark(ctx: Context, args: Args) -> list[Effect]:
     if booked in REFUSED:
         return [ctx.reply(ctx._(REFUSED[booked], **values))]
     await _audit(ctx, payout)
-    await _notify(ctx, expert, payout, owed)
+    await tell(
+        ctx.uow,
+        ctx.settings,
+        payout.member_id,
+        N_("A payout of {amount} to you was recorded (ref {ref}). Still owed to you: {owed}."),
+        key=payout.reference,
+        now=ctx.clock.now(),
+        amount=payout.amount,
+        ref=payout.ref,
+        owed=owed,
+    )
     return [
         ctx.reply(
             ctx._("Recorded: {amount} paid to {member} (ref {ref}). Still owed: {owed}.", **values)
@@ -276,23 +285,6 @@ async def _audit(ctx: Context, payout: Payout) -> None:
             "currency": payout.amount.currency,
             "ref": payout.ref,
         },
-    )
-
-
-async def _notify(ctx: Context, expert: Member, payout: Payout, owed: Money) -> None:
-    # In the expert's language, not the moderator's.
-    speak = Translator(expert.locale or ctx.settings.community.default_locale)
-    text = speak.gettext(
-        "A payout of {amount} to you was recorded (ref {ref}). Still owed to you: {owed}.",
-        amount=format_money(payout.amount, speak.locale),
-        ref=payout.ref,
-        owed=format_money(owed, speak.locale),
-    )
-    await queue(
-        ctx.uow,
-        NotifyMember(payout.member_id, text),
-        key=payout.reference,
-        now=ctx.clock.now(),
     )
 
 
