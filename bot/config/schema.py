@@ -174,6 +174,9 @@ class TelegramConfig(_Section):
 
 class PaymentsConfig(_Section):
     provider: Literal["stripe", "sandbox"] = "sandbox"
+    # Telegram Stars per one major unit of the community currency, for what is sold at a card
+    # price (questions, listen-ins, drops) and may be paid in Stars inside Telegram.
+    stars_per_unit: int | None = Field(default=None, gt=0)
 
 
 class StripeConfig(_Section):
@@ -191,6 +194,8 @@ class Tier(_Section):
     discord_role_ids: list[DiscordId] = Field(default_factory=list)
     telegram_chat_ids: list[int] = Field(default_factory=list)
     stars_price: int | None = Field(default=None, gt=0)
+    # Where the tier's members read its drops on Discord (Telegram: its chats above).
+    discord_drops_channel_id: DiscordId | None = None
 
     @model_validator(mode="after")
     def _grants_something(self) -> Self:
@@ -210,8 +215,6 @@ class QAConfig(_Section):
     platform_fee_percent: Percent = 10
     listen_price: Price = "1.00"
     listen_split_asker_percent: Percent = 50
-    # Telegram Stars per one major unit of the community currency, for paying in Stars.
-    stars_per_unit: int | None = Field(default=None, gt=0)
 
 
 class EngagementWeights(_Section):

@@ -63,8 +63,8 @@ async def set_expert_price(uow: UnitOfWork, expert_id: int, price: Money, now: d
 
 
 def in_stars(settings: Settings, price: Money) -> Money | None:
-    """The price in Telegram Stars at `[qa] stars_per_unit`, rounded up; None without a rate."""
-    rate = settings.qa.stars_per_unit
+    """The price in Telegram Stars at `[payments] stars_per_unit`, rounded up; None without a rate."""
+    rate = settings.payments.stars_per_unit
     if rate is None:
         return None
     one_unit = parse_major("1", price.currency).minor

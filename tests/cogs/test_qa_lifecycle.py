@@ -40,8 +40,8 @@ LIFE_SETTINGS = make_settings(
         "platform_fee_percent": 10,
         "listen_price": "1.01",
         "listen_split_asker_percent": 50,
-        "stars_per_unit": 50,
     },
+    payments={"stars_per_unit": 50},
     discord={"report_channel_id": 555, "qa_channel_id": 556},
 )
 

@@ -56,8 +56,8 @@ def qa_settings(fake_telegram: FakeTelegram) -> Settings:
             "min_price": "5.00",
             "sla_hours": SLA_HOURS,
             "platform_fee_percent": 10,
-            "stars_per_unit": 50,
         },
+        payments={"stars_per_unit": 50},
     )
 
 
