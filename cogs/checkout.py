@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.config import Settings
 from bot.core.context import Context
 from bot.core.effects import Button, Effect, Invoice, Reply
 from bot.core.events import Platform
-from payments.money import Money, format_money
+from payments.money import Money, format_money, parse_major
 from payments.service import StartedCheckout
 
 
@@ -24,6 +25,16 @@ def choose_provider(ctx: Context, price: Money, stars: Money | None) -> tuple[st
     if stars is not None and ctx.event.actor.platform is Platform.TELEGRAM and "stars" in providers:
         return "stars", stars
     return card_provider(providers), price
+
+
+def in_stars(settings: Settings, price: Money) -> Money | None:
+    """The price in Telegram Stars at `[payments] stars_per_unit`, rounded up; None without
+    a rate."""
+    rate = settings.payments.stars_per_unit
+    if rate is None:
+        return None
+    one_unit = parse_major("1", price.currency).minor
+    return Money(-(-price.minor * rate // one_unit), "xtr")
 
 
 def pay_reply(ctx: Context, text: str, price: Money, url: str | None) -> Reply:

@@ -96,3 +96,20 @@ class Purposes:
             return self._handlers[purpose.kind]
         except KeyError:
             raise LookupError(f"nobody handles payments for {purpose.kind!r}") from None
+
+
+class PaidOnce:
+    """For purposes paid once (a question, a listen-in, a drop): nothing renews, there is no
+    subscription, so those hooks have nothing to do."""
+
+    async def renewed(self, ctx: PurposeContext, payment: Payment) -> None:
+        """Nothing renews."""
+
+    async def renewal_failed(self, ctx: PurposeContext, payment: Payment) -> None:
+        """Nothing renews."""
+
+    async def subscription_changed(self, ctx: PurposeContext, payment: Payment) -> None:
+        """No subscription."""
+
+    async def subscription_ended(self, ctx: PurposeContext, payment: Payment) -> None:
+        """No subscription."""

@@ -11,7 +11,7 @@ from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.identity import find_member, member_level
 from bot.core.permissions import Level
-from cogs.checkout import choose_provider, offer
+from cogs.checkout import choose_provider, in_stars, offer
 from cogs.qa import service as qa
 from payments.money import format_money, parse_major
 from storage.models import Member
@@ -51,7 +51,7 @@ async def ask(ctx: Context, args: Args) -> list[Effect]:
         return [ctx.reply(said)]
     if ctx.payments is None:
         return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
-    provider, charged = choose_provider(ctx, price, qa.in_stars(ctx.settings, price))
+    provider, charged = choose_provider(ctx, price, in_stars(ctx.settings, price))
     question, started = await qa.ask(
         ctx.uow,
         ctx.payments,

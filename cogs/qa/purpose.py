@@ -23,28 +23,12 @@ from cogs.qa.service import (
 )
 from payments import ledger
 from payments.money import Money, format_money
-from payments.purposes import Purpose, PurposeContext
+from payments.purposes import PaidOnce, Purpose, PurposeContext
 from storage.models import Payment, Question
 from storage.recording import InteractionRecorder
 
 
-class _PaidOnce:
-    """Questions and listen-ins are paid once: nothing renews, no subscription."""
-
-    async def renewed(self, ctx: PurposeContext, payment: Payment) -> None:
-        """Nothing renews."""
-
-    async def renewal_failed(self, ctx: PurposeContext, payment: Payment) -> None:
-        """Nothing renews."""
-
-    async def subscription_changed(self, ctx: PurposeContext, payment: Payment) -> None:
-        """No subscription."""
-
-    async def subscription_ended(self, ctx: PurposeContext, payment: Payment) -> None:
-        """No subscription."""
-
-
-class QuestionPurpose(_PaidOnce):
+class QuestionPurpose(PaidOnce):
     kind = KIND
 
     def income_account(self, purpose: Purpose) -> str:
@@ -130,7 +114,7 @@ class QuestionPurpose(_PaidOnce):
         question.status = DISPUTED
 
 
-class ListenPurpose(_PaidOnce):
+class ListenPurpose(PaidOnce):
     """`listen:<unlock id>`: a member paying to read an accepted answer."""
 
     kind = listening.KIND

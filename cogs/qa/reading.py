@@ -7,7 +7,7 @@ from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.permissions import Level
-from cogs.checkout import choose_provider, offer
+from cogs.checkout import choose_provider, in_stars, offer
 from cogs.qa import listening
 from cogs.qa import service as qa
 from cogs.qa.commands import find, summary
@@ -56,7 +56,7 @@ async def unlock(ctx: Context, args: Args) -> list[Effect]:
     if ctx.payments is None:
         return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
     card = qa.listen_price(ctx.settings)
-    provider, charged = choose_provider(ctx, card, qa.in_stars(ctx.settings, card))
+    provider, charged = choose_provider(ctx, card, in_stars(ctx.settings, card))
     started = await listening.offer(
         ctx.uow,
         ctx.payments,

@@ -62,17 +62,8 @@ async def set_expert_price(uow: UnitOfWork, expert_id: int, price: Money, now: d
     )
 
 
-def in_stars(settings: Settings, price: Money) -> Money | None:
-    """The price in Telegram Stars at `[payments] stars_per_unit`, rounded up; None without a rate."""
-    rate = settings.payments.stars_per_unit
-    if rate is None:
-        return None
-    one_unit = parse_major("1", price.currency).minor
-    return Money(-(-price.minor * rate // one_unit), "xtr")
-
-
 def listen_price(settings: Settings) -> Money:
-    """What others pay to read an accepted answer (by card; `in_stars` of it in Stars)."""
+    """What others pay to read an accepted answer (by card; `checkout.in_stars` of it in Stars)."""
     return parse_major(settings.qa.listen_price, settings.community.currency)
 
 
