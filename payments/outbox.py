@@ -25,6 +25,7 @@ from bot.core.effects import (
     CancelSubscription,
     DeleteMessage,
     DurableEffect,
+    EditMessage,
     GrantDiscordRole,
     NotifyMember,
     Posted,
@@ -50,6 +51,7 @@ _KINDS: dict[str, type[DurableEffect]] = {
         AdmitToTelegramChat,
         RemoveFromTelegramChat,
         DeleteMessage,
+        EditMessage,
         PostToChat,
     )
 }
@@ -60,6 +62,8 @@ _PLATFORM_OF: dict[type[Any], str] = {
     AdmitToTelegramChat: "telegram",
     RemoveFromTelegramChat: "telegram",
 }
+# Effects on a chat's messages, carried by the platform they name.
+_IN_CHATS = (PostToChat, DeleteMessage, EditMessage)
 # The deliverer that talks to payment providers (refunds, cancellations) registers under this name.
 PAYMENTS = "payments"
 # DMs go to the first platform, in this order, where the member has an account.
@@ -184,8 +188,8 @@ class OutboxWorker:
     async def _carry_out(self, effect: DurableEffect) -> str | Posted | None:
         """Deliver; returns a note when there was nothing to do (no account, no adapter), or
         what a post put on its platform."""
-        if isinstance(effect, PostToChat | DeleteMessage | RefundPayment | CancelSubscription):
-            target = effect.platform if isinstance(effect, PostToChat | DeleteMessage) else PAYMENTS
+        if isinstance(effect, (*_IN_CHATS, RefundPayment, CancelSubscription)):
+            target = effect.platform if isinstance(effect, _IN_CHATS) else PAYMENTS
             deliverer = self._deliverers.get(target)
             if deliverer is None:
                 return f"skipped: {target} is not connected"

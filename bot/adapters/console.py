@@ -10,7 +10,14 @@ from typing import TextIO
 
 from bot.core.commands import split_command
 from bot.core.dispatcher import Dispatcher
-from bot.core.effects import DirectMessage, DurableEffect, NotifyMember, PostToChat, Reply
+from bot.core.effects import (
+    DirectMessage,
+    DurableEffect,
+    EditMessage,
+    NotifyMember,
+    PostToChat,
+    Reply,
+)
 from bot.core.events import Actor, CommandEvent, Place, Platform
 from bot.core.i18n import Translator, negotiate
 from bot.core.permissions import Level
@@ -89,6 +96,8 @@ class ConsoleAdapter:
             if effect.thread_title is not None:
                 text = with_heading(effect.thread_title, text)
             self._write(f"📣 {text}")
+        elif isinstance(effect, EditMessage):
+            self._write(f"✏️ edited: {effect.text}")
 
     async def _next_line(self, lines: asyncio.Queue[str | None]) -> str | None:
         getter = asyncio.ensure_future(lines.get())

@@ -153,6 +153,31 @@ class DeleteMessage:
 
 
 @dataclass(frozen=True)
+class EditMessage:
+    """Change the text of a message the bot posted (a premium drop corrected after it went
+    out: every copy of it, in every chat, changes).
+
+    `buttons` replace the ones under the message, as on a post: Telegram keeps no buttons that
+    an edit does not repeat, so an edit that left them out would lose them there. A message
+    holds one message's text (Discord 2000 characters, Telegram 4096): a longer `text` keeps
+    its first part, cut as a post would be split, and ends in "…" to say the rest was left out.
+    A post that went out split into several messages is edited message by message, each with
+    its own part: splitting is the caller's job, since only it knows which part goes where.
+    A message already gone needs no edit; the edit is done.
+    """
+
+    platform: str
+    chat_id: str
+    message_id: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("an edit needs text: to take a message away, DeleteMessage it")
+
+
+@dataclass(frozen=True)
 class RefundPayment:
     """Give money back through the provider that took it (a part, or all that is left)."""
 
@@ -179,4 +204,5 @@ DurableEffect = (
     | RemoveFromTelegramChat
     | PostToChat
     | DeleteMessage
+    | EditMessage
 )

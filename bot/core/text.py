@@ -8,6 +8,8 @@ import unicodedata
 # Bidirectional overrides and isolates can make a name or a code read differently than it is.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _KEPT_CONTROLS = frozenset("\n\t")
+# Ends a text cut down to one message, saying that there was more.
+_LEFT_OUT = "\n…"
 # Terminal escape sequences (colours, cursor moves, window titles), removed whole so that no
 # "[31m" debris is left behind once the ESC itself is gone.
 _ANSI_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
@@ -58,6 +60,16 @@ def split_message(text: str, limit: int) -> list[str]:
         fence = f"{opened}\n" if opened is not None else ""
     chunks.append(fence + rest)
     return [chunk for chunk in chunks if chunk.strip()]
+
+
+def first_message(text: str, limit: int) -> str:
+    """`text` as one message of at most `limit` characters: whole if it fits, else its first
+    part as `split_message` cuts it, and an ellipsis on a line of its own for what was left
+    out (on its own line, so that it cannot spoil the closing of a code block)."""
+    if len(text) <= limit:
+        return text
+    parts = split_message(text, limit - len(_LEFT_OUT))
+    return parts[0] + _LEFT_OUT if parts else ""
 
 
 def _open_fence(text: str) -> str | None:

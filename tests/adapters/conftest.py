@@ -23,11 +23,11 @@ from bot.adapters.base import Adapter
 from bot.core.clock import FakeClock
 from bot.core.commands import Registry
 from bot.core.context import EventContext
-from bot.core.effects import PostToChat
+from bot.core.effects import EditMessage, PostToChat
 from bot.core.events import MessagePosted, PlatformEvent, ReactionChanged
 from cogs import build_registry
 from cogs.engagement.service import register_content
-from payments.outbox import Deliverer, OutboxWorker, queue
+from payments.outbox import Deliverer, OutboxSettings, OutboxWorker, queue
 from storage.engine import make_engine, make_sessionmaker, normalize_url
 from storage.migrate import upgrade
 from storage.models import ContentMessage, Interaction, Membership, OutboxItem
@@ -104,6 +104,22 @@ async def deliver_post(
     async with uow() as unit:
         [item] = await unit.session.scalars(select(OutboxItem))
         return item
+
+
+async def deliver_edits(
+    uow: UnitOfWorkFactory, clock: FakeClock, deliverer: Deliverer, *edits: EditMessage
+) -> list[OutboxItem]:
+    """Queue the edits and run the real outbox worker on them, one attempt each (what fails
+    now is dead, with its reason). Returns the items, in order."""
+    async with uow() as unit:
+        for n, edit in enumerate(edits):
+            await queue(unit, edit, key=f"edit {n}", now=clock.now())
+    worker = OutboxWorker(
+        uow, {deliverer.platform: deliverer}, clock, OutboxSettings(max_attempts=1)
+    )
+    assert await worker.run_once() == len(edits)
+    async with uow() as unit:
+        return list(await unit.session.scalars(select(OutboxItem).order_by(OutboxItem.id)))
 
 
 async def content_messages(uow: UnitOfWorkFactory) -> list[tuple[str, str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.text import clean, clean_name, split_message
+from bot.core.text import clean, clean_name, first_message, split_message
 
 
 def test_clean_drops_controls_escapes_and_bidi_overrides() -> None:
@@ -47,3 +47,12 @@ def test_split_never_exceeds_the_limit_or_loses_words(text: str, limit: int) -> 
     assert all(len(chunk) <= limit for chunk in chunks)
     if "```" not in text:
         assert "".join("".join(chunks).split()) == "".join(text.split())
+
+
+def test_one_message_keeps_the_first_part_and_says_there_was_more() -> None:
+    assert first_message("hello", 5) == "hello"
+    text = "Here:\n```python\n" + "print('x')\n" * 400 + "```\nDone."
+    cut = first_message(text, 2000)
+    assert len(cut) <= 2000
+    assert cut == split_message(text, 1998)[0] + "\n…"
+    assert cut.endswith("```\n…")  # the code block is closed before the ellipsis

@@ -16,6 +16,8 @@ tests catch what production would hit:
 - 429 responses carry `Via` (discord.py treats a 429 without it as a Cloudflare ban).
 - Deleting another user's message needs Manage Messages (the bot's role has it); a message
   already deleted is 404 Unknown Message. Deletions fire MESSAGE_DELETE.
+- The bot edits only its own messages (403 50005 otherwise), within the limits of a new
+  message (2000 characters, not empty). Edits fire MESSAGE_UPDATE.
 - Threads: one per message, with the message's id; a forum channel takes no messages, only
   posts (a thread and its first message, which shares the thread's id). Creating either fires
   THREAD_CREATE; messages in a thread have the thread as their channel.
@@ -1102,7 +1104,12 @@ class FakeDiscord:
         if call.method == "PATCH":
             if message["author"]["id"] != str(self.bot_user_id):
                 raise _ApiError(403, 50005)
-            self._apply_edit(message, call.json or {}, files=call.files)
+            body: JSON = call.json or {}
+            # What the message would be: an edit may not leave it too long, or empty.
+            kept = {key: value for key, value in body.items() if value is not None}
+            edited = {**message, **kept}
+            _check_sendable(str(edited["content"]), edited, message["attachments"])
+            self._apply_edit(message, body, files=call.files)
             await self._dispatch_message("MESSAGE_UPDATE", message)
         return 200, message
 

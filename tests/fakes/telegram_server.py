@@ -19,7 +19,9 @@ so the adapter's tests catch what production would hit:
   to its messages and mentions of it.
 - Texts are trimmed; parse_mode HTML is parsed into entities, bad markup is a 400
   "can't parse entities"; editing without a change is a 400 "message is not modified";
-  editMessageText without reply_markup removes the inline keyboard.
+  editMessageText without reply_markup removes the inline keyboard. The bot edits only its own
+  messages ("message can't be edited"; "message to edit not found" when there is none), and
+  none in a group it is no longer in (403); its edits send it no edited_message update.
 - Private messages to a user who blocked the bot or never started it are 403s (a pending join
   request lets the bot write to the requester, as on Telegram).
 - unbanChatMember without only_if_banned removes a current member, as documented.
@@ -886,13 +888,7 @@ class FakeTelegram:
 
     def _check_can_send(self, chat_id: int) -> None:
         if chat_id in self._chats:
-            kind = self._chats[chat_id]["type"]
-            kind = "group chat" if kind == "group" else f"{kind} chat"
-            status = self.member_status(chat_id, self.BOT_ID)
-            if status == "kicked":
-                raise _ApiError(403, f"Forbidden: bot was kicked from the {kind}")
-            if status not in _PRESENT:
-                raise _ApiError(403, f"Forbidden: bot is not a member of the {kind}")
+            self._check_bot_present(chat_id)
             return
         if self._users[chat_id].get("is_bot"):
             raise _ApiError(403, "Forbidden: bot can't send messages to bots")
@@ -904,6 +900,15 @@ class FakeTelegram:
         )
         if chat_id in self.not_started and not requested:
             raise _ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+
+    def _check_bot_present(self, chat_id: int) -> None:
+        kind = self._chats[chat_id]["type"]
+        kind = "group chat" if kind == "group" else f"{kind} chat"
+        status = self.member_status(chat_id, self.BOT_ID)
+        if status == "kicked":
+            raise _ApiError(403, f"Forbidden: bot was kicked from the {kind}")
+        if status not in _PRESENT:
+            raise _ApiError(403, f"Forbidden: bot is not a member of the {kind}")
 
     def _thread(self, chat_id: int, params: JSON, replied: JSON | None) -> int | None:
         thread = params.get("message_thread_id")
@@ -1172,6 +1177,8 @@ class FakeTelegram:
         if params.get("inline_message_id"):
             raise _bad("inline messages are not supported by the fake")
         chat_id = self._api_chat(params)
+        if chat_id in self._chats:
+            self._check_bot_present(chat_id)  # a bot out of the group changes nothing in it
         try:
             message_id = p.as_int(params.get("message_id"), "message_id")
         except ValueError:

@@ -6,12 +6,14 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.core.clock import FakeClock
 from bot.core.effects import (
     Button,
     DurableEffect,
+    EditMessage,
     GrantDiscordRole,
     NotifyMember,
     Posted,
@@ -211,6 +213,29 @@ def test_posts_queued_before_threads_existed_still_decode() -> None:
         "telegram", "-100", "Why?", (Button("Pay", url="https://x"),), "Why?", "question:1"
     )
     assert decode(*encode(post)) == post
+
+
+async def test_an_edit_goes_to_the_platform_of_its_message(
+    db: UnitOfWorkFactory, payments_clock: FakeClock
+) -> None:
+    edit = EditMessage("telegram", "-100", "7", "Fixed", (Button("Unlock", command="/unlock 3"),))
+    assert decode(*encode(edit)) == edit
+    await _queue(db, payments_clock, edit, EditMessage("console", "ada", "m1", "Fixed"))
+    discord, telegram = FlakyPlatform("discord"), FlakyPlatform("telegram")
+    worker = OutboxWorker(db, {"discord": discord, "telegram": telegram}, payments_clock, FAST)
+    assert await worker.run_once() == 2
+    assert telegram.delivered == [(edit, None)]
+    assert discord.delivered == []
+    async with db() as uow:
+        assert await uow.outbox.counts() == {"done": 2}
+        console = await uow.outbox.get(2)
+        assert console is not None
+        assert console.last_error == "skipped: console is not connected"
+
+
+def test_an_edit_needs_text() -> None:
+    with pytest.raises(ValueError, match="DeleteMessage"):
+        EditMessage("discord", "55", "900", " \n")
 
 
 QUESTION = PostToChat("discord", "55", "Why?", thread_title="Why?", content_ref="question:7")

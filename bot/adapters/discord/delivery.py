@@ -1,4 +1,4 @@
-"""The outbox's deliverer for Discord: DMs, roles, posts and deletions promised in past
+"""The outbox's deliverer for Discord: DMs, roles, posts, edits and deletions promised in past
 transactions."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from bot.adapters.discord.gateway import DeliveryRefused, DiscordGateway
 from bot.core.effects import (
     DeleteMessage,
     DurableEffect,
+    EditMessage,
     GrantDiscordRole,
     NotifyMember,
     Posted,
@@ -33,6 +34,11 @@ class DiscordDeliverer:
             if isinstance(effect, DeleteMessage):
                 await self._gateway.delete_message(
                     int(effect.chat_id), int(effect.message_id), effect.reason
+                )
+                return None
+            if isinstance(effect, EditMessage):
+                await self._gateway.edit_message(
+                    int(effect.chat_id), int(effect.message_id), effect.text, effect.buttons
                 )
                 return None
             await self._deliver(effect, account)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import discord
@@ -13,7 +13,7 @@ from discord.utils import MISSING
 from bot.adapters.discord import translate
 from bot.adapters.discord.ui import view_for
 from bot.core.effects import Button, DirectMessage, Effect, Posted, Reply
-from bot.core.text import clean_name, split_message
+from bot.core.text import clean_name, first_message, split_message
 
 log = logging.getLogger(__name__)
 
@@ -142,17 +142,28 @@ class DiscordGateway:
 
     async def delete_message(self, channel_id: int, message_id: int, reason: str) -> None:
         # Straight to REST: the message (someone else's, in a thread) need not be cached.
-        try:
-            await self._client.http.delete_message(channel_id, message_id, reason=reason)
-        except discord.Forbidden as error:
-            raise DeliveryRefused(
-                f"cannot delete message {message_id} in channel {channel_id} ({error.text}): "
-                "the bot needs Manage Messages there"
-            ) from error
-        except discord.NotFound as error:
-            # Deleted by hand, or with its thread: it is out of sight, which is what we wanted.
-            if error.code not in (UNKNOWN_MESSAGE, UNKNOWN_CHANNEL):
-                raise
+        await _change_message(
+            self._client.http.delete_message(channel_id, message_id, reason=reason),
+            f"delete message {message_id} in channel {channel_id}",
+            "the bot needs Manage Messages there",
+        )
+
+    async def edit_message(
+        self, channel_id: int, message_id: int, text: str, buttons: Sequence[Button] = ()
+    ) -> None:
+        """Put `text` (cut to one message) and `buttons` in place of what one of the bot's
+        messages said; one that is gone needs no edit."""
+        view = view_for(buttons)
+        message = self._client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        await _change_message(
+            # view=None takes buttons away: the edit replaces them, as its effect says.
+            message.edit(
+                content=first_message(text, MESSAGE_LIMIT), allowed_mentions=NO_MENTIONS, view=view
+            ),
+            f"edit message {message_id} in channel {channel_id}",
+            "the bot can edit only its own messages, in channels it can see",
+        )
+        _forget(view)
 
     async def react(self, channel_id: int, message_id: int, emoji: str) -> None:
         await self._client.http.add_reaction(channel_id, message_id, emoji)
@@ -204,6 +215,18 @@ def _forget(view: discord.ui.View | None) -> None:
     """Command buttons are dynamic items found by their custom id: the view need not be kept."""
     if view is not None:
         view.stop()
+
+
+async def _change_message(change: Awaitable[object], what: str, needs: str) -> None:
+    """Wait for a change to a message: a refusal is final, and a message that is gone (deleted
+    by hand, or with its thread) is past changing, which leaves nothing to do."""
+    try:
+        await change
+    except discord.Forbidden as error:
+        raise DeliveryRefused(f"cannot {what} ({error.text}): {needs}") from error
+    except discord.NotFound as error:
+        if error.code not in (UNKNOWN_MESSAGE, UNKNOWN_CHANNEL):
+            raise
 
 
 def _role_refusal(role_id: int, error: discord.Forbidden) -> str:

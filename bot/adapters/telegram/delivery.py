@@ -1,4 +1,4 @@
-"""The outbox's deliverer for Telegram: DMs, chat access, posts and deletions."""
+"""The outbox's deliverer for Telegram: DMs, chat access, posts, edits and deletions."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.core.effects import (
     AdmitToTelegramChat,
     DeleteMessage,
     DurableEffect,
+    EditMessage,
     NotifyMember,
     Posted,
     PostToChat,
@@ -38,6 +39,11 @@ class TelegramDeliverer:
                 return await self._post(effect)
             if isinstance(effect, DeleteMessage):
                 await self._gateway.delete_message(effect.chat_id, effect.message_id)
+                return None
+            if isinstance(effect, EditMessage):
+                await self._gateway.edit_message(
+                    effect.chat_id, effect.message_id, effect.text, effect.buttons
+                )
                 return None
             await self._deliver(effect, account)
         except (DeliveryRefused, Forbidden, BadRequest) as refusal:

@@ -1,5 +1,6 @@
 """Effects -> Bot API calls: messages (escaped HTML, split at Telegram's limit), DMs, reactions,
-join requests, invite links, access revocation, posts that start a forum topic and deletions."""
+join requests, invite links, access revocation, posts that start a forum topic, edits and
+deletions."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from bot.adapters.telegram import translate
 from bot.adapters.telegram.render import to_html
 from bot.adapters.telegram.translate import COMMAND_BUTTON_PREFIX
 from bot.core.effects import Button, Invoice, Posted
-from bot.core.text import clean_name, split_message, with_heading
+from bot.core.text import clean_name, first_message, split_message, with_heading
 
 log = logging.getLogger(__name__)
 
@@ -173,18 +174,37 @@ class TelegramGateway:
 
     async def delete_message(self, chat_id: int | str, message_id: int | str) -> None:
         """Take a message out of a chat; one already gone counts as taken out."""
-        try:
-            await _retrying(lambda: self._bot.delete_message(chat_id, int(message_id)))
-        except BadRequest as error:
+        await _change_message(
+            lambda: self._bot.delete_message(chat_id, int(message_id)),
+            f"delete message {message_id} in chat {chat_id}",
             # Deleted by someone else, or by us before a retried outbox item: what we wanted.
-            if "message to delete not found" in error.message.lower():
-                return
-            raise DeliveryRefused(
-                f"cannot delete message {message_id} in chat {chat_id} ({error.message}): the "
-                "bot must be an administrator allowed to delete messages"
-            ) from error
-        except Forbidden as error:
-            raise DeliveryRefused(f"chat {chat_id}: {error.message}") from error
+            past=("message to delete not found",),
+            needs=": the bot must be an administrator allowed to delete messages",
+        )
+
+    async def edit_message(
+        self,
+        chat_id: int | str,
+        message_id: int | str,
+        text: str,
+        buttons: Sequence[Button] = (),
+    ) -> None:
+        """Put `text` (cut to one message, rendered as `send` renders) and `buttons` in place of
+        what one of the bot's messages said; one that is gone, or says it already, is done."""
+        await _change_message(
+            partial(
+                self._bot.edit_message_text,
+                chat_id=chat_id,
+                message_id=int(message_id),
+                text=to_html(first_message(text, MESSAGE_LIMIT)),
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(buttons),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ),
+            f"edit message {message_id} in chat {chat_id}",
+            # Already edited (a retried outbox item), or deleted: nothing is left to change.
+            past=("message is not modified", "message to edit not found"),
+        )
 
     async def answer_join_request(
         self, chat_id: int | str, user_id: int | str, approved: bool
@@ -265,6 +285,21 @@ def _keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
             continue
         row.append(InlineKeyboardButton(button.label, callback_data=data))
     return InlineKeyboardMarkup([row]) if row else None
+
+
+async def _change_message(
+    call: Callable[[], Awaitable[object]], what: str, *, past: Sequence[str], needs: str = ""
+) -> None:
+    """Change a message: a BadRequest saying it is `past` the change (gone, or changed
+    already) leaves nothing to do; any other refusal is final."""
+    try:
+        await _retrying(call)
+    except BadRequest as error:
+        if any(reason in error.message.lower() for reason in past):
+            return
+        raise DeliveryRefused(f"cannot {what} ({error.message}){needs}") from error
+    except Forbidden as error:
+        raise DeliveryRefused(f"cannot {what}: {error.message}") from error
 
 
 async def _retrying(call: Callable[[], Awaitable[T]]) -> T:

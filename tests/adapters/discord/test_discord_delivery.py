@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.core.clock import FakeClock
-from bot.core.effects import DeleteMessage, GrantDiscordRole, NotifyMember
+from bot.core.effects import Button, DeleteMessage, EditMessage, GrantDiscordRole, NotifyMember
 from payments.outbox import OutboxSettings, OutboxWorker, queue
 from storage.uow import UnitOfWorkFactory
+from tests.adapters.conftest import deliver_edits
 from tests.adapters.discord.conftest import ADA
 from tests.fakes.discord_server import FakeDiscord
 
@@ -65,3 +66,61 @@ async def test_a_message_is_deleted_once_and_a_missing_permission_is_final(
         [dead] = await unit.outbox.dead()
         assert dead.last_error is not None
         assert "needs Manage Messages" in dead.last_error
+
+
+async def test_an_edit_changes_the_bots_message_cut_to_one_message(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord, uow: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    channel = fake_discord.channels["drops"]
+    [posted] = await adapter.gateway.post(channel, "Drop #1: old", [Button("Old", url="https://a")])
+    text = "Drop #1, fixed for <@&1> @everyone\n" + "more words\n" * 300  # over 2000
+    unlock = Button("Unlock", command="/unlock 1")
+    deliverer = DiscordDeliverer(adapter.gateway, fake_discord.guild_id)
+    [item] = await deliver_edits(
+        uow,
+        clock,
+        deliverer,
+        EditMessage("discord", str(channel), str(posted), text, (unlock,)),
+    )
+    assert (item.status, item.last_error) == ("done", None)
+    call = await fake_discord.wait_for_call("PATCH", rf"/channels/{channel}/messages/{posted}$")
+    assert call.json is not None
+    assert call.json["allowed_mentions"]["parse"] == []
+    [message] = fake_discord.messages[channel]
+    assert message["content"].startswith("Drop #1, fixed")
+    assert message["content"].endswith("more words\n…")
+    assert len(message["content"]) <= 2000
+    assert (message["mention_everyone"], message["mention_roles"]) == (False, [])
+    [[button]] = [row["components"] for row in message["components"]]
+    assert button["label"] == "Unlock"  # the old buttons were replaced
+
+
+async def test_an_edit_of_a_deleted_message_is_done_and_a_refused_one_is_final(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord, uow: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    channel = fake_discord.channels["drops"]
+    [gone] = await adapter.gateway.post(channel, "Drop")
+    [hidden] = await adapter.gateway.post(channel, "Drop")
+    await adapter.gateway.delete_message(channel, gone, "drop withdrawn")
+    theirs = await fake_discord.reply(ADA, channel, "my own words")
+    # The channel was hidden from the bot after it posted there.
+    fake_discord.fail_next("PATCH", rf"/messages/{hidden}$", 403, code=50001)
+    deliverer = DiscordDeliverer(adapter.gateway, fake_discord.guild_id)
+    gone_item, theirs_item, hidden_item = await deliver_edits(
+        uow,
+        clock,
+        deliverer,
+        EditMessage("discord", str(channel), str(gone), "Drop, fixed"),
+        EditMessage("discord", str(channel), theirs["id"], "Drop, fixed"),
+        EditMessage("discord", str(channel), str(hidden), "Drop, fixed"),
+    )
+    assert (gone_item.status, gone_item.last_error) == ("done", None)
+    assert theirs_item.status == hidden_item.status == "dead"
+    assert theirs_item.last_error == (
+        f"permanent: cannot edit message {theirs['id']} in channel {channel} (Cannot edit a "
+        "message authored by another user): the bot can edit only its own messages, in "
+        "channels it can see"
+    )
+    assert hidden_item.last_error is not None
+    assert "(Missing Access)" in hidden_item.last_error
+    assert [m["content"] for m in fake_discord.messages[channel]] == ["Drop"]
