@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.engine import write_turn
 from storage.repositories.audit import AuditRepository
 from storage.repositories.contents import ContentRepository
+from storage.repositories.drops import DropRepository
 from storage.repositories.ledger import LedgerRepository
 from storage.repositories.link_codes import LinkCodeRepository
 from storage.repositories.members import MemberRepository
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(session)
         self.contents = ContentRepository(session)
         self.questions = QuestionRepository(session)
+        self.drops = DropRepository(session)
 
 
 class UnitOfWorkFactory:

@@ -2,6 +2,7 @@
 
 from storage.models.audit import AuditEntry
 from storage.models.base import Base
+from storage.models.drop import Drop, DropNotice, DropPurchase
 from storage.models.engagement import (
     Content,
     ContentMessage,
@@ -27,6 +28,9 @@ __all__ = [
     "Base",
     "Content",
     "ContentMessage",
+    "Drop",
+    "DropNotice",
+    "DropPurchase",
     "ExpertPrice",
     "Interaction",
     "InteractionDay",

@@ -63,9 +63,20 @@ class ContentRepository:
     async def messages_of(self, content_id: int) -> list[ContentMessage]:
         return list(
             await self._session.scalars(
-                select(ContentMessage).where(ContentMessage.content_id == content_id)
+                select(ContentMessage)
+                .where(ContentMessage.content_id == content_id)
+                .order_by(ContentMessage.id)
             )
         )
+
+    async def interaction_counts(self, content_id: int) -> list[tuple[str, str, int]]:
+        """(kind, platform, count) of a content's interactions, reactions taken back netted."""
+        rows = await self._session.execute(
+            select(Interaction.kind, Interaction.platform, func.sum(Interaction.delta))
+            .where(Interaction.content_id == content_id)
+            .group_by(Interaction.kind, Interaction.platform)
+        )
+        return [(kind, platform, int(total)) for kind, platform, total in rows if total]
 
     async def roll_up(self) -> int:
         """Fold the interactions written since the last run into the daily rollup; returns how

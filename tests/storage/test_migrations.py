@@ -36,6 +36,9 @@ TABLES = {
     "questions",
     "expert_prices",
     "question_unlocks",
+    "drops",
+    "drop_purchases",
+    "drop_notices",
 }
 
 
@@ -60,7 +63,7 @@ async def _schema_differences(engine: AsyncEngine) -> list[Any]:
 async def test_upgrade_from_empty_reaches_head(database: Any) -> None:
     engine = database.engine()
     try:
-        assert head_revision() == "0006"
+        assert head_revision() == "0007"
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
 
