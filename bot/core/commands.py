@@ -42,6 +42,9 @@ class Param:
     # Long text (a question, a drop's body): platforms with forms ask for it in one (a Discord
     # modal) when the command is run without it.
     long: bool = False
+    # Ask for the long text in a form only when the command's first argument is one of these
+    # (`/drop new` takes a body, `/drop list` does not); empty: always.
+    form_when: tuple[str, ...] = ()
     suggest: Suggester | None = None
 
     def __post_init__(self) -> None:
@@ -177,7 +180,14 @@ def missing_long_text(
     """The long-text params a command was run without: adapters ask for them in a form (a
     Discord modal) or a reply prompt (Telegram) instead of refusing the command."""
     given = dict(options) if options is not None else _split_text(spec, arguments)
-    return [param for param in spec.params if param.long and not given.get(param.name)]
+    first = given.get(spec.params[0].name) if spec.params else None
+    return [
+        param
+        for param in spec.params
+        if param.long
+        and not given.get(param.name)
+        and (not param.form_when or first in param.form_when)
+    ]
 
 
 def long_text_length(spec: CommandSpec, arguments: str, options: Mapping[str, str] | None) -> int:
