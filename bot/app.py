@@ -33,6 +33,7 @@ from bot.errors import StartupError
 from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
 from cogs import build_purposes, build_registry
+from cogs.drops.service import publish_due
 from cogs.engagement.report_job import ReportPoster, deliver_due_report
 from cogs.engagement.upkeep import keep_interactions
 from cogs.membership.lifecycle import run_lifecycle
@@ -156,6 +157,10 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
             core.interactions,
         )
         scheduler.every("qa-deadlines", deadlines, every_15, now=core.clock.now())
+        # Scheduled drops go out within a minute of their time, after a restart too: the
+        # drops table is what persists them.
+        due_drops = partial(publish_due, core.uow, settings, core.clock)
+        scheduler.every("drops-publish", due_drops, timedelta(minutes=1), now=core.clock.now())
         upkeep = partial(keep_interactions, core.uow, settings, core.clock)
         scheduler.every("engagement-upkeep", upkeep, timedelta(minutes=5), now=core.clock.now())
         report = partial(

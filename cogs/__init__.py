@@ -1,7 +1,8 @@
 """Platform-neutral features. Each cog registers its commands on the shared registry."""
 
 from bot.core.commands import Registry
-from cogs import account, engagement, membership, operations, qa
+from cogs import account, drops, engagement, membership, operations, qa, unlocking
+from cogs.drops.purpose import DropPurpose
 from cogs.membership.purpose import MembershipPurpose
 from cogs.qa.purpose import ListenPurpose, QuestionPurpose
 from payments.purposes import Purposes
@@ -15,6 +16,7 @@ def build_purposes(interactions: InteractionRecorder | None = None) -> Purposes:
     purposes.register(MembershipPurpose())
     purposes.register(QuestionPurpose())
     purposes.register(ListenPurpose(interactions))
+    purposes.register(DropPurpose(interactions))
     return purposes
 
 
@@ -24,5 +26,7 @@ def build_registry() -> Registry:
     membership.register(registry)
     engagement.register(registry)
     qa.register(registry)
+    drops.register(registry)
+    unlocking.register(registry)
     operations.register(registry)
     return registry

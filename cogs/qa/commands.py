@@ -32,7 +32,10 @@ UPHOLD, DISMISS = "uphold", "dismiss"
 
 async def find(ctx: Context, args: Args) -> Question | Effect:
     """The question the command names, or the reply saying there is none."""
-    question_id = args.integer("id")
+    return await find_question(ctx, args.integer("id"))
+
+
+async def find_question(ctx: Context, question_id: int | None) -> Question | Effect:
     question = await ctx.uow.questions.get(question_id) if question_id is not None else None
     if question is None:
         return ctx.reply(ctx._("There is no question #{id}.", id=question_id or "?"))

@@ -10,7 +10,7 @@ from bot.core.permissions import Level
 from cogs.checkout import choose_provider, in_stars, offer
 from cogs.qa import listening
 from cogs.qa import service as qa
-from cogs.qa.commands import find, summary
+from cogs.qa.commands import find_question, summary
 from payments.money import format_money
 from storage.models import Question
 
@@ -41,8 +41,9 @@ def _line(ctx: Context, question: Question) -> str:
     return f"{summary(ctx, question)}\n    {short}"
 
 
-async def unlock(ctx: Context, args: Args) -> list[Effect]:
-    found = await find(ctx, args)
+async def unlock_question(ctx: Context, question_id: int) -> list[Effect]:
+    """`/unlock 12`: the accepted answer at once if it is readable already, else its checkout."""
+    found = await find_question(ctx, question_id)
     if not isinstance(found, Question):
         return [found]
     if not listening.readable(found):
@@ -90,15 +91,6 @@ def register(registry: Registry) -> None:
                     choices=(OPEN_ONES, MINE, ANSWERED_ONES),
                 ),
             ),
-            ephemeral=True,
-        )
-    )
-    registry.register(
-        CommandSpec(
-            name="unlock",
-            description=N_("Pay to read the accepted answer to a question"),
-            handler=unlock,
-            params=(Param("id", N_("The question's number"), kind=ParamKind.INTEGER),),
             ephemeral=True,
         )
     )

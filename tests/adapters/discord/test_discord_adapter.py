@@ -195,12 +195,14 @@ async def test_help_suggests_only_commands_the_member_may_run(
         "accept",
         "ask",
         "cancel",
+        "drops",
         "experts",
         "help",
         "join",
         "language",
         "link",
         "membership",
+        "notify",
         "payouts",
         "question",
         "questions",
@@ -208,9 +210,11 @@ async def test_help_suggests_only_commands_the_member_may_run(
         "unlock",
         "whoami",
     ]
-    # Experts also answer and set their price; deciding and recording payouts is for mods.
+    # Experts (creators) also answer, set their price and write drops; deciding and recording
+    # payouts is for mods.
     assert expert.choices is not None
-    assert sorted({c["value"] for c in expert.choices} - set(members)) == ["answer", "expert"]
+    extra = sorted({c["value"] for c in expert.choices} - set(members))
+    assert extra == ["answer", "drop", "expert"]
     moderators = await fake_discord.autocomplete(MODERATOR, "help", "command", "")
     assert moderators.choices is not None
     assert {"decide", "payout"} <= {c["value"] for c in moderators.choices}

@@ -33,10 +33,10 @@ TIER_CHAT = -1002000000001
 INVITE = re.compile(r"https://t\.me/\+\S+")
 # The command menus the adapter publishes, by level: what each may run, and no more.
 MEMBER_COMMANDS = {
-    *("accept", "ask", "cancel", "experts", "help", "join", "language", "link", "membership"),
-    *("payouts", "question", "questions", "reject", "unlock", "whoami"),
+    *("accept", "ask", "cancel", "drops", "experts", "help", "join", "language", "link"),
+    *("membership", "notify", "payouts", "question", "questions", "reject", "unlock", "whoami"),
 }
-CREATOR_COMMANDS = {*MEMBER_COMMANDS, "answer", "expert"}
+CREATOR_COMMANDS = {*MEMBER_COMMANDS, "answer", "drop", "expert"}
 STAFF_COMMANDS = {
     *CREATOR_COMMANDS,
     *("audit", "decide", "grant", "members", "outbox", "payout", "report", "revoke"),

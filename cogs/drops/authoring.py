@@ -1,0 +1,278 @@
+"""`/drop`: creators write a drop, see it as it will look, publish it now or at a time, list,
+edit, cancel, delete it, and see how it did. A creator handles their own drops; moderators
+handle anyone's."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from bot.core.context import Context
+from bot.core.effects import Button, Effect, Reply
+from bot.core.i18n import N_
+from bot.core.permissions import Level
+from cogs.drops import service as drops
+from cogs.drops.texts import full_text, teaser_text
+from cogs.drops.when import WhenError, parse_when
+from payments.money import Money, format_money, parse_major
+from storage.models import Drop
+
+NEW, PUBLISH, LIST, EDIT, CANCEL, DELETE, STATS = (
+    "new",
+    "publish",
+    "list",
+    "edit",
+    "cancel",
+    "delete",
+    "stats",
+)
+TITLE_LIMIT = 200
+LISTED = 15
+_URL = re.compile(r"^https?://\S+$")
+STATUSES = {
+    drops.DRAFT: N_("draft"),
+    drops.SCHEDULED: N_("scheduled"),
+    drops.PUBLISHED: N_("published"),
+    drops.CANCELLED: N_("cancelled"),
+    drops.DELETED: N_("deleted"),
+}
+
+
+class _Refusal(Exception):
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+
+async def drop(ctx: Context, args: Args) -> list[Effect]:
+    action = args.text("action") or LIST
+    details = args.text("details") or ""
+    try:
+        return await ACTIONS[action](ctx, details)
+    except _Refusal as refusal:
+        return [refusal.reply]
+
+
+async def _new(ctx: Context, details: str) -> list[Effect]:
+    header, _, rest = details.partition("\n")
+    tiers, price, at = _options(ctx, header)
+    title, body, link = _content(ctx, rest)
+    draft = drops.Draft(title=title, body=body, tiers=tiers, link=link, price=price, publish_at=at)
+    made = await drops.create(ctx.uow, ctx.member.id, draft, ctx.clock.now())
+    return [_preview(ctx, made)]
+
+
+def _options(ctx: Context, header: str) -> tuple[tuple[str, ...], Money | None, datetime | None]:
+    """`member,pro 4.99 at tomorrow 20:00`: the tiers, a one-off price, a time."""
+    head, _, when = header.partition(" at ")
+    words = head.split()
+    if not words:
+        raise _Refusal(ctx.reply(ctx._(USAGE)))
+    tiers = tuple(t for t in words[0].lower().split(",") if t)
+    unknown = [t for t in tiers if t not in ctx.settings.tiers]
+    if unknown or not tiers:
+        known = ", ".join(ctx.settings.tiers) or "—"
+        raise _Refusal(
+            ctx.reply(
+                ctx._("No tier “{tier}”. Tiers: {known}.", tier=",".join(unknown), known=known)
+            )
+        )
+    price: Money | None = None
+    if len(words) > 1:
+        try:
+            price = parse_major(words[1], ctx.settings.community.currency)
+        except ValueError:
+            raise _Refusal(
+                ctx.reply(ctx._("“{price}” is not a price.", price=words[1][:20]))
+            ) from None
+        if price.minor <= 0:
+            raise _Refusal(ctx.reply(ctx._("A drop's price must be more than zero.")))
+    at: datetime | None = None
+    if when.strip():
+        try:
+            at = parse_when(when, now=ctx.clock.now(), zone=ctx.settings.community.tzinfo)
+        except WhenError as error:
+            raise _Refusal(
+                ctx.reply(ctx._("I could not read the time: {reason}", reason=str(error)))
+            ) from None
+    return tiers, price, at
+
+
+def _content(ctx: Context, text: str) -> tuple[str, str, str | None]:
+    """The title (first line), the body, and a link when the last line is only one."""
+    title, _, body = text.strip().partition("\n")
+    lines = body.rstrip().splitlines()
+    link = lines.pop().strip() if lines and _URL.match(lines[-1].strip()) else None
+    body = "\n".join(lines).strip()
+    if not title.strip() or not body:
+        raise _Refusal(ctx.reply(ctx._(USAGE)))
+    if len(title) > TITLE_LIMIT:
+        raise _Refusal(
+            ctx.reply(ctx._("A title is at most {limit} characters.", limit=TITLE_LIMIT))
+        )
+    return title.strip(), body, link
+
+
+def _preview(ctx: Context, made: Drop) -> Reply:
+    where = ", ".join(
+        f"{platform} {chat}" for platform, chat in drops.full_chats(ctx.settings, made.tiers)
+    )
+    lines = [
+        ctx._("Preview of drop {label} (nothing is posted yet):", label=drops.label(made.id)),
+        full_text(made, ctx.translator.locale),
+        ctx._("Teaser in the public drops channel:"),
+        teaser_text(made, ctx.settings),
+        ctx._("In full in: {where}", where=where or ctx._("no tier chat is configured")),
+    ]
+    if made.publish_at is not None:
+        lines.append(
+            ctx._(
+                "Publishing at {time}.",
+                time=ctx.translator.datetime(
+                    made.publish_at.astimezone(ctx.settings.community.tzinfo)
+                ),
+            )
+        )
+    publish = Button(ctx._("Publish"), command=f"/drop publish {drops.label(made.id)}")
+    return Reply("\n\n".join(lines), ephemeral=True, buttons=(publish,))
+
+
+async def _mine(ctx: Context, details: str) -> Drop:
+    """The drop `details` names, if this member may handle it."""
+    label = details.split(maxsplit=1)[0] if details.split() else ""
+    drop_id = drops.drop_of(label) or (int(label) if label.isdigit() else None)
+    found = await ctx.uow.drops.get(drop_id) if drop_id is not None else None
+    if found is None:
+        raise _Refusal(ctx.reply(ctx._("There is no drop {label}.", label=label[:20] or "?")))
+    if found.author_id != ctx.member.id and ctx.level < Level.MOD:
+        raise _Refusal(ctx.reply(ctx._("Drop {label} is not yours.", label=drops.label(found.id))))
+    return found
+
+
+async def _publish(ctx: Context, details: str) -> list[Effect]:
+    found = await _mine(ctx, details)
+    now = ctx.clock.now()
+    try:
+        if found.publish_at is not None and found.publish_at > now:
+            drops.schedule(found, now)
+            return _about(
+                ctx,
+                N_("Drop {label} is scheduled for {time}."),
+                found,
+                time=_local(ctx, found.publish_at),
+            )
+        told = await drops.publish(ctx.uow, ctx.settings, found, now)
+    except drops.DropStateError:
+        return _about(ctx, N_("Drop {label} cannot be published now."), found)
+    return _about(
+        ctx,
+        N_("Drop {label} is published; {count} members get it by private message."),
+        found,
+        count=told,
+    )
+
+
+async def _list(ctx: Context, details: str) -> list[Effect]:
+    wanted = details.strip().lower()
+    statuses = (wanted,) if wanted in STATUSES else tuple(STATUSES)
+    author = None if ctx.level >= Level.MOD else ctx.member.id
+    found = await ctx.uow.drops.listing(statuses=statuses, author_id=author, limit=LISTED)
+    if not found:
+        return [ctx.reply(ctx._("No drops yet. Write one with /drop new."))]
+    lines = [f"{drops.label(d.id)} · {ctx._(STATUSES[d.status])} · {d.title}" for d in found]
+    return [ctx.reply("\n".join(lines))]
+
+
+async def _edit(ctx: Context, details: str) -> list[Effect]:
+    label_line, _, rest = details.partition("\n")
+    found = await _mine(ctx, label_line)
+    title, body, _ = _content(ctx, rest)
+    try:
+        edited = await drops.edit(
+            ctx.uow, ctx.settings, found, title=title, body=body, now=ctx.clock.now()
+        )
+    except drops.DropStateError:
+        return _about(ctx, N_("Drop {label} cannot be edited now."), found)
+    message = N_("Drop {label} is changed; {count} posted messages are being edited.")
+    return _about(ctx, message, found, count=edited)
+
+
+async def _cancel(ctx: Context, details: str) -> list[Effect]:
+    found = await _mine(ctx, details)
+    try:
+        drops.cancel(found, ctx.clock.now())
+    except drops.DropStateError:
+        return _about(ctx, N_("Drop {label} is already out; delete it instead."), found)
+    return _about(ctx, N_("Drop {label} is cancelled."), found)
+
+
+async def _delete(ctx: Context, details: str) -> list[Effect]:
+    found = await _mine(ctx, details)
+    try:
+        gone = await drops.delete(ctx.uow, found, ctx.clock.now())
+    except drops.DropStateError:
+        return _about(ctx, N_("Drop {label} is already deleted."), found)
+    message = N_("Drop {label} is deleted; {count} posted messages are being removed.")
+    return _about(ctx, message, found, count=gone)
+
+
+async def _stats(ctx: Context, details: str) -> list[Effect]:
+    found = await _mine(ctx, details)
+    stats = await drops.stats(ctx.uow, found)
+    lines = [ctx._("Drop {label} · {title}", label=drops.label(found.id), title=found.title)]
+    for platform, counts in sorted(stats.by_platform.items()):
+        shown = ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
+        lines.append(f"{platform}: {shown}")
+    if not stats.by_platform:
+        lines.append(ctx._("No reactions, replies or unlocks yet."))
+    revenue = ", ".join(format_money(m, ctx.translator.locale) for m in stats.revenue) or "—"
+    lines.append(ctx._("Sold {count} times · revenue {revenue}", count=stats.sold, revenue=revenue))
+    return [ctx.reply("\n".join(lines))]
+
+
+def _local(ctx: Context, at: datetime) -> str:
+    return ctx.translator.datetime(at.astimezone(ctx.settings.community.tzinfo))
+
+
+def _about(ctx: Context, message: str, drop: Drop, **values: object) -> list[Effect]:
+    """A reply about one drop, named by its label."""
+    return [ctx.reply(ctx._(message, label=drops.label(drop.id), **values))]
+
+
+USAGE = N_(
+    "Write a drop like this:\n/drop new member,pro [price] [at tomorrow 20:00]\nTitle\nThe body "
+    "(Markdown and code blocks welcome)\nhttps://an.optional/link"
+)
+ACTIONS: dict[str, Callable[[Context, str], Awaitable[list[Effect]]]] = {
+    NEW: _new,
+    PUBLISH: _publish,
+    LIST: _list,
+    EDIT: _edit,
+    CANCEL: _cancel,
+    DELETE: _delete,
+    STATS: _stats,
+}
+
+
+def register(registry: Registry) -> None:
+    registry.register(
+        CommandSpec(
+            name="drop",
+            description=N_("Write, publish and manage premium drops (creators)"),
+            handler=drop,
+            params=(
+                Param("action", N_("What to do"), kind=ParamKind.CHOICE, choices=tuple(ACTIONS)),
+                Param(
+                    "details",
+                    N_("The drop (for new and edit) or its label, like D7"),
+                    required=False,
+                    rest=True,
+                    long=True,
+                    form_when=(NEW, EDIT),
+                ),
+            ),
+            level=Level.CREATOR,
+            ephemeral=True,
+        )
+    )

@@ -1,0 +1,74 @@
+"""One-off drop purchases: the money is revenue:drops; the buyer gets the drop by private
+message at once, and a refund takes the purchase back."""
+
+from __future__ import annotations
+
+from bot.core.effects import NotifyMember
+from cogs.drops.service import content_ref
+from cogs.drops.texts import full_text
+from cogs.engagement.service import record
+from payments import ledger
+from payments.money import Money
+from payments.purposes import PaidOnce, Purpose, PurposeContext
+from storage.models import DropPurchase, Payment
+from storage.recording import InteractionRecorder
+
+AWAITING_PAYMENT, PAID, REFUNDED = "awaiting_payment", "paid", "refunded"
+# The purpose kind, and the ledger's name for drop money (revenue:drops, refunds:drops).
+PURPOSE = "drops"
+
+
+class DropPurpose(PaidOnce):
+    """`drops:<purchase id>`."""
+
+    kind = PURPOSE
+
+    def __init__(self, interactions: InteractionRecorder | None = None) -> None:
+        self._interactions = interactions
+
+    def income_account(self, purpose: Purpose) -> str:
+        return ledger.revenue(PURPOSE)
+
+    async def still_for_sale(self, ctx: PurposeContext, purpose: Purpose, amount: Money) -> bool:
+        purchase = await ctx.uow.drops.purchase(int(purpose.ref))
+        return purchase is not None and purchase.status == AWAITING_PAYMENT
+
+    async def paid(self, ctx: PurposeContext, payment: Payment) -> None:
+        purchase = await _purchase(ctx, payment)
+        if purchase is None or purchase.status != AWAITING_PAYMENT:
+            return
+        drop = await ctx.uow.drops.get(purchase.drop_id)
+        if drop is None:
+            return
+        now = ctx.clock.now()
+        purchase.status, purchase.paid_at = PAID, now
+        member = await ctx.uow.members.get(purchase.member_id)
+        locale = (member.locale if member else None) or ctx.settings.community.default_locale
+        await ctx.promise(
+            NotifyMember(purchase.member_id, full_text(drop, locale)),
+            key=f"drop-bought:{purchase.id}",
+        )
+        content = await ctx.uow.contents.by_ref(content_ref(drop.id))
+        if content is not None:
+            await record(
+                self._interactions,
+                content,
+                member_id=purchase.member_id,
+                kind="unlock",
+                platform=payment.provider,
+                at=now,
+            )
+
+    async def refunded(self, ctx: PurposeContext, payment: Payment, amount: Money) -> None:
+        purchase = await _purchase(ctx, payment)
+        if purchase is not None and payment.refunded_minor >= payment.amount_minor:
+            purchase.status = REFUNDED
+
+    async def disputed(self, ctx: PurposeContext, payment: Payment) -> None:
+        purchase = await _purchase(ctx, payment)
+        if purchase is not None:
+            purchase.status = REFUNDED
+
+
+async def _purchase(ctx: PurposeContext, payment: Payment) -> DropPurchase | None:
+    return await ctx.uow.drops.purchase(int(Purpose.parse(payment.purpose).ref))
