@@ -207,9 +207,10 @@ def _split_text(spec: CommandSpec, text: str) -> dict[str, str]:
             values[param.name] = remaining
             remaining = ""
             break
-        word, _, remaining = remaining.partition(" ")
+        # Any blank ends a word: a line break too, before the long text typed on later lines.
+        word, *rest = remaining.split(maxsplit=1)
         values[param.name] = word
-        remaining = remaining.strip()
+        remaining = rest[0] if rest else ""
     if remaining:
         values["\0extra"] = remaining
     return values

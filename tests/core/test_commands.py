@@ -58,6 +58,11 @@ def test_rest_parameter_keeps_spaces_and_code() -> None:
     assert values == {"price": "25", "question": "why does `x = 1  + 2` fail?"}
 
 
+def test_a_line_break_ends_a_word_and_the_rest_keeps_its_lines() -> None:
+    values = parse_arguments(ASK, "25\nwhy does\n  `x` fail?", None)
+    assert values == {"price": "25", "question": "why does\n  `x` fail?"}
+
+
 def test_missing_required_parameter_is_named() -> None:
     with pytest.raises(ArgumentError) as raised:
         parse_arguments(ASK, "", None)
