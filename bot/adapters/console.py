@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import os
 import threading
+from dataclasses import replace
 from typing import TextIO
 
-from bot.core.commands import split_command
+from bot.core.commands import missing_long_text, split_command
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import (
     DirectMessage,
@@ -82,7 +83,7 @@ class ConsoleAdapter:
                 break
             if not line.strip():
                 continue
-            await self._serve(line)
+            await self._serve(line, lines)
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -107,15 +108,36 @@ class ConsoleAdapter:
             task.cancel()
         return getter.result() if getter in done else _EOF
 
-    async def _serve(self, line: str) -> None:
+    async def _serve(self, line: str, lines: asyncio.Queue[str | None]) -> None:
         name, arguments = split_command(line) or ("", "")
         event = CommandEvent(actor=self._actor, place=self._place, name=name, arguments=arguments)
+        long_text = await self._long_text(event, lines)
+        if long_text:
+            event = replace(event, arguments=f"{arguments}\n{long_text}".strip())
         for effect in await self._dispatcher.handle(event):
             if not isinstance(effect, Reply | DirectMessage):
                 continue
             # The terminal is private already: a DM is just another line here.
             buttons = [f"  [{b.label}] {b.url or b.command}" for b in effect.buttons]
             self._write("\n".join([effect.text, *buttons]))
+
+    async def _long_text(self, event: CommandEvent, lines: asyncio.Queue[str | None]) -> str:
+        """A command run without its long text (a question, a drop) asks for it here, over
+        several lines, as Discord asks in a form and Telegram by a reply."""
+        spec = self._dispatcher.registry.get(event.name.lower())
+        missing = missing_long_text(spec, event.arguments, None) if spec else []
+        if not missing or await self._dispatcher.refusal(event):
+            return ""
+        self._write(
+            self._translator.gettext(
+                "{what}: type it over as many lines as you like, then a line with only a dot.",
+                what=self._translator.gettext(missing[0].description),
+            )
+        )
+        typed: list[str] = []
+        while (line := await self._next_line(lines)) is not _EOF and line.strip() != ".":
+            typed.append(line)
+        return "\n".join(typed)
 
     def _write(self, text: str) -> None:
         self._stdout.write(text + "\n")
