@@ -57,7 +57,7 @@ async def drop(ctx: Context, args: Args) -> list[Effect]:
 async def _new(ctx: Context, details: str) -> list[Effect]:
     header, _, rest = details.partition("\n")
     tiers, price, at = _options(ctx, header)
-    title, body, link = _content(ctx, rest)
+    title, body, link = _content(ctx, rest, USAGE)
     draft = drops.Draft(title=title, body=body, tiers=tiers, link=link, price=price, publish_at=at)
     made = await drops.create(ctx.uow, ctx.member.id, draft, ctx.clock.now())
     return [_preview(ctx, made)]
@@ -99,14 +99,14 @@ def _options(ctx: Context, header: str) -> tuple[tuple[str, ...], Money | None, 
     return tiers, price, at
 
 
-def _content(ctx: Context, text: str) -> tuple[str, str, str | None]:
+def _content(ctx: Context, text: str, usage: str) -> tuple[str, str, str | None]:
     """The title (first line), the body, and a link when the last line is only one."""
     title, _, body = text.strip().partition("\n")
     lines = body.rstrip().splitlines()
     link = lines.pop().strip() if lines and _URL.match(lines[-1].strip()) else None
     body = "\n".join(lines).strip()
     if not title.strip() or not body:
-        raise _Refusal(ctx.reply(ctx._(USAGE)))
+        raise _Refusal(ctx.reply(ctx._(usage)))
     if len(title) > TITLE_LIMIT:
         raise _Refusal(
             ctx.reply(ctx._("A title is at most {limit} characters.", limit=TITLE_LIMIT))
@@ -187,7 +187,7 @@ async def _list(ctx: Context, details: str) -> list[Effect]:
 async def _edit(ctx: Context, details: str) -> list[Effect]:
     label_line, _, rest = details.partition("\n")
     found = await _mine(ctx, label_line)
-    title, body, _ = _content(ctx, rest)
+    title, body, _ = _content(ctx, rest, EDIT_USAGE)
     try:
         edited = await drops.edit(
             ctx.uow, ctx.settings, found, title=title, body=body, now=ctx.clock.now()
@@ -243,6 +243,10 @@ def _about(ctx: Context, message: str, drop: Drop, **values: object) -> list[Eff
 USAGE = N_(
     "Write a drop like this:\n/drop new member,pro [price] [at tomorrow 20:00]\nTitle\nThe body "
     "(Markdown and code blocks welcome)\nhttps://an.optional/link"
+)
+EDIT_USAGE = N_(
+    "Edit a drop like this:\n/drop edit\nD7\nThe new title\nThe new body\n(in the console and on "
+    "Telegram, send /drop edit alone and the bot asks for the rest)"
 )
 ACTIONS: dict[str, Callable[[Context, str], Awaitable[list[Effect]]]] = {
     NEW: _new,

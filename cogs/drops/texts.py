@@ -25,6 +25,10 @@ def teaser_text(drop: Drop, settings: Settings) -> str:
     speak = Translator(settings.community.default_locale)
     lines = drop.body.strip().splitlines()[:TEASER_LINES]
     opening = "\n".join(lines)[:TEASER_CHARACTERS]
+    if opening.count("```") % 2:
+        opening += "…\n```"  # a code block cut short still ends, or it swallows the rest
+    else:
+        opening += "…"
     names = ", ".join(
         settings.tiers[key].name if key in settings.tiers else key for key in drop.tiers
     )
@@ -36,4 +40,4 @@ def teaser_text(drop: Drop, settings: Settings) -> str:
             price=price,
             label=f"D{drop.id}",
         )
-    return f"**{drop.title}**\n{opening}…\n\n{who}"
+    return f"**{drop.title}**\n{opening}\n\n{who}"

@@ -25,6 +25,7 @@ from bot.core.events import Place, Platform
 from bot.core.permissions import Level
 from cogs import build_purposes, build_registry
 from cogs.drops import service as drops
+from cogs.drops.texts import teaser_text
 from cogs.engagement.service import show
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.money import Money
@@ -32,7 +33,7 @@ from payments.outbox import OutboxSettings, OutboxWorker, decode
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
-from storage.models import DropNotice, Member, Membership, PlatformIdentity
+from storage.models import Drop, DropNotice, Member, Membership, PlatformIdentity
 from storage.uow import UnitOfWorkFactory
 from tests.cogs.conftest import sandbox_payments
 from tests.conftest import actor, make_settings, say, send
@@ -147,6 +148,16 @@ async def test_publishing_posts_in_full_where_tiers_read_a_teaser_in_public_and_
     assert quiet not in [d.member_id for d in dms]
     again = await say(dispatcher, CREATOR, "/drop publish D1")
     assert again == "Drop D1 cannot be published now."
+
+
+def test_a_teaser_cut_inside_a_code_block_still_closes_it() -> None:
+    drop = Drop(
+        id=3, title="T", body="Look:\n```rust\nlet x = 1;\nlet y = 2;\n```", tiers=["member"]
+    )
+    teaser = teaser_text(drop, SETTINGS)
+    assert "let x = 1;…\n```\n" in teaser
+    assert "let y" not in teaser
+    assert teaser.count("```") == 2
 
 
 async def test_a_scheduled_drop_is_published_once_at_its_time_across_restarts(
