@@ -174,5 +174,9 @@ def test_user_text_can_never_break_the_bots_html() -> None:
         "<b>Weekly &lt;report&gt;</b>\n- a\n#not a heading"
     )
     assert to_html("```\n# a comment\n```") == "<pre><code># a comment</code></pre>"
+    assert to_html("**Async <patterns>** in `a**b**`") == (
+        "<b>Async &lt;patterns&gt;</b> in <code>a**b**</code>"
+    )
+    assert to_html("```\n**not bold**\n```") == "<pre><code>**not bold**</code></pre>"
     rendered = to_html("```python\nif a < b:\n    pass\n```")
     assert rendered == '<pre><code class="language-python">if a &lt; b:\n    pass</code></pre>'
