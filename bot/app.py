@@ -33,7 +33,7 @@ from bot.errors import StartupError
 from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
 from cogs import build_purposes, build_registry
-from cogs.drops.service import publish_due
+from cogs.drops.service import load_file, publish_due
 from cogs.engagement.report_job import ReportPoster, deliver_due_report
 from cogs.engagement.upkeep import keep_interactions
 from cogs.membership.lifecycle import run_lifecycle
@@ -116,6 +116,7 @@ def console_adapter(core: Core, *, user: str, level: Level) -> ConsoleAdapter:
         stdin=sys.stdin,
         stdout=sys.stdout,
         default_locale=core.settings.community.default_locale,
+        files=partial(load_file, core.uow),
     )
 
 
@@ -277,10 +278,14 @@ async def run_reconcile(settings: Settings, secrets: Secrets, *, dry_run: bool) 
 def _deliverers(core: Core, running: _Running) -> dict[str, Deliverer]:
     """Who carries out the outbox's promises: each running platform, and the refunds."""
     found: dict[str, Deliverer] = {d.platform: d for d in core.commerce.deliverers}
+    # Posts and DMs carry stored files (a drop's PDF) by id; the deliverers read them here.
+    files = partial(load_file, core.uow)
     if running.discord is not None:
-        found["discord"] = DiscordDeliverer(running.discord.gateway, core.settings.discord.guild_id)
+        found["discord"] = DiscordDeliverer(
+            running.discord.gateway, core.settings.discord.guild_id, files
+        )
     if running.telegram is not None:
-        found["telegram"] = TelegramDeliverer(running.telegram.gateway, core.clock)
+        found["telegram"] = TelegramDeliverer(running.telegram.gateway, core.clock, files)
     if running.console is not None:
         found["console"] = running.console
     return found

@@ -15,6 +15,7 @@ from bot.core.effects import (
     DirectMessage,
     DurableEffect,
     EditMessage,
+    FileLoader,
     NotifyMember,
     PostToChat,
     Reply,
@@ -22,7 +23,7 @@ from bot.core.effects import (
 from bot.core.events import Actor, CommandEvent, Place, Platform
 from bot.core.i18n import Translator, negotiate
 from bot.core.permissions import Level
-from bot.core.text import with_heading
+from bot.core.text import format_size, with_heading
 from storage.models import PlatformIdentity
 
 _EOF = None
@@ -41,8 +42,10 @@ class ConsoleAdapter:
         stdin: TextIO,
         stdout: TextIO,
         default_locale: str,
+        files: FileLoader | None = None,
     ) -> None:
         self._dispatcher = dispatcher
+        self._files = files
         self._stdin = stdin
         self._stdout = stdout
         self._interactive = stdin.isatty()
@@ -92,13 +95,21 @@ class ConsoleAdapter:
         """The outbox's deliveries, shown in the terminal (there is no other place)."""
         if isinstance(effect, NotifyMember) and account is not None:
             self._write(f"📬 {account.display_name}: {effect.text}")
+            await self._show_file(effect.file_id)
         elif isinstance(effect, PostToChat):
             text = effect.text
             if effect.thread_title is not None:
                 text = with_heading(effect.thread_title, text)
             self._write(f"📣 {text}")
+            await self._show_file(effect.file_id)
         elif isinstance(effect, EditMessage):
             self._write(f"✏️ edited: {effect.text}")
+
+    async def _show_file(self, file_id: int | None) -> None:
+        """A terminal cannot hold a file: it shows what went with the message."""
+        file = await self._files(file_id) if file_id is not None and self._files else None
+        if file is not None:
+            self._write(f"📎 {file.filename} ({format_size(len(file.data))})")
 
     async def _next_line(self, lines: asyncio.Queue[str | None]) -> str | None:
         getter = asyncio.ensure_future(lines.get())

@@ -14,7 +14,7 @@ from bot.core.text import clean
 if TYPE_CHECKING:
     from bot.core.context import Context, EventContext
     from bot.core.effects import Effect
-    from bot.core.events import DomainEvent, PlatformEvent
+    from bot.core.events import Attachment, DomainEvent, PlatformEvent
     from storage.models import Member
 
 
@@ -24,6 +24,9 @@ class ParamKind(StrEnum):
     CHOICE = "choice"
     # Someone in the community: `@name`, a Discord mention `<@123>`, or `#<member id>`.
     MEMBER = "member"
+    # A file sent with the command (a Discord attachment option, a Telegram document): never
+    # typed, so text arguments skip it; it reaches the handler as an Attachment.
+    ATTACHMENT = "attachment"
 
 
 # Offers values for a parameter while the member is still typing it (Discord autocomplete).
@@ -63,6 +66,7 @@ class Args:
 
     values: Mapping[str, str] = field(default_factory=dict)
     members: Mapping[str, Member] = field(default_factory=dict)
+    attachments: Mapping[str, Attachment] = field(default_factory=dict)
 
     def text(self, name: str) -> str | None:
         return self.values.get(name)
@@ -73,6 +77,9 @@ class Args:
 
     def member(self, name: str) -> Member | None:
         return self.members.get(name)
+
+    def attachment(self, name: str) -> Attachment | None:
+        return self.attachments.get(name)
 
 
 Handler = Callable[["Context", Args], Awaitable[list["Effect"]]]
@@ -115,7 +122,8 @@ class Registry:
     def register(self, spec: CommandSpec) -> None:
         if spec.name in self._specs:
             raise ValueError(f"command /{spec.name} is registered twice")
-        if any(p.rest for p in spec.params[:-1]):
+        typed = [p for p in spec.params if p.kind is not ParamKind.ATTACHMENT]
+        if any(p.rest for p in typed[:-1]):
             raise ValueError(f"/{spec.name}: only the last parameter may take the rest of the line")
         self._specs[spec.name] = spec
 
@@ -148,12 +156,19 @@ def split_command(text: str) -> tuple[str, str] | None:
     return name, rest.strip()
 
 
+def attachment_param(spec: CommandSpec) -> Param | None:
+    """The parameter a file sent with the command fills (one file per message on Telegram)."""
+    return next((p for p in spec.params if p.kind is ParamKind.ATTACHMENT), None)
+
+
 def parse_arguments(
     spec: CommandSpec, event_arguments: str, options: Mapping[str, str] | None
 ) -> dict[str, str]:
     """Check arguments against the spec and return them by parameter name (members unresolved)."""
     values = dict(options) if options is not None else _split_text(spec, event_arguments)
     for param in spec.params:
+        if param.kind is ParamKind.ATTACHMENT:
+            continue  # files come apart from the typed arguments (CommandEvent.attachments)
         value = values.get(param.name)
         if value is None or value == "":
             values.pop(param.name, None)
@@ -201,6 +216,8 @@ def _split_text(spec: CommandSpec, text: str) -> dict[str, str]:
     values: dict[str, str] = {}
     remaining = text.strip()
     for param in spec.params:
+        if param.kind is ParamKind.ATTACHMENT:
+            continue
         if not remaining:
             break
         if param.rest:

@@ -321,4 +321,9 @@ class Dispatcher:
                 )
                 raise _Refused("invalid", [Reply(text, ephemeral=True)])
             members[param.name] = found
-        return Args(values=values, members=members)
+        attachments = {
+            param.name: ctx.event.attachments[param.name]
+            for param in spec.params
+            if param.kind is ParamKind.ATTACHMENT and param.name in ctx.event.attachments
+        }
+        return Args(values=values, members=members, attachments=attachments)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.events import Place
+
+# The most a bot may upload with one message, by platform, in bytes: a post's file must fit
+# the platform it goes to. Discord: 10 MiB unless the server is boosted ("Uploading Files",
+# https://discord.com/developers/docs/reference#uploading-files; interactions also report it
+# as attachment_size_limit). Telegram: sendDocument takes files "of up to 50 MB"
+# (https://core.telegram.org/bots/api#senddocument; python-telegram-bot's
+# FileSizeLimit.FILESIZE_UPLOAD reads it as 50,000,000).
+UPLOAD_LIMITS = {"discord": 10 * 1024 * 1024, "telegram": 50_000_000}
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,10 @@ class NotifyMember:
     member_id: int
     text: str
     buttons: tuple[Button, ...] = ()
+    # A stored file sent with the message (a drop's PDF), by id: its bytes stay in the
+    # database, out of the outbox's payload. A platform that cannot take it refuses the DM,
+    # so it goes to the member's next platform.
+    file_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,9 @@ class PostToChat:
     plain Telegram group, the replies to the post are its thread and the title heads the text.
     With `content_ref`, every message posted and the thread lead back to that registered
     content, so reactions and replies on them count for it.
+    With `file_id`, a stored file (a drop's PDF) is uploaded with the post, on the message
+    that carries its last part (Discord) or as a document after it (Telegram); its bytes stay
+    in the database, out of the outbox's payload.
     """
 
     platform: str
@@ -127,6 +143,25 @@ class PostToChat:
     buttons: tuple[Button, ...] = ()
     thread_title: str | None = None
     content_ref: str | None = None
+    file_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.file_id is not None and self.thread_title is not None:
+            raise ValueError("a file goes with a plain post, not one that starts a thread")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file a post or DM carries, as the deliverers upload it."""
+
+    filename: str
+    content_type: str | None
+    data: bytes
+
+
+# Reads a stored file by id for a deliverer to upload; None when it is gone (its drop was
+# deleted). Injected where the deliverers are built, so adapters need not open the database.
+FileLoader = Callable[[int], Awaitable[StoredFile | None]]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -52,6 +52,22 @@ class Place:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a command (a drop's PDF), described before it is downloaded: a file
+    too big for where it is going is refused without fetching it."""
+
+    filename: str
+    content_type: str | None
+    # Bytes, as the platform reported them (0 when it did not say: the download tells).
+    size: int
+    # Downloads the file from the platform.
+    fetch: Callable[[], Awaitable[bytes]] = field(compare=False, repr=False)
+    # The most the bot may download from that platform (Telegram's Bot API: 20 MB); None when
+    # the platform sets no limit of its own on downloads.
+    fetch_limit: int | None = None
+
+
+@dataclass(frozen=True)
 class CommandEvent:
     """A member ran a command.
 
@@ -64,6 +80,9 @@ class CommandEvent:
     name: str
     arguments: str = ""
     options: Mapping[str, str] | None = field(default=None)
+    # Files sent with the command, by parameter name (Discord attachment options, a Telegram
+    # document whose caption is the command); the console sends none.
+    attachments: Mapping[str, Attachment] = field(default_factory=dict)
 
     @property
     def length(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -29,6 +30,18 @@ def clean_name(name: str, limit: int = 100) -> str:
     """A display name on one line, at most `limit` characters, never empty."""
     single_line = " ".join(clean(name).split())
     return single_line[:limit] or "?"
+
+
+def format_size(size: int) -> str:
+    """Bytes for people: "10 MiB" for Discord's binary limit, "20 MB" for Telegram's decimal
+    ones, each as its platform names it; other sizes round up (to a kB, or a tenth of a MB),
+    so a file just over a limit never reads as the limit itself."""
+    mib = 1024 * 1024
+    if size >= mib and size % mib == 0:
+        return f"{size // mib} MiB"
+    if size < 1000 * 1000:
+        return f"{max(1, math.ceil(size / 1000))} kB"
+    return f"{math.ceil(size / 100_000) / 10:.1f}".removesuffix(".0") + " MB"
 
 
 def with_heading(title: str, text: str) -> str:

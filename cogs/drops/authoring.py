@@ -11,14 +11,18 @@ from datetime import datetime
 from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
 from bot.core.effects import Button, Effect, Reply
+from bot.core.events import Attachment
 from bot.core.i18n import N_
 from bot.core.permissions import Level
+from bot.core.text import clean_name, format_size
 from cogs.drops import service as drops
 from cogs.drops.texts import full_text, teaser_text
 from cogs.drops.when import WhenError, parse_when
 from payments.money import Money, format_money, parse_major
 from storage.models import Drop
 
+# The /drop parameter a file comes in (only /drop new takes one).
+FILE = "file"
 NEW, PUBLISH, LIST, EDIT, CANCEL, DELETE, STATS = (
     "new",
     "publish",
@@ -48,19 +52,76 @@ class _Refusal(Exception):
 async def drop(ctx: Context, args: Args) -> list[Effect]:
     action = args.text("action") or LIST
     details = args.text("details") or ""
+    file = args.attachment(FILE)
     try:
+        if action == NEW:
+            return await _new(ctx, details, file)
+        if file is not None:
+            return [ctx.reply(ctx._("A file goes only with /drop new."))]
         return await ACTIONS[action](ctx, details)
     except _Refusal as refusal:
         return [refusal.reply]
 
 
-async def _new(ctx: Context, details: str) -> list[Effect]:
+async def _new(ctx: Context, details: str, file: Attachment | None) -> list[Effect]:
     header, _, rest = details.partition("\n")
     tiers, price, at = _options(ctx, header)
     title, body, link = _content(ctx, rest, USAGE)
+    # Checked and downloaded before the drop exists: a file that cannot go out leaves no draft.
+    data = await _file_data(ctx, file, tiers) if file is not None else None
     draft = drops.Draft(title=title, body=body, tiers=tiers, link=link, price=price, publish_at=at)
     made = await drops.create(ctx.uow, ctx.member.id, draft, ctx.clock.now())
-    return [_preview(ctx, made)]
+    if file is None or data is None:
+        return [_preview(ctx, made, None, 0)]
+    filename = clean_name(file.filename, 255)
+    await drops.attach(
+        ctx.uow,
+        made,
+        filename=filename,
+        content_type=file.content_type[:255] if file.content_type else None,
+        data=data,
+    )
+    return [_preview(ctx, made, filename, len(data))]
+
+
+async def _file_data(ctx: Context, file: Attachment, tiers: tuple[str, ...]) -> bytes:
+    """The file's bytes, if the bot can download it and every platform the drop goes to can
+    take it; else a refusal that names the limit."""
+    name = clean_name(file.filename, 60)
+    if file.fetch_limit is not None and file.size > file.fetch_limit:
+        message = N_("“{name}” is {size}: I can download files of at most {limit} from {platform}.")
+        raise _Refusal(
+            ctx.reply(
+                ctx._(
+                    message,
+                    name=name,
+                    size=format_size(file.size),
+                    limit=format_size(file.fetch_limit),
+                    platform=ctx.event.actor.platform.value.capitalize(),
+                )
+            )
+        )
+    limit, platforms = drops.file_limit(ctx.settings, tiers)
+    # The platform's word on the size is checked before downloading, the bytes after it.
+    data = await file.fetch() if file.size <= limit else b""
+    size = max(file.size, len(data))
+    if size > limit:
+        message = N_(
+            "“{name}” is {size}: a drop for these tiers can carry a file of at most {limit}, "
+            "the most a bot may post on {platforms}."
+        )
+        raise _Refusal(
+            ctx.reply(
+                ctx._(
+                    message,
+                    name=name,
+                    size=format_size(size),
+                    limit=format_size(limit),
+                    platforms=", ".join(p.capitalize() for p in platforms),
+                )
+            )
+        )
+    return data
 
 
 def _options(ctx: Context, header: str) -> tuple[tuple[str, ...], Money | None, datetime | None]:
@@ -114,7 +175,7 @@ def _content(ctx: Context, text: str, usage: str) -> tuple[str, str, str | None]
     return title.strip(), body, link
 
 
-def _preview(ctx: Context, made: Drop) -> Reply:
+def _preview(ctx: Context, made: Drop, filename: str | None, size: int) -> Reply:
     where = ", ".join(
         f"{platform} {chat}" for platform, chat in drops.full_chats(ctx.settings, made.tiers)
     )
@@ -125,6 +186,14 @@ def _preview(ctx: Context, made: Drop) -> Reply:
         teaser_text(made, ctx.settings),
         ctx._("In full in: {where}", where=where or ctx._("no tier chat is configured")),
     ]
+    if filename is not None:
+        lines.append(
+            ctx._(
+                "With the file {name} ({size}), in full copies and private messages.",
+                name=clean_name(filename, 60),
+                size=format_size(size),
+            )
+        )
     if made.publish_at is not None:
         lines.append(
             ctx._(
@@ -248,8 +317,8 @@ EDIT_USAGE = N_(
     "Edit a drop like this:\n/drop edit\nD7\nThe new title\nThe new body\n(in the console and on "
     "Telegram, send /drop edit alone and the bot asks for the rest)"
 )
+# The actions besides /drop new, which alone takes a file.
 ACTIONS: dict[str, Callable[[Context, str], Awaitable[list[Effect]]]] = {
-    NEW: _new,
     PUBLISH: _publish,
     LIST: _list,
     EDIT: _edit,
@@ -266,7 +335,7 @@ def register(registry: Registry) -> None:
             description=N_("Write, publish and manage premium drops (creators)"),
             handler=drop,
             params=(
-                Param("action", N_("What to do"), kind=ParamKind.CHOICE, choices=tuple(ACTIONS)),
+                Param("action", N_("What to do"), kind=ParamKind.CHOICE, choices=(NEW, *ACTIONS)),
                 Param(
                     "details",
                     N_("The drop (for new and edit) or its label, like D7"),
@@ -274,6 +343,15 @@ def register(registry: Registry) -> None:
                     rest=True,
                     long=True,
                     form_when=(NEW, EDIT),
+                ),
+                Param(
+                    FILE,
+                    N_(
+                        "A file for /drop new: a PDF, an archive, an image "
+                        "(Discord and Telegram; not the console)"
+                    ),
+                    kind=ParamKind.ATTACHMENT,
+                    required=False,
                 ),
             ),
             level=Level.CREATOR,

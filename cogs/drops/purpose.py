@@ -44,8 +44,13 @@ class DropPurpose(PaidOnce):
         purchase.status, purchase.paid_at = PAID, now
         member = await ctx.uow.members.get(purchase.member_id)
         locale = (member.locale if member else None) or ctx.settings.community.default_locale
+        file = await ctx.uow.drops.file_of(drop.id)
         await ctx.promise(
-            NotifyMember(purchase.member_id, full_text(drop, locale)),
+            NotifyMember(
+                purchase.member_id,
+                full_text(drop, locale),
+                file_id=file.id if file is not None else None,
+            ),
             key=f"drop-bought:{purchase.id}",
         )
         content = await ctx.uow.contents.by_ref(content_ref(drop.id))

@@ -16,7 +16,15 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.core.clock import Clock
-from bot.core.effects import Button, DeleteMessage, EditMessage, NotifyMember, PostToChat
+from bot.core.effects import (
+    UPLOAD_LIMITS,
+    Button,
+    DeleteMessage,
+    EditMessage,
+    NotifyMember,
+    PostToChat,
+    StoredFile,
+)
 from bot.core.i18n import N_, Translator
 from bot.core.text import split_message
 from cogs.drops.texts import full_text, teaser_text
@@ -24,7 +32,7 @@ from cogs.engagement.service import register_content
 from cogs.membership.service import HOLDING
 from payments.money import Money, format_money
 from payments.outbox import queue
-from storage.models import Drop, DropNotice
+from storage.models import Drop, DropFile, DropNotice
 from storage.models.engagement import COPY
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -55,6 +63,37 @@ class Draft:
     link: str | None = None
     price: Money | None = None
     publish_at: datetime | None = None
+
+
+def file_limit(settings: Settings, tiers: Sequence[str]) -> tuple[int, list[str]]:
+    """The largest file a drop for `tiers` may carry, and the platforms that set it: the file
+    goes with every full copy, so it must fit each platform the tiers' chats are on. With no
+    tier chat the drop reaches its readers only by private message, on whichever platform
+    they use, so every platform counts."""
+    platforms = sorted({platform for platform, _ in full_chats(settings, tiers)} or UPLOAD_LIMITS)
+    limit = min(UPLOAD_LIMITS[platform] for platform in platforms)
+    return limit, [p for p in platforms if UPLOAD_LIMITS[p] == limit]
+
+
+async def attach(
+    uow: UnitOfWork, drop: Drop, *, filename: str, content_type: str | None, data: bytes
+) -> DropFile:
+    return await uow.drops.add_file(
+        DropFile(
+            drop_id=drop.id,
+            filename=filename,
+            content_type=content_type,
+            size=len(data),
+            data=data,
+        )
+    )
+
+
+async def load_file(uow: UnitOfWorkFactory, file_id: int) -> StoredFile | None:
+    """A drop's file for a deliverer to upload (the outbox's effects carry only its id)."""
+    async with uow() as unit:
+        found = await unit.drops.file(file_id)
+        return None if found is None else StoredFile(found.filename, found.content_type, found.data)
 
 
 def content_ref(drop_id: int) -> str:
@@ -120,8 +159,11 @@ async def publish(uow: UnitOfWork, settings: Settings, drop: Drop, now: datetime
         price=price_of(drop),
     )
     locale = settings.community.default_locale
+    # The full copies and the DMs carry the drop's file; the public teaser does not.
+    file = await uow.drops.file_of(drop.id)
+    file_id = file.id if file is not None else None
     for platform, chat in full_chats(settings, drop.tiers):
-        post = PostToChat(platform, chat, full_text(drop, locale), content_ref=ref)
+        post = PostToChat(platform, chat, full_text(drop, locale), content_ref=ref, file_id=file_id)
         await queue(uow, post, key=f"drop:{drop.id}:full:{platform}:{chat}", now=now)
     for platform, chat in teaser_chats(settings):
         post = PostToChat(
@@ -136,7 +178,10 @@ async def publish(uow: UnitOfWork, settings: Settings, drop: Drop, now: datetime
     text = full_text(drop, locale)
     for member_id in readers:
         await queue(
-            uow, NotifyMember(member_id, text), key=f"drop:{drop.id}:dm:{member_id}", now=now
+            uow,
+            NotifyMember(member_id, text, file_id=file_id),
+            key=f"drop:{drop.id}:dm:{member_id}",
+            now=now,
         )
     return len(readers)
 

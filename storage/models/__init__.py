@@ -2,7 +2,7 @@
 
 from storage.models.audit import AuditEntry
 from storage.models.base import Base
-from storage.models.drop import Drop, DropNotice, DropPurchase
+from storage.models.drop import Drop, DropFile, DropNotice, DropPurchase
 from storage.models.engagement import (
     Content,
     ContentMessage,
@@ -29,6 +29,7 @@ __all__ = [
     "Content",
     "ContentMessage",
     "Drop",
+    "DropFile",
     "DropNotice",
     "DropPurchase",
     "ExpertPrice",

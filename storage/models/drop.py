@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UtcDateTime
@@ -59,3 +68,19 @@ class DropNotice(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DropFile(Base):
+    """The file that goes with a drop (a PDF write-up, a code archive, an image). Its bytes
+    live here, so the outbox's effects name it by id and every platform uploads the same file
+    whenever the post goes out."""
+
+    __tablename__ = "drop_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One file per drop.
+    drop_id: Mapped[int] = mapped_column(ForeignKey("drops.id"), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(255), default=None)
+    size: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Drop, DropNotice, DropPurchase, Membership
+from storage.models import Drop, DropFile, DropNotice, DropPurchase, Membership
 
 
 class DropRepository:
@@ -39,6 +39,20 @@ class DropRepository:
                 select(Drop.id).where(Drop.status == "scheduled", Drop.publish_at <= now)
             )
         ).all()
+
+    async def add_file(self, file: DropFile) -> DropFile:
+        self._session.add(file)
+        await self._session.flush()
+        return file
+
+    async def file(self, file_id: int) -> DropFile | None:
+        """A stored file, bytes and all (a deliverer uploading it)."""
+        return await self._session.get(DropFile, file_id)
+
+    async def file_of(self, drop_id: int) -> Row[int, str, int] | None:
+        """The id, name and size of a drop's file, without reading its bytes."""
+        query = select(DropFile.id, DropFile.filename, DropFile.size)
+        return (await self._session.execute(query.where(DropFile.drop_id == drop_id))).first()
 
     async def purchase_of(self, drop_id: int, member_id: int) -> DropPurchase | None:
         return await self._session.scalar(

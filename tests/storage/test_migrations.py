@@ -39,6 +39,7 @@ TABLES = {
     "drops",
     "drop_purchases",
     "drop_notices",
+    "drop_files",
 }
 
 
@@ -63,7 +64,7 @@ async def _schema_differences(engine: AsyncEngine) -> list[Any]:
 async def test_upgrade_from_empty_reaches_head(database: Any) -> None:
     engine = database.engine()
     try:
-        assert head_revision() == "0007"
+        assert head_revision() == "0008"
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
 

@@ -22,7 +22,7 @@ from bot.config.schema import DiscordConfig
 from bot.core.commands import CommandSpec, Param, missing_long_text, split_command
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import DirectMessage, Reply
-from bot.core.events import Actor, CommandEvent, PlatformEvent
+from bot.core.events import Actor, Attachment, CommandEvent, PlatformEvent
 from bot.core.i18n import Translator, negotiate
 from bot.errors import StartupError
 
@@ -161,15 +161,24 @@ class DiscordAdapter:
     async def _run_slash_command(
         self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
     ) -> None:
-        given = {name: _option_text(value) for name, value in options.items() if value is not None}
-        event = self._command_event(interaction, spec.name, options=given)
+        files = {
+            name: _attachment(value)
+            for name, value in options.items()
+            if isinstance(value, discord.Attachment)
+        }
+        given = {
+            name: _option_text(value)
+            for name, value in options.items()
+            if value is not None and name not in files
+        }
+        event = self._command_event(interaction, spec.name, options=given, attachments=files)
         missing_long = missing_long_text(spec, "", given)
         if missing_long:
             if refused := await self._dispatcher.refusal(event):
                 await self.gateway.respond(interaction, refused)
                 return
             await interaction.response.send_modal(
-                self._modal_for(interaction, spec, given, missing_long)
+                self._modal_for(interaction, spec, given, files, missing_long)
             )
             return
         await self._serve(interaction, event)
@@ -185,12 +194,16 @@ class DiscordAdapter:
         interaction: discord.Interaction,
         spec: CommandSpec,
         given: dict[str, str],
+        files: dict[str, Attachment],
         missing: list[Param],
     ) -> LongTextModal:
         speak = Translator(negotiate(interaction.locale.value) or self._default_locale)
 
         async def submitted(modal_interaction: discord.Interaction, values: dict[str, str]) -> None:
-            event = self._command_event(modal_interaction, spec.name, options={**given, **values})
+            # The files chosen with the command wait for the form, as its other options do.
+            event = self._command_event(
+                modal_interaction, spec.name, options={**given, **values}, attachments=files
+            )
             await self._serve(modal_interaction, event)
 
         return LongTextModal(
@@ -222,6 +235,7 @@ class DiscordAdapter:
         *,
         options: dict[str, str] | None = None,
         arguments: str = "",
+        attachments: dict[str, Attachment] | None = None,
     ) -> CommandEvent:
         return translate.command(
             self._actor(interaction),
@@ -229,6 +243,7 @@ class DiscordAdapter:
             name,
             options=options,
             arguments=arguments,
+            attachments=attachments,
         )
 
     def _actor(self, interaction: discord.Interaction) -> Actor:
@@ -251,6 +266,12 @@ class DiscordAdapter:
     def _facts(self) -> translate.GuildFacts:
         guild = self.client.get_guild(self._config.guild_id) if self._config.guild_id else None
         return translate.GuildFacts(self._config, owner_id=guild.owner_id if guild else None)
+
+
+def _attachment(found: discord.Attachment) -> Attachment:
+    """A file option, as Discord resolved it (interaction data.resolved.attachments); read()
+    downloads it from Discord's CDN with the client's own HTTP session."""
+    return Attachment(found.filename, found.content_type, found.size, fetch=found.read)
 
 
 def _option_text(value: Any) -> str:

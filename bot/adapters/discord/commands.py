@@ -104,6 +104,9 @@ def _option(param: Param) -> inspect.Parameter:
         annotation = int
     elif param.kind is ParamKind.MEMBER:
         annotation = discord.User
+    elif param.kind is ParamKind.ATTACHMENT:
+        # An option of type ATTACHMENT (11): the member picks a file in the command bar.
+        annotation = discord.Attachment
     else:
         annotation = str
     # A long text is optional on Discord even when required: without it we open a modal.

@@ -3,11 +3,13 @@ transactions."""
 
 from __future__ import annotations
 
+from bot.adapters.base import file_to_upload
 from bot.adapters.discord.gateway import DeliveryRefused, DiscordGateway
 from bot.core.effects import (
     DeleteMessage,
     DurableEffect,
     EditMessage,
+    FileLoader,
     GrantDiscordRole,
     NotifyMember,
     Posted,
@@ -21,9 +23,12 @@ from storage.models import PlatformIdentity
 class DiscordDeliverer:
     platform = "discord"
 
-    def __init__(self, gateway: DiscordGateway, guild_id: int | None) -> None:
+    def __init__(
+        self, gateway: DiscordGateway, guild_id: int | None, files: FileLoader | None = None
+    ) -> None:
         self._gateway = gateway
         self._guild_id = guild_id
+        self._files = files
 
     async def deliver(
         self, effect: DurableEffect, account: PlatformIdentity | None
@@ -52,7 +57,8 @@ class DiscordDeliverer:
             return await self._gateway.post_thread(
                 channel, effect.thread_title, effect.text, effect.buttons
             )
-        sent = await self._gateway.post(channel, effect.text, effect.buttons)
+        file = await file_to_upload(self._files, effect.file_id, self.platform)
+        sent = await self._gateway.post(channel, effect.text, effect.buttons, file)
         return Posted(tuple((str(channel), str(message)) for message in sent))
 
     async def _deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
@@ -60,7 +66,8 @@ class DiscordDeliverer:
             raise PermanentFailure(f"{type(effect).__name__} needs a Discord account")
         user_id = int(account.platform_user_id)
         if isinstance(effect, NotifyMember):
-            await self._gateway.send_dm(user_id, effect.text, effect.buttons)
+            file = await file_to_upload(self._files, effect.file_id, self.platform)
+            await self._gateway.send_dm(user_id, effect.text, effect.buttons, file)
         elif isinstance(effect, GrantDiscordRole | RevokeDiscordRole):
             if self._guild_id is None:
                 raise PermanentFailure("[discord] guild_id is not set: roles cannot be managed")

@@ -12,7 +12,7 @@ from discord.utils import MISSING
 
 from bot.adapters.discord import translate
 from bot.adapters.discord.ui import view_for
-from bot.core.effects import Button, DirectMessage, Effect, Posted, Reply
+from bot.core.effects import Button, DirectMessage, Effect, Posted, Reply, StoredFile
 from bot.core.text import clean_name, first_message, split_message
 
 log = logging.getLogger(__name__)
@@ -51,19 +51,33 @@ class DiscordGateway:
             await interaction.response.defer(ephemeral=True, thinking=True)
             await interaction.delete_original_response()
 
-    async def send_dm(self, user_id: int, text: str, buttons: Sequence[Button] = ()) -> list[int]:
+    async def send_dm(
+        self,
+        user_id: int,
+        text: str,
+        buttons: Sequence[Button] = (),
+        file: StoredFile | None = None,
+    ) -> list[int]:
         try:
             channel = await self._client.create_dm(discord.Object(user_id))
-            return await self._send(channel, text, buttons)
+            return await self._send(channel, text, buttons, file)
         except discord.Forbidden as error:
             if error.code == DMS_CLOSED:
                 raise DeliveryRefused(f"user {user_id} does not accept DMs") from error
             raise DeliveryRefused(str(error)) from error
 
-    async def post(self, channel_id: int, text: str, buttons: Sequence[Button] = ()) -> list[int]:
-        """Post to a channel; returns the ids of the messages (long text becomes several)."""
+    async def post(
+        self,
+        channel_id: int,
+        text: str,
+        buttons: Sequence[Button] = (),
+        file: StoredFile | None = None,
+    ) -> list[int]:
+        """Post to a channel; returns the ids of the messages (long text becomes several, and
+        the file goes on the last, with the buttons)."""
+        channel = self._client.get_partial_messageable(channel_id)
         try:
-            return await self._send(self._client.get_partial_messageable(channel_id), text, buttons)
+            return await self._send(channel, text, buttons, file)
         except discord.Forbidden as error:
             raise DeliveryRefused(f"cannot post in channel {channel_id}: {error.text}") from error
 
@@ -190,17 +204,35 @@ class DiscordGateway:
             _forget(view)
 
     async def _send(
-        self, channel: discord.abc.Messageable, text: str, buttons: Sequence[Button]
+        self,
+        channel: discord.abc.Messageable,
+        text: str,
+        buttons: Sequence[Button],
+        file: StoredFile | None = None,
     ) -> list[int]:
-        return await self._send_chunks(channel, split_message(text, MESSAGE_LIMIT), buttons)
+        chunks = split_message(text, MESSAGE_LIMIT)
+        return await self._send_chunks(channel, chunks, buttons, file)
 
     async def _send_chunks(
-        self, channel: discord.abc.Messageable, chunks: Sequence[str], buttons: Sequence[Button]
+        self,
+        channel: discord.abc.Messageable,
+        chunks: Sequence[str],
+        buttons: Sequence[Button],
+        file: StoredFile | None = None,
     ) -> list[int]:
         sent: list[int] = []
         for index, chunk in enumerate(chunks):
-            view = view_for(buttons) if index == len(chunks) - 1 else None
-            message = await channel.send(chunk, allowed_mentions=NO_MENTIONS, view=_attached(view))
+            last = index == len(chunks) - 1
+            view = view_for(buttons) if last else None
+            # A multipart upload (files[0]) on the same message: an edit of the text keeps it.
+            upload = (
+                discord.File(io.BytesIO(file.data), filename=file.filename)
+                if last and file is not None
+                else MISSING
+            )
+            message = await channel.send(
+                chunk, allowed_mentions=NO_MENTIONS, view=_attached(view), file=upload
+            )
             _forget(view)
             sent.append(message.id)
         return sent

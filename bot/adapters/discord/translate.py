@@ -10,6 +10,7 @@ from typing import Any
 from bot.config.schema import DiscordConfig
 from bot.core.events import (
     Actor,
+    Attachment,
     CommandEvent,
     MemberChange,
     MembershipChanged,
@@ -86,15 +87,17 @@ def command(
     *,
     options: Mapping[str, str] | None = None,
     arguments: str = "",
+    attachments: Mapping[str, Attachment] | None = None,
 ) -> CommandEvent:
-    """A slash command (typed options, as text: users as `<@id>` mentions), or a pressed
-    command button (the command's text after its name, as a member would type it)."""
+    """A slash command (typed options, as text: users as `<@id>` mentions; files apart), or a
+    pressed command button (the command's text after its name, as a member would type it)."""
     return CommandEvent(
         actor=who,
         place=where,
         name=name,
         arguments=arguments,
         options=dict(options) if options is not None else None,
+        attachments=dict(attachments or {}),
     )
 
 

@@ -8,10 +8,12 @@ import hashlib
 import hmac
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from aiohttp import web
 from telegram import PreCheckoutQuery, Update
+from telegram.constants import FileSizeLimit
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -19,10 +21,10 @@ from bot.adapters.telegram import commands, translate
 from bot.adapters.telegram.gateway import DeliveryRefused, TelegramGateway
 from bot.config import Settings
 from bot.config.schema import TelegramConfig
-from bot.core.commands import Param, missing_long_text
+from bot.core.commands import Param, attachment_param, missing_long_text
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Button, DirectMessage, Effect, Invoice, JoinRequestAnswer, Reply
-from bot.core.events import CommandEvent, MessagePosted, PlatformEvent
+from bot.core.events import Attachment, CommandEvent, MessagePosted, PlatformEvent
 from bot.core.i18n import N_
 from bot.errors import StartupError
 from payments.providers.stars import StarsPayments
@@ -184,17 +186,21 @@ class TelegramAdapter:
                     currency=payment.currency,
                 )
             return
-        for inbound in translate.updates(update.to_dict(), self._facts):
+        for received in translate.updates(update.to_dict(), self._facts):
+            inbound = (
+                received.posted if isinstance(received, translate.PostedWithFile) else received
+            )
+            file = received.file if isinstance(received, translate.PostedWithFile) else None
             if isinstance(inbound, translate.Received):
-                await self._run_command(inbound.command, reply_to=inbound.message_id)
+                command = self._with_file(inbound.command, inbound.file)
+                await self._run_command(command, reply_to=inbound.message_id)
             elif isinstance(inbound, translate.ButtonPressed):
                 await self.gateway.answer_button(inbound.callback_query_id)
                 await self._run_command(inbound.command, reply_to=None)
             elif isinstance(inbound, MessagePosted) and (prompt := self._prompt_answered(inbound)):
                 arguments = f"{prompt.command.arguments} {inbound.text}".strip()
-                answered = CommandEvent(
-                    prompt.command.actor, prompt.command.place, prompt.command.name, arguments
-                )
+                # The answer may carry the command's file (a document whose caption is the text).
+                answered = self._with_file(replace(prompt.command, arguments=arguments), file)
                 await self._run_command(answered, reply_to=inbound.message_id)
             else:
                 await self._carry_out(inbound, await self._dispatcher.notify(inbound))
@@ -228,6 +234,23 @@ class TelegramAdapter:
         private = spec is not None and spec.ephemeral and not event.place.is_private
         for effect in effects:
             await self._deliver(event, effect, reply_to=reply_to, private=private)
+
+    def _with_file(self, event: CommandEvent, file: translate.SentFile | None) -> CommandEvent:
+        """The command with the file sent along, if the command takes one."""
+        spec = self._dispatcher.registry.get(event.name)
+        param = attachment_param(spec) if spec is not None else None
+        if file is None or param is None:
+            return event
+        attachment = Attachment(
+            file.filename,
+            file.content_type,
+            file.size,
+            fetch=partial(self.gateway.download, file.file_id),
+            # "For the moment, bots can download files of up to 20MB in size"
+            # (https://core.telegram.org/bots/api#getfile).
+            fetch_limit=FileSizeLimit.FILESIZE_DOWNLOAD,
+        )
+        return replace(event, attachments={**event.attachments, param.name: attachment})
 
     async def _ask_for(self, event: CommandEvent, param: Param, reply_to: str | None) -> None:
         speak = await self._dispatcher.translator_for(event.actor)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from telegram.error import BadRequest, Forbidden
 
+from bot.adapters.base import file_to_upload
 from bot.adapters.telegram.gateway import DeliveryRefused, TelegramGateway
 from bot.core.clock import Clock
 from bot.core.effects import (
@@ -13,6 +14,7 @@ from bot.core.effects import (
     DeleteMessage,
     DurableEffect,
     EditMessage,
+    FileLoader,
     NotifyMember,
     Posted,
     PostToChat,
@@ -27,9 +29,12 @@ INVITE_VALID = timedelta(days=2)
 class TelegramDeliverer:
     platform = "telegram"
 
-    def __init__(self, gateway: TelegramGateway, clock: Clock) -> None:
+    def __init__(
+        self, gateway: TelegramGateway, clock: Clock, files: FileLoader | None = None
+    ) -> None:
         self._gateway = gateway
         self._clock = clock
+        self._files = files
 
     async def deliver(
         self, effect: DurableEffect, account: PlatformIdentity | None
@@ -55,7 +60,12 @@ class TelegramDeliverer:
             return await self._gateway.post_thread(
                 effect.chat_id, effect.thread_title, effect.text, effect.buttons
             )
+        file = await file_to_upload(self._files, effect.file_id, self.platform)
         sent = await self._gateway.send(effect.chat_id, effect.text, buttons=effect.buttons)
+        # The file follows the text as a document: a caption holds only 1024 characters. It is
+        # one of the post's messages, so deleting the post takes it down too.
+        if file is not None:
+            sent.append(await self._gateway.send_document(effect.chat_id, file))
         return Posted(tuple((effect.chat_id, str(message)) for message in sent))
 
     async def _deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
@@ -63,7 +73,8 @@ class TelegramDeliverer:
             raise PermanentFailure(f"{type(effect).__name__} needs a Telegram account")
         user_id = account.platform_user_id
         if isinstance(effect, NotifyMember):
-            await self._gateway.send_dm(user_id, effect.text, effect.buttons)
+            file = await file_to_upload(self._files, effect.file_id, self.platform)
+            await self._gateway.send_dm(user_id, effect.text, effect.buttons, file)
         elif isinstance(effect, AdmitToTelegramChat):
             if await self._gateway.is_member(effect.chat_id, user_id):
                 return  # already in: no invitation to send

@@ -31,7 +31,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.adapters.telegram import translate
 from bot.adapters.telegram.render import to_html
 from bot.adapters.telegram.translate import COMMAND_BUTTON_PREFIX
-from bot.core.effects import Button, Invoice, Posted
+from bot.core.effects import Button, Invoice, Posted, StoredFile
 from bot.core.text import clean_name, first_message, split_message, with_heading
 
 log = logging.getLogger(__name__)
@@ -156,11 +156,38 @@ class TelegramGateway:
         )
         return message.message_id
 
+    async def send_document(
+        self, chat_id: int | str, file: StoredFile, *, thread_id: int | str | None = None
+    ) -> int:
+        """A file (a drop's PDF) as a document message of its own, uploaded as multipart;
+        returns its message id."""
+        message = await _retrying(
+            partial(
+                self._bot.send_document,
+                chat_id=chat_id,
+                document=InputFile(file.data, filename=file.filename),
+                message_thread_id=int(thread_id) if thread_id is not None else None,
+            )
+        )
+        return message.message_id
+
+    async def download(self, file_id: str) -> bytes:
+        """A file a member sent (getFile, then the file path under the file base URL)."""
+        found = await _retrying(lambda: self._bot.get_file(file_id))
+        return bytes(await found.download_as_bytearray())
+
     async def send_dm(
-        self, user_id: int | str, text: str, buttons: Sequence[Button] = ()
+        self,
+        user_id: int | str,
+        text: str,
+        buttons: Sequence[Button] = (),
+        file: StoredFile | None = None,
     ) -> list[int]:
         try:
-            return await self.send(user_id, text, buttons=buttons)
+            sent = await self.send(user_id, text, buttons=buttons)
+            if file is not None:
+                sent.append(await self.send_document(user_id, file))
+            return sent
         except Forbidden as error:
             # "bot was blocked by the user" or "bot can't initiate conversation with a user"
             raise DeliveryRefused(f"user {user_id}: {error.message}") from error

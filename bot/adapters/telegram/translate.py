@@ -54,15 +54,43 @@ class ButtonPressed:
 
 
 @dataclass(frozen=True)
+class SentFile:
+    """A document or photo in a message, as the Bot API describes it (not downloaded)."""
+
+    file_id: str
+    filename: str
+    content_type: str | None
+    # file_size is optional in the Bot API: 0 when it is not given.
+    size: int
+
+
+@dataclass(frozen=True)
 class Received:
-    """A command, with the message that carried it, so the answer can reply to it."""
+    """A command, with the message that carried it, so the answer can reply to it; `file` is
+    the document or photo the command was the caption of."""
 
     command: CommandEvent
     message_id: str
+    file: SentFile | None = None
+
+
+@dataclass(frozen=True)
+class PostedWithFile:
+    """A message with a document or photo (its caption is the text): an answer to a prompt
+    may come this way, with the file the command takes."""
+
+    posted: MessagePosted
+    file: SentFile
 
 
 Inbound = (
-    Received | ButtonPressed | MessagePosted | ReactionChanged | MembershipChanged | JoinRequested
+    Received
+    | ButtonPressed
+    | MessagePosted
+    | PostedWithFile
+    | ReactionChanged
+    | MembershipChanged
+    | JoinRequested
 )
 
 
@@ -107,35 +135,60 @@ def updates(update: Payload, facts: ChatFacts) -> list[Inbound]:
     return []
 
 
-def _message(message: Payload, facts: ChatFacts) -> Received | MessagePosted | None:
+def _message(
+    message: Payload, facts: ChatFacts
+) -> Received | MessagePosted | PostedWithFile | None:
     sender = message.get("from")
-    if sender is None or "text" not in message:
+    file = _file(message)
+    if sender is None or ("text" not in message and file is None):
         return None  # channel posts, service messages, payments: not a member speaking
-    text: str = message["text"]
+    # A file's caption is its message's text: `/drop new ...` can be the caption of a PDF.
+    text: str = message.get("text", message.get("caption", ""))
     where = place(
         message["chat"],
         message.get("message_thread_id") if message.get("is_topic_message") else None,
     )
     who = actor(sender, facts)
-    entities = message.get("entities") or []
+    entities = message.get("entities") or message.get("caption_entities") or []
     if any(e.get("type") == "bot_command" and e.get("offset") == 0 for e in entities):
         head, _, rest = text.partition(" ")
         name, _, addressed_to = head[1:].partition("@")
         if addressed_to and addressed_to.lower() != facts.bot_username.lower():
             return None  # /help@another_bot in a group is not for us
         command = CommandEvent(who, where, name.lower(), rest.strip())
-        return Received(command, str(message["message_id"]))
+        return Received(command, str(message["message_id"]), file)
     reply_to = (message.get("reply_to_message") or {}).get("message_id")
     # In forum topics every message "replies" to the topic's first message; that is no reply.
     if reply_to is not None and reply_to == message.get("message_thread_id"):
         reply_to = None
-    return MessagePosted(
+    posted = MessagePosted(
         actor=who,
         place=where,
         message_id=str(message["message_id"]),
         text=text,
         reply_to=str(reply_to) if reply_to is not None else None,
     )
+    return posted if file is None else PostedWithFile(posted, file)
+
+
+def _file(message: Payload) -> SentFile | None:
+    """The document in a message, or its photo at the largest size Telegram made of it."""
+    if document := message.get("document"):
+        return SentFile(
+            file_id=str(document["file_id"]),
+            filename=str(document.get("file_name") or "file"),
+            content_type=document.get("mime_type"),
+            size=int(document.get("file_size") or 0),
+        )
+    if photos := message.get("photo"):
+        largest = photos[-1]  # PhotoSize objects come smallest first
+        return SentFile(
+            file_id=str(largest["file_id"]),
+            filename="photo.jpg",  # Telegram re-encodes photos as JPEG and keeps no name
+            content_type="image/jpeg",
+            size=int(largest.get("file_size") or 0),
+        )
+    return None
 
 
 def _reactions(update: Payload, facts: ChatFacts) -> list[ReactionChanged]:
