@@ -610,13 +610,19 @@ def rate_limited(bucket: str, retry_after: float) -> tuple[JSON, dict[str, str]]
     return body, headers
 
 
-def attachment(host: str, channel_id: int, filename: str, size: int) -> JSON:
+def attachment(
+    host: str, channel_id: int, filename: str, size: int, content_type: str | None = None
+) -> JSON:
+    """An attachment object: its CDN url is on the fake's host, which serves the bytes."""
     attachment_id = snowflake()
     url = f"{host}/attachments/{channel_id}/{attachment_id}/{filename}"
-    return {
+    found: JSON = {
         "id": str(attachment_id),
         "filename": filename,
         "size": size,
         "url": url,
         "proxy_url": url,
     }
+    if content_type is not None:
+        found["content_type"] = content_type
+    return found

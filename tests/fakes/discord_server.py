@@ -53,6 +53,7 @@ API_PREFIX = "/api/v10"
 MEMBERS_PAGE_LIMIT = 1000  # List Guild Members returns at most this many per call
 THREAD_NAME_LIMIT = 100
 MODAL_COMPONENT_LIMIT = 5
+ATTACHMENT_OPTION = 11  # application command option type for a file
 ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes
 
 
@@ -213,6 +214,8 @@ class FakeDiscord:
         self._modals: dict[str, tuple[JSON, _Pending]] = {}
         self._failures = Failures[_Failure]()
         self._nonces: dict[tuple[int, str], JSON] = {}
+        self._cdn: dict[str, bytes] = {}  # attachment url path -> bytes
+        self._uploaded: dict[str, JSON] = {}  # attachment id -> attachment, for options
         self._connections: list[_Connection] = []
         self._sessions: dict[str, _Session] = {}
         self._server = LoopbackServer()
@@ -264,6 +267,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/", self._gateway)
+        app.router.add_get("/attachments/{tail:.*}", self._serve_attachment)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._api)
         await self._server.start(app)
         self.api_base_url = self._server.url(API_PREFIX)
@@ -288,15 +292,18 @@ class FakeDiscord:
         self._members[user_id] = p.member(self._users[user_id], roles, p.iso_now())
         return self._members[user_id]
 
-    def add_channel(self, name: str) -> int:
-        """Add a text channel to the guild (before start: GUILD_CREATE lists it) and return
-        its id, also kept in `channels[name]`."""
-        channel_id = self.guild_id + 30 + len(self._channels)  # clear of the roles' ids
-        self._channels[channel_id] = p.text_channel(
-            channel_id, self.guild_id, name, len(self._channels)
-        )
-        self.channels[name] = channel_id
-        return channel_id
+    def upload(
+        self, filename: str, data: bytes, *, content_type: str = "application/octet-stream"
+    ) -> str:
+        """A user picks a file for an ATTACHMENT option: Discord's client uploads it first and
+        the interaction names it by id (pass the id as the option's value)."""
+        [stored] = self._store_files(self.channels["general"], {filename: data}, content_type)
+        self._uploaded[stored["id"]] = stored
+        return str(stored["id"])
+
+    def file_bytes(self, attachment: JSON) -> bytes:
+        """What an attachment of a message holds, as its CDN url serves it."""
+        return self._cdn[urllib.parse.urlsplit(attachment["url"]).path]
 
     def config(self, **more: object) -> dict[str, object]:
         """The `[discord]` settings that point knowpay at this fake, plus `more`."""
@@ -574,6 +581,12 @@ class FakeDiscord:
     def _option_value(self, option: JSON, raw: Any, resolved: JSON) -> Any:
         """Snowflake options carry their objects in `resolved`, as Discord sends them."""
         kind = option["type"]
+        if kind == ATTACHMENT_OPTION:
+            uploaded = self._uploaded.get(str(raw))
+            if uploaded is None:
+                raise ValueError(f"{option['name']}: no uploaded file {raw!r} (fake.upload first)")
+            resolved.setdefault("attachments", {})[str(raw)] = uploaded
+            return str(raw)
         if kind not in (6, 7, 8, 9):
             return p.scalar_option(option, raw)
         key = str(int(raw))
@@ -836,10 +849,23 @@ class FakeDiscord:
         self._by_id[int(message["id"])] = message
         return message
 
-    def _store_files(self, channel_id: int, files: Mapping[str, bytes]) -> list[JSON]:
-        # URLs point at the fake, which does not serve them: tests read RecordedCall.files.
+    def _store_files(
+        self, channel_id: int, files: Mapping[str, bytes], content_type: str | None = None
+    ) -> list[JSON]:
+        """Attachment objects for uploaded files; their URLs are served by the fake's CDN."""
         host = self.api_base_url.removesuffix(API_PREFIX)
-        return [p.attachment(host, channel_id, name, len(data)) for name, data in files.items()]
+        stored = []
+        for name, data in files.items():
+            found = p.attachment(host, channel_id, name, len(data), content_type)
+            self._cdn[urllib.parse.urlsplit(found["url"]).path] = data
+            stored.append(found)
+        return stored
+
+    async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
+        data = self._cdn.get(request.path)
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     def _apply_edit(
         self, message: JSON, body: JSON, *, files: Mapping[str, bytes] | None = None
@@ -1043,6 +1069,8 @@ class FakeDiscord:
         nonce = (int(m[1]), str(body.get("nonce"))) if body.get("enforce_nonce") else None
         if nonce in self._nonces and int(self._nonces[nonce]["id"]) in self._by_id:
             return 200, self._nonces[nonce]
+        if sum(len(data) for data in call.files.values()) > p.ATTACHMENT_SIZE_LIMIT:
+            raise _ApiError(413, 40005, "Request entity too large")
         message = self._new_message(int(m[1]), self.bot_user_id, body, files=call.files)
         if nonce is not None:
             message["nonce"] = body["nonce"]

@@ -28,6 +28,9 @@ so the adapter's tests catch what production would hit:
 - A user without Telegram Premium has at most one reaction on a message: a new one replaces it.
 - createForumTopic works only in forum supergroups and for an administrator; the topic's id is
   the id of its "topic created" service message, which messages in the topic reply to.
+- Files: a user may send a document with a caption (a command in it, too); sendDocument takes
+  a multipart upload of at most 50 MB and caption of at most 1024 characters; getFile refuses
+  files over 20 MB ("file is too big"), and GET /file/bot<token>/<file_path> serves the bytes.
 - deleteMessage follows the documented limits: the bot's own messages anywhere, anything in a
   private chat, other people's messages in a group as an administrator and in a supergroup as
   one with can_delete_messages (`set_member(..., withheld=...)` takes a right away); never a
@@ -67,6 +70,10 @@ from tests.fakes.telegram_payloads import JSON
 
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 CAPTION_LIMIT = 1024  # characters in a photo's caption
+# https://core.telegram.org/bots/api#getfile: "bots can download files of up to 20MB";
+# #senddocument: "Bots can currently send files of any type of up to 50 MB in size".
+DOWNLOAD_LIMIT = 20_000_000
+UPLOAD_LIMIT = 50_000_000
 TOPIC_NAME_LIMIT = 128
 # The colours a topic icon may have (createForumTopic's icon_color).
 TOPIC_ICON_COLORS = (0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F)
@@ -119,6 +126,7 @@ _DEFAULT_DESCRIPTIONS = {
 }
 
 Handler = Callable[[JSON], Awaitable[Any]]
+UploadHandler = Callable[[JSON, dict[str, bytes]], Awaitable[Any]]
 
 
 class FakeTelegram:
@@ -172,6 +180,7 @@ class FakeTelegram:
         self._request_links: dict[tuple[int, int], JSON] = {}
         self._callbacks: dict[str, JSON] = {}
         self._checkouts: dict[str, JSON | None] = {}  # pre_checkout_query id -> answer
+        self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
         self._pending: list[JSON] = []  # queued, not yet confirmed
         self._allowed: frozenset[str] = p.DEFAULT_UPDATE_TYPES
         self._update_ids = itertools.count(700_000_001)
@@ -203,6 +212,7 @@ class FakeTelegram:
                 ("getMyCommands", self._get_my_commands),
                 ("sendMessage", self._send_message),
                 ("sendPhoto", self._send_photo),
+                ("getFile", self._get_file),
                 ("editMessageText", self._edit_message_text),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
                 ("deleteMessage", self._delete_message),
@@ -224,6 +234,10 @@ class FakeTelegram:
                 ("answerPreCheckoutQuery", self._answer_pre_checkout_query),
                 ("refundStarPayment", self._refund_star_payment),
             ]
+        }
+        # Methods that take files: they see the multipart uploads, not only "attach://" names.
+        self._uploads: dict[str, tuple[str, UploadHandler]] = {
+            "senddocument": ("sendDocument", self._send_document)
         }
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -422,6 +436,28 @@ class FakeTelegram:
         """The user sends plain text, as a reply to message `reply_to` of that chat if set, in
         forum topic `message_thread_id` if set."""
         return await self._user_message(user_id, chat_id, text, reply_to, message_thread_id)
+
+    async def send_document(
+        self,
+        user_id: int,
+        data: bytes,
+        filename: str,
+        *,
+        mime_type: str = "application/octet-stream",
+        caption: str = "",
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> JSON:
+        """The user sends a file, with `caption` ("/drop new ..." makes it a command), as a
+        reply to message `reply_to` if set. Returns the message, as the bot receives it."""
+        document = {**self._store_file(data), "file_name": filename, "mime_type": mime_type}
+        return await self._user_message(
+            user_id, chat_id, caption, reply_to, None, document=document
+        )
+
+    def file_bytes(self, file_id: str) -> bytes:
+        """What a file (a user's or one the bot sent) holds."""
+        return self._files[file_id][1]
 
     async def press_button(
         self, user_id: int, chat_id: int, message_id: int, callback_data: str
@@ -777,15 +813,15 @@ class FakeTelegram:
         text: str,
         reply_to: int | None,
         thread_id: int | None,
+        *,
+        document: JSON | None = None,
     ) -> JSON:
+        """A user's message: `text`, or a `document` with `text` as its caption."""
         chat_id = user_id if chat_id is None else chat_id
         self._require_present(chat_id, user_id)
         if chat_id not in self._chats and chat_id != user_id:
             raise ValueError("a user writes in a group or in their own chat with the bot")
-        fields: JSON = {"text": text}
-        entities = p.detect_entities(text)
-        if entities:
-            fields["entities"] = entities
+        fields = _content(text, document)
         target = None
         if reply_to is not None:
             target = self._messages.get((chat_id, reply_to))
@@ -941,17 +977,20 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["method"]
         known = self._methods.get(name.lower())
-        call = self._calls.record(
-            RecordedCall(known[0] if known else name, {}, http_method=request.method)
-        )
+        upload = self._uploads.get(name.lower())
+        canonical = known[0] if known else upload[0] if upload else name
+        call = self._calls.record(RecordedCall(canonical, {}, http_method=request.method))
         try:
             call.params, call.files = await _read_params(request)
             if request.match_info["token"] != self.TOKEN:
                 raise _ApiError(401, "Unauthorized")
-            if known is None:
+            if known is None and upload is None:
                 raise _ApiError(404, "Not Found: method not found")
             self._injected_failure(call.method)
-            result = await known[1](call.params)
+            if upload is not None:
+                result = await upload[1](call.params, call.files)
+            elif known is not None:
+                result = await known[1](call.params)
             status, body = 200, {"ok": True, "result": result}
         except _ApiError as exc:
             status, body = exc.status, exc.body
@@ -962,7 +1001,19 @@ class FakeTelegram:
         return web.json_response(body, status=status)
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] == self.TOKEN:
+            path = request.match_info["path"]
+            for file_path, data in self._files.values():
+                if file_path == path:
+                    return web.Response(body=data, content_type="application/octet-stream")
         return web.json_response(p.error(404, "Not Found: file not found"), status=404)
+
+    def _store_file(self, data: bytes) -> JSON:
+        """Keep a file's bytes; its Document fields (file_id, file_unique_id, file_size)."""
+        number = len(self._files) + 1
+        file_id = f"BQACAgIAAxkB{secrets.token_urlsafe(24)}"
+        self._files[file_id] = (f"documents/file_{number}", data)
+        return {"file_id": file_id, "file_unique_id": f"AgAD{number}", "file_size": len(data)}
 
     def _injected_failure(self, method: str) -> None:
         failure = self._failures.take(method.lower())
@@ -1172,6 +1223,45 @@ class FakeTelegram:
         message = self._new_message(chat_id, self.BOT_ID, fields)
         self._record_bot_message(message)
         return message
+
+    async def _send_document(self, params: JSON, files: dict[str, bytes]) -> JSON:
+        """A file uploaded as multipart ("attach://<name>"), with an optional caption."""
+        chat_id = self._api_chat(params)
+        self._check_can_send(chat_id)
+        reference = str(params.get("document") or "")
+        name = reference.removeprefix("attach://")
+        if not reference.startswith("attach://") or name not in files:
+            raise _bad("there is no document in the request")
+        data = files[name]
+        if len(data) > UPLOAD_LIMIT:
+            raise _ApiError(413, "Request Entity Too Large")
+        caption = str(params.get("caption") or "")
+        if len(caption) > CAPTION_LIMIT:
+            raise _bad("message caption is too long")
+        document = {**self._store_file(data), "file_name": name}
+        fields: JSON = {"document": document}
+        if caption:
+            fields["caption"] = caption
+        thread = self._thread(chat_id, params, None)
+        if thread is not None:
+            fields.update(message_thread_id=thread, is_topic_message=True)
+        message = self._new_message(chat_id, self.BOT_ID, fields)
+        self._record_bot_message(message)
+        return message
+
+    async def _get_file(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id") or "")
+        if file_id not in self._files:
+            raise _bad("invalid file_id")
+        path, data = self._files[file_id]
+        if len(data) > DOWNLOAD_LIMIT:
+            raise _bad("file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"AgAD{list(self._files).index(file_id) + 1}",
+            "file_size": len(data),
+            "file_path": path,
+        }
 
     def _bot_message(self, params: JSON, missing: str) -> JSON:
         if params.get("inline_message_id"):
@@ -1561,6 +1651,19 @@ class FakeTelegram:
                 lambda: self._closing or self.webhook is not hook,
                 timeout=self.webhook_retry_delay,
             )
+
+
+def _content(text: str, document: JSON | None) -> JSON:
+    """A message's text and its entities, or a document with the text as its caption."""
+    entities = p.detect_entities(text)
+    if document is None:
+        return {"text": text, **({"entities": entities} if entities else {})}
+    fields: JSON = {"document": document}
+    if text:
+        fields["caption"] = text
+    if entities:
+        fields["caption_entities"] = entities
+    return fields
 
 
 async def _read_params(request: web.Request) -> tuple[JSON, dict[str, bytes]]:
