@@ -292,6 +292,16 @@ class FakeDiscord:
         self._members[user_id] = p.member(self._users[user_id], roles, p.iso_now())
         return self._members[user_id]
 
+    def add_channel(self, name: str) -> int:
+        """Add a text channel to the guild (before start: GUILD_CREATE lists it) and return
+        its id, also kept in `channels[name]`."""
+        channel_id = self.guild_id + 30 + len(self._channels)  # clear of the roles' ids
+        self._channels[channel_id] = p.text_channel(
+            channel_id, self.guild_id, name, len(self._channels)
+        )
+        self.channels[name] = channel_id
+        return channel_id
+
     def upload(
         self, filename: str, data: bytes, *, content_type: str = "application/octet-stream"
     ) -> str:
