@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.core.events import Actor, Platform
-from bot.core.i18n import Translator
+from bot.core.i18n import Translator, negotiate
 from bot.core.permissions import Level
 from bot.core.text import clean_name
 from storage.models import Member, PlatformIdentity
@@ -37,6 +37,7 @@ async def resolve_actor(uow: UnitOfWork, actor: Actor, now: datetime) -> Platfor
         identity.display_name = display_name
         identity.username = username
     identity.last_seen_at = now
+    identity.language = negotiate(actor.locale_hint) or identity.language
     if actor.level is not None and identity.level != actor.level:
         await uow.audit.record(
             "role.changed",
@@ -72,8 +73,17 @@ async def find_member(uow: UnitOfWork, platform: Platform, reference: str) -> Me
     return await uow.members.find_by_username(platform, reference.removeprefix("@"))
 
 
+def member_language(member: Member) -> str | None:
+    """The language a member chose, else the one their most recently used platform reports."""
+    if member.locale:
+        return member.locale
+    seen = sorted(member.identities, key=lambda i: i.last_seen_at, reverse=True)
+    return next((i.language for i in seen if i.language), None)
+
+
 async def speaker(uow: UnitOfWork, settings: Settings, member_id: int) -> Translator:
     """How to speak to a member outside a command (a DM from a job or a payment): in their
     language, else the community's."""
     member = await uow.members.get(member_id)
-    return Translator((member.locale if member else None) or settings.community.default_locale)
+    language = member_language(member) if member else None
+    return Translator(language or settings.community.default_locale)

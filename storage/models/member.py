@@ -43,6 +43,9 @@ class PlatformIdentity(Base):
     # The level this platform vouches for (roles, admin lists); a member holds the highest
     # level any of their identities has.
     level: Mapped[int] = mapped_column(Integer, default=0)
+    # The language this platform last said the person uses (a supported locale), for what the
+    # bot tells them outside a command when they chose none with /language.
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

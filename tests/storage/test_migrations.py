@@ -64,7 +64,7 @@ async def _schema_differences(engine: AsyncEngine) -> list[Any]:
 async def test_upgrade_from_empty_reaches_head(database: Any) -> None:
     engine = database.engine()
     try:
-        assert head_revision() == "0008"
+        assert head_revision() == "0009"
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
 
