@@ -4,6 +4,7 @@ message at once, and a refund takes the purchase back."""
 from __future__ import annotations
 
 from bot.core.effects import NotifyMember
+from bot.core.identity import speaker
 from cogs.drops.service import content_ref
 from cogs.drops.texts import full_text
 from cogs.engagement.service import record
@@ -42,13 +43,12 @@ class DropPurpose(PaidOnce):
             return
         now = ctx.clock.now()
         purchase.status, purchase.paid_at = PAID, now
-        member = await ctx.uow.members.get(purchase.member_id)
-        locale = (member.locale if member else None) or ctx.settings.community.default_locale
+        speak = await speaker(ctx.uow, ctx.settings, purchase.member_id)
         file = await ctx.uow.drops.file_of(drop.id)
         await ctx.promise(
             NotifyMember(
                 purchase.member_id,
-                full_text(drop, locale),
+                full_text(drop, speak.locale),
                 file_id=file.id if file is not None else None,
             ),
             key=f"drop-bought:{purchase.id}",

@@ -26,6 +26,7 @@ from bot.core.effects import (
     StoredFile,
 )
 from bot.core.i18n import N_, Translator
+from bot.core.identity import member_language
 from bot.core.text import split_message
 from cogs.drops.texts import full_text, teaser_text
 from cogs.engagement.service import register_content
@@ -175,12 +176,16 @@ async def publish(uow: UnitOfWork, settings: Settings, drop: Drop, now: datetime
         )
         await queue(uow, post, key=f"drop:{drop.id}:teaser:{platform}:{chat}", now=now)
     readers = await uow.drops.readers_to_notify(drop.tiers, HOLDING)
-    text = full_text(drop, locale)
-    for member_id in readers:
+    texts: dict[str, str] = {}  # one rendering per language, for thousands of readers
+    for reader in readers:
+        language = member_language(reader) or locale
+        if language not in texts:
+            texts[language] = full_text(drop, language)
+        text = texts[language]
         await queue(
             uow,
-            NotifyMember(member_id, text, file_id=file_id),
-            key=f"drop:{drop.id}:dm:{member_id}",
+            NotifyMember(reader.id, text, file_id=file_id),
+            key=f"drop:{drop.id}:dm:{reader.id}",
             now=now,
         )
     return len(readers)

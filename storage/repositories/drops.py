@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Drop, DropFile, DropNotice, DropPurchase, Membership
+from storage.models import Drop, DropFile, DropNotice, DropPurchase, Member, Membership
 
 
 class DropRepository:
@@ -86,19 +86,20 @@ class DropRepository:
 
     async def readers_to_notify(
         self, tiers: Iterable[str], statuses: Iterable[str]
-    ) -> Sequence[int]:
+    ) -> Sequence[Member]:
         """Members with a membership of one of `tiers` in one of `statuses` who asked for new
         drops by private message."""
+        readers = (
+            select(Membership.member_id)
+            .join(DropNotice, DropNotice.member_id == Membership.member_id)
+            .where(
+                Membership.tier.in_(list(tiers)),
+                Membership.status.in_(list(statuses)),
+                DropNotice.enabled.is_(True),
+            )
+        )
         return (
             await self._session.scalars(
-                select(Membership.member_id)
-                .join(DropNotice, DropNotice.member_id == Membership.member_id)
-                .where(
-                    Membership.tier.in_(list(tiers)),
-                    Membership.status.in_(list(statuses)),
-                    DropNotice.enabled.is_(True),
-                )
-                .distinct()
-                .order_by(Membership.member_id)
+                select(Member).where(Member.id.in_(readers)).order_by(Member.id)
             )
         ).all()

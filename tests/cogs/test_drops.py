@@ -333,3 +333,17 @@ async def test_a_thousand_dms_go_out_once_each_despite_failures(
         clock.advance(timedelta(minutes=2))
     assert len(received) == 1000
     assert len(set(received)) == 1000
+
+
+async def test_a_new_drop_reaches_each_reader_in_the_language_their_platform_reports(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await say(dispatcher, CREATOR, NEW)
+    chinese, english = actor("li", locale="zh-CN"), actor("ed", locale="en-US")
+    for who in (chinese, english):
+        await say(dispatcher, who, "/notify on")
+        await _holds_tier(uow, clock, await _member_id(uow, who.user_id))
+    await say(dispatcher, CREATOR, "/drop publish D1")
+    dms = {e.member_id: e.text for e in await _outbox(uow, clock) if isinstance(e, NotifyMember)}
+    assert dms[await _member_id(uow, "li")].startswith("内容 D1 · ")
+    assert dms[await _member_id(uow, "ed")].startswith("Drop D1 · ")

@@ -178,11 +178,6 @@ async def test_the_title_is_bold_on_telegram(journey: Journey) -> None:
     assert any(e["type"] == "bold" for e in full.get("entities", []))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cogs/drops/service.py publish() writes every reader's private message in the "
-    "community's default language, where /drops and a bought drop use the member's",
-)
 async def test_a_new_drop_comes_by_private_message_in_the_members_language(
     journey: Journey,
 ) -> None:
