@@ -6,6 +6,11 @@ failures with exponential backoff; after `max_attempts` an item is dead (shown i
 to moderators with /outbox). Delivery is at least once: an item is marked done, once, only
 after the adapter succeeded. A post that shows a content has its messages (and the thread it
 started) mapped to that content in the same transaction.
+
+A round reads the accounts of all the members its batch addresses in one transaction, and
+marks delivered items done together: right after a delivery that took `finish_within` or
+longer, else once the oldest of them was delivered `finish_within` ago, and at the end of the
+round. A crash in between delivers those few items again (at least once) and skips none.
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+
+from sqlalchemy import select
 
 from bot.core.clock import Clock
 from bot.core.effects import (
@@ -34,7 +42,7 @@ from bot.core.effects import (
     RemoveFromTelegramChat,
     RevokeDiscordRole,
 )
-from storage.models import ContentMessage, OutboxItem, PlatformIdentity
+from storage.models import ContentMessage, Member, OutboxItem, PlatformIdentity
 from storage.models.engagement import COPY, THREAD
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -111,6 +119,19 @@ class OutboxSettings:
     first_retry: timedelta = timedelta(seconds=5)
     longest_retry: timedelta = timedelta(hours=1)
     batch: int = 50
+    # Delivered items are marked done together within this span (zero: each on its own).
+    finish_within: timedelta = timedelta(milliseconds=100)
+
+
+Accounts = Mapping[int, Mapping[str, PlatformIdentity]]  # member id -> platform -> account
+
+
+@dataclass(frozen=True)
+class _Delivered:
+    item_id: int
+    attempt: int
+    effect: DurableEffect
+    outcome: str | Posted | None
 
 
 class OutboxWorker:
@@ -148,8 +169,26 @@ class OutboxWorker:
     async def run_once(self) -> int:
         """Deliver every item that is due now; returns how many were attempted."""
         claimed = await self._claim()
-        for item_id, attempt, effect in claimed:
-            await self._deliver(item_id, attempt, effect)
+        members = (_member_of(effect) for _, _, effect in claimed)
+        accounts = await self._accounts(member for member in members if member is not None)
+        within = self._settings.finish_within.total_seconds()
+        delivered: list[_Delivered] = []
+        oldest = 0.0  # when the first of `delivered` was delivered
+        try:
+            for item_id, attempt, effect in claimed:
+                started = time.monotonic()
+                done = await self._deliver(item_id, attempt, effect, accounts)
+                now = time.monotonic()
+                if done is not None:
+                    oldest = oldest if delivered else now
+                    delivered.append(done)
+                if delivered and (now - started >= within or now - oldest >= within):
+                    finishing, delivered = delivered, []
+                    await self._finish(finishing)
+        except Exception:
+            await self._finish(delivered)  # what went out is done, whatever failed after it
+            raise
+        await self._finish(delivered)
         return len(claimed)
 
     async def _claim(self) -> list[tuple[int, int, DurableEffect]]:
@@ -163,29 +202,41 @@ class OutboxWorker:
                 item.next_attempt_at = now + self._backoff(item.attempts)
             return [(item.id, item.attempts, decode(item.kind, item.payload)) for item in items]
 
-    async def _deliver(self, item_id: int, attempt: int, effect: DurableEffect) -> None:
+    async def _deliver(
+        self, item_id: int, attempt: int, effect: DurableEffect, accounts: Accounts
+    ) -> _Delivered | None:
+        """Carry the item out; what was delivered is for `_finish`, a failure is recorded."""
         try:
-            outcome = await self._carry_out(effect)
+            outcome = await self._carry_out(effect, accounts)
         except PermanentFailure as failure:
             await self._failed(item_id, f"permanent: {failure}", dead=True)
-            return
+            return None
         except Exception as error:  # any adapter failure is retried, up to max_attempts
             dead = attempt >= self._settings.max_attempts
             await self._failed(item_id, f"{type(error).__name__}: {error}", dead=dead)
+            return None
+        return _Delivered(item_id, attempt, effect, outcome)
+
+    async def _finish(self, delivered: Sequence[_Delivered]) -> None:
+        """Mark delivered items done, in one transaction: each once, for the attempt that
+        delivered it."""
+        if not delivered:
             return
         async with self._uow() as uow:
-            # Even when another worker finished the item first: what this one posted is out
-            # there too, and its reactions should count.
-            if isinstance(outcome, Posted) and isinstance(effect, PostToChat):
-                await _show_posted(uow, effect, outcome)
-            if not await uow.outbox.finish(item_id, attempt, self._clock.now()):
-                log.warning("outbox: item %d was finished by someone else", item_id)
-            elif isinstance(outcome, str):
-                item = await uow.outbox.get(item_id)
-                if item is not None:
-                    item.last_error = outcome
+            now = self._clock.now()
+            for done in delivered:
+                # Even when another worker finished the item first: what this one posted is
+                # out there too, and its reactions should count.
+                if isinstance(done.outcome, Posted) and isinstance(done.effect, PostToChat):
+                    await _show_posted(uow, done.effect, done.outcome)
+                if not await uow.outbox.finish(done.item_id, done.attempt, now):
+                    log.warning("outbox: item %d was finished by someone else", done.item_id)
+                elif isinstance(done.outcome, str):
+                    item = await uow.outbox.get(done.item_id)
+                    if item is not None:
+                        item.last_error = done.outcome
 
-    async def _carry_out(self, effect: DurableEffect) -> str | Posted | None:
+    async def _carry_out(self, effect: DurableEffect, accounts: Accounts) -> str | Posted | None:
         """Deliver; returns a note when there was nothing to do (no account, no adapter), or
         what a post put on its platform."""
         if isinstance(effect, (*_IN_CHATS, RefundPayment, CancelSubscription)):
@@ -194,12 +245,12 @@ class OutboxWorker:
             if deliverer is None:
                 return f"skipped: {target} is not connected"
             return await deliverer.deliver(effect, None)
-        accounts = await self._accounts(effect.member_id)
+        mine = accounts.get(effect.member_id, {})
         if isinstance(effect, NotifyMember):
-            await self._notify(effect, accounts)
+            await self._notify(effect, mine)
             return None
         platform = _PLATFORM_OF[type(effect)]
-        account = accounts.get(platform)
+        account = mine.get(platform)
         deliverer = self._deliverers.get(platform)
         if account is None or deliverer is None:
             # Access follows the member when they link or join that platform (reconcile).
@@ -220,17 +271,33 @@ class OutboxWorker:
                 refusals.append(f"{platform}: {refusal}")
         raise PermanentFailure("; ".join(refusals) or "the member has no reachable account")
 
-    async def _accounts(self, member_id: int) -> dict[str, PlatformIdentity]:
+    async def _accounts(self, member_ids: Iterable[int]) -> dict[int, dict[str, PlatformIdentity]]:
+        """Each member's most recently seen account per platform, in one transaction; a member
+        folded into another by /link has that one's accounts."""
+        wanted = set(member_ids)
+        if not wanted:
+            return {}
+        loaded: dict[int, Member] = {}
         async with self._uow() as uow:
-            member = await uow.members.get(member_id)
-            while member is not None and member.merged_into_id is not None:
-                member = await uow.members.get(member.merged_into_id)
+            asked, missing = set(wanted), wanted
+            while missing:  # follow merges to the members that hold the accounts now
+                found = await uow.session.scalars(select(Member).where(Member.id.in_(missing)))
+                loaded.update((member.id, member) for member in found)
+                missing = {m.merged_into_id for m in loaded.values() if m.merged_into_id} - asked
+                asked |= missing
+        accounts: dict[int, dict[str, PlatformIdentity]] = {}
+        for member_id in wanted:
+            member, seen = loaded.get(member_id), {member_id}
+            while member is not None and (into := member.merged_into_id) is not None:
+                member = loaded.get(into) if into not in seen else None  # a loop holds no one
+                seen.add(into)
+            mine: dict[str, PlatformIdentity] = {}
+            accounts[member_id] = mine
             if member is None:
-                return {}
-            accounts: dict[str, PlatformIdentity] = {}
+                continue
             for identity in sorted(member.identities, key=lambda i: i.last_seen_at, reverse=True):
-                accounts.setdefault(identity.platform, identity)
-            return accounts
+                mine.setdefault(identity.platform, identity)
+        return accounts
 
     async def _failed(self, item_id: int, error: str, *, dead: bool) -> None:
         async with self._uow() as uow:
@@ -252,6 +319,14 @@ class OutboxWorker:
         # Jitter spreads retries so a recovering platform is not hit by all of them at once.
         jitter: float = random.uniform(0.8, 1.0)
         return capped * jitter
+
+
+def _member_of(effect: DurableEffect) -> int | None:
+    """The member an effect is addressed to (their accounts carry it); None for a chat's or
+    a payment provider's."""
+    if isinstance(effect, (*_IN_CHATS, RefundPayment, CancelSubscription)):
+        return None
+    return effect.member_id
 
 
 async def _show_posted(uow: UnitOfWork, effect: PostToChat, posted: Posted) -> None:

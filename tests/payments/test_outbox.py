@@ -296,3 +296,36 @@ async def test_a_post_of_an_unknown_content_is_delivered_and_maps_nothing(
     assert await _shown(db) == []
     async with db() as uow:
         assert await uow.outbox.counts() == {"done": 1}
+
+
+async def test_a_batch_reaches_each_member_and_one_folded_by_link_through_its_survivor(
+    db: UnitOfWorkFactory, payments_clock: FakeClock
+) -> None:
+    alice, bob, carol = [await a_member(db, name) for name in ("alice", "bob", "carol")]
+    async with db() as uow:  # carol linked her account into bob: bob's accounts hold it now
+        source, target = await uow.members.get(carol), await uow.members.get(bob)
+        assert source is not None
+        assert target is not None
+        await uow.members.move_identities(source, target)
+    await _link(db, alice, "discord", "81")
+    await _queue(
+        db,
+        payments_clock,
+        NotifyMember(alice, "a"),
+        NotifyMember(carol, "c"),
+        GrantDiscordRole(bob, 444, "paid"),
+        NotifyMember(bob, "b"),
+    )
+    console, discord = FlakyPlatform("console"), FlakyPlatform("discord")
+    worker = OutboxWorker(db, {"console": console, "discord": discord}, payments_clock, FAST)
+    assert await worker.run_once() == 4
+    assert discord.delivered == [(NotifyMember(alice, "a"), "81")]
+    assert console.delivered == [
+        (NotifyMember(carol, "c"), "bob"),  # carol's account now goes by bob's most recent
+        (NotifyMember(bob, "b"), "bob"),
+    ]
+    async with db() as uow:
+        assert await uow.outbox.counts() == {"done": 4}
+        item = await uow.outbox.get(3)
+        assert item is not None
+        assert item.last_error == "skipped: no discord account or adapter"
