@@ -121,6 +121,10 @@ class OutboxSettings:
     batch: int = 50
     # Delivered items are marked done together within this span (zero: each on its own).
     finish_within: timedelta = timedelta(milliseconds=100)
+    # How long a claimed item stays with the worker that claimed it: longer than a batch takes
+    # against a rate-limited platform, so a second instance never delivers it again; after a
+    # crash it comes back once this has passed.
+    lease: timedelta = timedelta(minutes=2)
 
 
 Accounts = Mapping[int, Mapping[str, PlatformIdentity]]  # member id -> platform -> account
@@ -192,14 +196,14 @@ class OutboxWorker:
         return len(claimed)
 
     async def _claim(self) -> list[tuple[int, int, DurableEffect]]:
-        """Take due items and push their next attempt into the future before delivering: if
-        the process dies mid-delivery, the item comes back after its backoff."""
+        """Take due items and lease them before delivering: if the process dies mid-delivery,
+        the item comes back when the lease ends; a failure sets its retry time itself."""
         now = self._clock.now()
         async with self._uow() as uow:
             items = await uow.outbox.due(now, self._settings.batch)
             for item in items:
                 item.attempts += 1
-                item.next_attempt_at = now + self._backoff(item.attempts)
+                item.next_attempt_at = now + self._settings.lease
             return [(item.id, item.attempts, decode(item.kind, item.payload)) for item in items]
 
     async def _deliver(
@@ -309,6 +313,7 @@ class OutboxWorker:
                 item.status = "dead"
                 log.error("outbox: item %d (%s) is dead: %s", item_id, item.kind, error)
             else:
+                item.next_attempt_at = self._clock.now() + self._backoff(item.attempts)
                 log.warning(
                     "outbox: item %d (%s) failed, will retry: %s", item_id, item.kind, error
                 )

@@ -33,7 +33,9 @@ from storage.models import Content, ContentMessage, PlatformIdentity
 from storage.uow import UnitOfWorkFactory
 from tests.payments.conftest import NOW, a_member
 
-FAST = OutboxSettings(max_attempts=3, first_retry=timedelta(seconds=10))
+FAST = OutboxSettings(
+    max_attempts=3, first_retry=timedelta(seconds=10), lease=timedelta(seconds=10)
+)
 
 
 @dataclass
@@ -197,13 +199,36 @@ async def test_a_worker_that_dies_mid_delivery_leaves_the_item_to_the_next_one(
     first.cancel()  # the process dies while the platform call is in flight
     fresh = FlakyPlatform("console")
     second = OutboxWorker(db, {"console": fresh}, payments_clock, FAST)
-    assert await second.run_once() == 0  # leased: not before its backoff
+    assert await second.run_once() == 0  # leased: not before its lease ends
     payments_clock.advance(timedelta(seconds=10))
     assert await second.run_once() == 1
     assert fresh.delivered == [(NotifyMember(member, "hi"), "alice")]
     assert stuck.delivered == []
     async with db() as uow:
         assert await uow.outbox.counts() == {"done": 1}
+
+
+async def test_a_second_instance_leaves_a_slow_batch_to_the_worker_delivering_it(
+    db: UnitOfWorkFactory, payments_clock: FakeClock
+) -> None:
+    """A batch that takes longer than the first retry (a rate-limited fan-out) stays with the
+    worker that claimed it: another instance finds nothing to do until the lease ends."""
+    member = await a_member(db)
+    await _queue(db, payments_clock, NotifyMember(member, "hi"))
+    settings = OutboxSettings(first_retry=timedelta(seconds=5), lease=timedelta(minutes=2))
+    slow = FlakyPlatform("console", hang=asyncio.Event())
+    first = asyncio.create_task(
+        OutboxWorker(db, {"console": slow}, payments_clock, settings).run_once()
+    )
+    await asyncio.wait_for(slow.entered.wait(), timeout=5)
+    payments_clock.advance(timedelta(seconds=30))  # well past the first retry
+    other = FlakyPlatform("console")
+    assert await OutboxWorker(db, {"console": other}, payments_clock, settings).run_once() == 0
+    assert slow.hang is not None
+    slow.hang.set()
+    assert await first == 1
+    assert other.delivered == []
+    assert [effect for effect, _ in slow.delivered] == [NotifyMember(member, "hi")]
 
 
 def test_posts_queued_before_threads_existed_still_decode() -> None:
