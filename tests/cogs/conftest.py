@@ -34,6 +34,29 @@ def qa_payments(clock: FakeClock) -> PaymentService:
     return sandbox_payments(clock, QA_SETTINGS)
 
 
+async def provider_says(
+    uow: UnitOfWorkFactory,
+    payments: PaymentService,
+    clock: FakeClock,
+    payment_id: int,
+    amount: Money,
+    *,
+    kind: PaymentEventKind = PaymentEventKind.PAID,
+    provider: str = "sandbox",
+) -> None:
+    """The provider's news about a payment (paid, refunded...), applied as a webhook would."""
+    async with uow() as unit:
+        event = PaymentEvent(
+            provider,
+            kind,
+            f"{kind.value}-{payment_id}",
+            clock.now(),
+            payment_id=payment_id,
+            amount=amount,
+        )
+        await payments.apply(unit, event)
+
+
 async def _people(uow: UnitOfWorkFactory, clock: FakeClock) -> tuple[int, int]:
     ids = []
     async with uow() as unit:
@@ -68,16 +91,5 @@ async def paid_question(
         )
         question_id, payment_id = question.id, started.payment.id
     for _ in range(2):  # the provider's news, twice
-        async with uow() as unit:
-            await payments.apply(
-                unit,
-                PaymentEvent(
-                    "sandbox",
-                    PaymentEventKind.PAID,
-                    "paid",
-                    clock.now(),
-                    payment_id=payment_id,
-                    amount=PRICE,
-                ),
-            )
+        await provider_says(uow, payments, clock, payment_id, PRICE)
     return question_id, expert, payment_id

@@ -27,7 +27,6 @@ from cogs import build_purposes, build_registry
 from cogs.drops import service as drops
 from cogs.drops.texts import teaser_text
 from cogs.engagement.service import show
-from payments.events import PaymentEvent, PaymentEventKind
 from payments.money import Money
 from payments.outbox import OutboxSettings, OutboxWorker, decode
 from payments.providers.sandbox import SandboxProvider
@@ -35,7 +34,7 @@ from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
 from storage.models import Drop, DropNotice, Member, Membership, PlatformIdentity
 from storage.uow import UnitOfWorkFactory
-from tests.cogs.conftest import sandbox_payments
+from tests.cogs.conftest import provider_says, sandbox_payments
 from tests.conftest import actor, make_settings, say, send
 
 CREATOR, OTHER_CREATOR = actor("ada", level=Level.CREATOR), actor("bo", level=Level.CREATOR)
@@ -222,16 +221,7 @@ async def test_buying_a_drop_delivers_it_and_only_readers_see_it_in_full(
         assert purchase is not None
         payment_id = purchase.payment_id
     for _ in range(2):  # the provider's news, twice
-        async with uow() as unit:
-            event = PaymentEvent(
-                "sandbox",
-                PaymentEventKind.PAID,
-                "paid",
-                clock.now(),
-                payment_id=payment_id,
-                amount=Money(499, "usd"),
-            )
-            await payments.apply(unit, event)
+        await provider_says(uow, payments, clock, payment_id, Money(499, "usd"))
     dms = [e for e in await _outbox(uow, clock) if isinstance(e, NotifyMember)]
     assert [d.member_id for d in dms] == [outsider]
     assert "https://x.dev/tg" in dms[0].text

@@ -18,7 +18,7 @@ from bot.core.permissions import Level
 from cogs import build_purposes, build_registry
 from cogs.engagement.service import show
 from cogs.qa import service as qa
-from payments.events import PaymentEvent, PaymentEventKind
+from payments.events import PaymentEventKind
 from payments.money import Money
 from payments.outbox import decode
 from payments.providers.sandbox import SandboxProvider
@@ -26,7 +26,7 @@ from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
 from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
-from tests.cogs.conftest import paid_question, sandbox_payments
+from tests.cogs.conftest import paid_question, provider_says, sandbox_payments
 from tests.conftest import actor, make_settings, say, send
 
 ASKER, EXPERT = actor("asker"), actor("expert", level=Level.CREATOR)
@@ -91,27 +91,6 @@ async def _outbox(uow: UnitOfWorkFactory, clock: FakeClock) -> list[object]:
 async def _balances(uow: UnitOfWorkFactory) -> dict[tuple[str, str], int]:
     async with uow() as unit:
         return dict(await unit.ledger.balances())
-
-
-async def _pay(
-    uow: UnitOfWorkFactory,
-    payments: PaymentService,
-    clock: FakeClock,
-    payment_id: int,
-    amount: Money,
-    *,
-    provider: str = "sandbox",
-) -> None:
-    async with uow() as unit:
-        event = PaymentEvent(
-            provider,
-            PaymentEventKind.PAID,
-            f"paid-{payment_id}",
-            clock.now(),
-            payment_id=payment_id,
-            amount=amount,
-        )
-        await payments.apply(unit, event)
 
 
 async def _listen_payment(uow: UnitOfWorkFactory, question: int) -> tuple[int, int]:
@@ -213,8 +192,8 @@ async def test_listening_in_splits_odd_minor_units_and_sends_the_answer(
     assert isinstance(offer, Reply)
     assert offer.buttons[0].label == "Pay $1.01"
     listener, payment_id = await _listen_payment(uow, question)
-    await _pay(uow, payments, clock, payment_id, Money(101, "usd"))
-    await _pay(uow, payments, clock, payment_id, Money(101, "usd"))  # told twice
+    await provider_says(uow, payments, clock, payment_id, Money(101, "usd"))
+    await provider_says(uow, payments, clock, payment_id, Money(101, "usd"))  # told twice
     balances = await _balances(uow)
     # 10 to the platform, 91 split: 45 to the asker (#1), 46 to the expert (#2).
     assert balances[("revenue:listen", "usd")] == -10
@@ -239,17 +218,9 @@ async def test_a_listen_in_refund_takes_the_shares_back(
     await say(dispatcher, ASKER, f"/accept {question}")
     await send(dispatcher, LISTENER, f"/unlock {question}")
     _, payment_id = await _listen_payment(uow, question)
-    await _pay(uow, payments, clock, payment_id, Money(101, "usd"))
-    async with uow() as unit:
-        refund = PaymentEvent(
-            "sandbox",
-            PaymentEventKind.REFUNDED,
-            "refund-1",
-            clock.now(),
-            payment_id=payment_id,
-            amount=Money(101, "usd"),
-        )
-        await payments.apply(unit, refund)
+    await provider_says(uow, payments, clock, payment_id, Money(101, "usd"))
+    refunded = PaymentEventKind.REFUNDED
+    await provider_says(uow, payments, clock, payment_id, Money(101, "usd"), kind=refunded)
     balances = await _balances(uow)
     assert balances.get(("payable:member:1", "usd"), 0) == 0
     assert balances[("payable:member:2", "usd")] == -1800
@@ -335,7 +306,7 @@ async def test_a_question_paid_in_stars_is_refunded_in_stars(
         assert question.currency == "xtr"
         payment_id = question.payment_id
     assert payment_id is not None
-    await _pay(uow, payments, clock, payment_id, Money(300, "xtr"), provider="stars")
+    await provider_says(uow, payments, clock, payment_id, Money(300, "xtr"), provider="stars")
     assert "Cancelled." in await say(dispatcher, on_telegram, "/cancel 1")
     refunds = [e for e in await _outbox(uow, clock) if isinstance(e, RefundPayment)]
     assert [(r.payment_id, r.amount_minor) for r in refunds] == [(payment_id, 300)]

@@ -10,13 +10,19 @@ import pytest
 from bot.core.clock import FakeClock
 from bot.core.effects import RefundPayment
 from cogs.qa import service as qa
-from payments.events import PaymentEvent, PaymentEventKind
+from payments.events import PaymentEventKind
 from payments.money import Money
 from payments.outbox import decode
 from payments.service import PaymentService
 from storage.models import Question
 from storage.uow import UnitOfWorkFactory
-from tests.cogs.conftest import PRICE, QA_SETTINGS, paid_question, sandbox_payments
+from tests.cogs.conftest import (
+    PRICE,
+    QA_SETTINGS,
+    paid_question,
+    provider_says,
+    sandbox_payments,
+)
 
 
 async def _question(uow: UnitOfWorkFactory, question_id: int) -> Question:
@@ -75,18 +81,9 @@ async def test_an_unanswered_question_is_refunded_once_and_leaves_escrow_empty(
     assert refunds == [
         RefundPayment(payment_id, 1999, f"question {question_id} not answered in time")
     ]
-    async with uow() as unit:  # the provider confirms
-        await qa_payments.apply(
-            unit,
-            PaymentEvent(
-                "sandbox",
-                PaymentEventKind.REFUNDED,
-                "refunded",
-                clock.now(),
-                payment_id=payment_id,
-                amount=PRICE,
-            ),
-        )
+    # The provider confirms.
+    refunded = PaymentEventKind.REFUNDED
+    await provider_says(uow, qa_payments, clock, payment_id, PRICE, kind=refunded)
     assert (await _question(uow, question_id)).status == qa.REFUNDED
     balances = await _balances(uow)
     assert balances.get("escrow:qa", 0) == 0
