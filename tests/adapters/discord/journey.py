@@ -33,6 +33,7 @@ from payments.webhooks import StripeWebhook
 from storage.models import Payment
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import Seen
+from tests.conftest import make_settings
 from tests.fakes.discord_server import FakeDiscord, InteractionResult
 from tests.fakes.stripe_server import FakeStripe, connect
 
@@ -148,3 +149,24 @@ async def start_journey(
         await server.stop()
     await fake_stripe.stop()
     assert fake_stripe.crashes == []
+
+
+def drops_settings(fake: FakeDiscord, tier_channel: str = "members") -> Settings:
+    """A "member" tier whose drops go to `tier_channel`, teasers to the public "drops"
+    channel, creators and moderators by their roles."""
+    return make_settings(
+        discord=fake.config(
+            drops_channel_id=fake.channels["drops"],
+            mod_role_ids=[fake.roles["mod"]],
+            creator_role_ids=[fake.roles["creator"]],
+        ),
+        tiers={
+            "member": {
+                "name": "Member",
+                "price": "9.00",
+                "interval": "month",
+                "discord_role_ids": [fake.roles["member"]],
+                "discord_drops_channel_id": fake.channels[tier_channel],
+            }
+        },
+    )

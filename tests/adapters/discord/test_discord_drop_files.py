@@ -13,7 +13,6 @@ import pytest
 
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
-from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from cogs import build_registry
@@ -21,7 +20,7 @@ from cogs.drops.service import load_file
 from payments.outbox import OutboxWorker
 from storage.models import Membership
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import make_settings
+from tests.adapters.discord.journey import drops_settings
 from tests.fakes import discord_payloads as p
 from tests.fakes.discord_server import FakeDiscord
 
@@ -31,28 +30,14 @@ DROP = "member\nAsync patterns in Rust\nUse task groups."
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40  # binary, so any re-encoding would show
 
 
-def settings_for(fake: FakeDiscord) -> Settings:
-    return make_settings(
-        discord=fake.config(creator_role_ids=[fake.roles["creator"]]),
-        tiers={
-            "member": {
-                "name": "Member",
-                "price": "9.00",
-                "interval": "month",
-                "discord_role_ids": [fake.roles["member"]],
-                "discord_drops_channel_id": fake.channels["drops"],
-            }
-        },
-    )
-
-
 @pytest.fixture
 async def worker(
     fake_discord: FakeDiscord, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> AsyncIterator[OutboxWorker]:
     fake_discord.add_user(CREATOR, "lin", roles=[fake_discord.roles["creator"]])
     fake_discord.add_user(READER, "ada")
-    settings = settings_for(fake_discord)
+    fake_discord.add_channel("members")
+    settings = drops_settings(fake_discord)
     dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=settings)
     adapter = DiscordAdapter(dispatcher, settings, FakeDiscord.TOKEN)
     running = asyncio.create_task(adapter.run())
@@ -103,7 +88,7 @@ async def test_the_file_goes_out_with_the_drop_byte_for_byte(
     while await worker.run_once():
         pass
 
-    [full] = fake_discord.messages[fake_discord.channels["drops"]]
+    [full] = fake_discord.messages[fake_discord.channels["members"]]
     [attached] = full["attachments"]
     assert attached["filename"] == "notes.pdf"
     assert fake_discord.file_bytes(attached) == PDF

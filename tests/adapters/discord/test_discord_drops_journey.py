@@ -8,11 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import Settings
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA
-from tests.adapters.discord.journey import Journey, start_journey
-from tests.conftest import make_settings
+from tests.adapters.discord.journey import Journey, drops_settings, start_journey
 from tests.fakes import discord_payloads as p
 from tests.fakes.discord_server import FakeDiscord, InteractionResult
 
@@ -38,25 +36,6 @@ TEASER = (
 REVISED = (
     "D1\nAsync patterns, revised\nSpawn into a JoinSet.\nAwait join_next.\nOne.\nSECRET FOURTH"
 )
-
-
-def drops_settings(fake: FakeDiscord) -> Settings:
-    return make_settings(
-        discord=fake.config(
-            drops_channel_id=fake.channels["drops"],
-            mod_role_ids=[fake.roles["mod"]],
-            creator_role_ids=[fake.roles["creator"]],
-        ),
-        tiers={
-            "member": {
-                "name": "Member",
-                "price": "9.00",
-                "interval": "month",
-                "discord_role_ids": [fake.roles["member"]],
-                "discord_drops_channel_id": fake.channels["members"],
-            }
-        },
-    )
 
 
 @pytest.fixture
