@@ -8,7 +8,7 @@ from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from cogs.drops.reading import buy
-from cogs.drops.service import drop_of
+from cogs.drops.texts import drop_of
 from cogs.qa.reading import unlock_question
 
 

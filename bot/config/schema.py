@@ -334,6 +334,17 @@ class Settings(_Section):
         ]
         return prices
 
+    def chats(self, purpose: Literal["qa", "drops", "report"]) -> list[tuple[str, str]]:
+        """(platform, chat id) of the Q&A, public drops or report channel of each platform
+        that has one set."""
+        chats = {
+            "qa": (self.discord.qa_channel_id, self.telegram.qa_chat_id),
+            "drops": (self.discord.drops_channel_id, self.telegram.drops_chat_id),
+            "report": (self.discord.report_channel_id, self.telegram.report_chat_id),
+        }[purpose]
+        named = zip(("discord", "telegram"), chats, strict=True)
+        return [(platform, str(chat)) for platform, chat in named if chat is not None]
+
     def money(self, amount: str) -> Money:
         """An amount in major units (a price from this file) as Money in the community currency."""
         return parse_major(amount, self.community.currency)

@@ -16,9 +16,9 @@ from bot.core.i18n import N_
 from bot.core.permissions import Level
 from bot.core.text import clean_name, format_size
 from cogs.drops import service as drops
-from cogs.drops.texts import full_text, teaser_text
+from cogs.drops.texts import drop_of, full_text, label, teaser_text
 from cogs.drops.when import WhenError, parse_when
-from payments.money import Money, format_money, parse_major
+from payments.money import Money, format_money
 from storage.models import Drop
 
 # The /drop parameter a file comes in (only /drop new takes one).
@@ -142,7 +142,7 @@ def _options(ctx: Context, header: str) -> tuple[tuple[str, ...], Money | None, 
     price: Money | None = None
     if len(words) > 1:
         try:
-            price = parse_major(words[1], ctx.settings.community.currency)
+            price = ctx.settings.money(words[1])
         except ValueError:
             raise _Refusal(
                 ctx.reply(ctx._("“{price}” is not a price.", price=words[1][:20]))
@@ -180,7 +180,7 @@ def _preview(ctx: Context, made: Drop, filename: str | None, size: int) -> Reply
         f"{platform} {chat}" for platform, chat in drops.full_chats(ctx.settings, made.tiers)
     )
     lines = [
-        ctx._("Preview of drop {label} (nothing is posted yet):", label=drops.label(made.id)),
+        ctx._("Preview of drop {label} (nothing is posted yet):", label=label(made.id)),
         full_text(made, ctx.translator.locale),
         ctx._("Teaser in the public drops channel:"),
         teaser_text(made, ctx.settings),
@@ -203,19 +203,19 @@ def _preview(ctx: Context, made: Drop, filename: str | None, size: int) -> Reply
                 ),
             )
         )
-    publish = Button(ctx._("Publish"), command=f"/drop publish {drops.label(made.id)}")
+    publish = Button(ctx._("Publish"), command=f"/drop publish {label(made.id)}")
     return Reply("\n\n".join(lines), ephemeral=True, buttons=(publish,))
 
 
 async def _mine(ctx: Context, details: str) -> Drop:
     """The drop `details` names, if this member may handle it."""
-    label = details.split(maxsplit=1)[0] if details.split() else ""
-    drop_id = drops.drop_of(label) or (int(label) if label.isdigit() else None)
+    named = details.split(maxsplit=1)[0] if details.split() else ""
+    drop_id = drop_of(named) or (int(named) if named.isdigit() else None)
     found = await ctx.uow.drops.get(drop_id) if drop_id is not None else None
     if found is None:
-        raise _Refusal(ctx.reply(ctx._("There is no drop {label}.", label=label[:20] or "?")))
+        raise _Refusal(ctx.reply(ctx._("There is no drop {label}.", label=named[:20] or "?")))
     if found.author_id != ctx.member.id and ctx.level < Level.MOD:
-        raise _Refusal(ctx.reply(ctx._("Drop {label} is not yours.", label=drops.label(found.id))))
+        raise _Refusal(ctx.reply(ctx._("Drop {label} is not yours.", label=label(found.id))))
     return found
 
 
@@ -249,7 +249,7 @@ async def _list(ctx: Context, details: str) -> list[Effect]:
     found = await ctx.uow.drops.listing(statuses=statuses, author_id=author, limit=LISTED)
     if not found:
         return [ctx.reply(ctx._("No drops yet. Write one with /drop new."))]
-    lines = [f"{drops.label(d.id)} · {ctx._(STATUSES[d.status])} · {d.title}" for d in found]
+    lines = [f"{label(d.id)} · {ctx._(STATUSES[d.status])} · {d.title}" for d in found]
     return [ctx.reply("\n".join(lines))]
 
 
@@ -289,7 +289,7 @@ async def _delete(ctx: Context, details: str) -> list[Effect]:
 async def _stats(ctx: Context, details: str) -> list[Effect]:
     found = await _mine(ctx, details)
     stats = await drops.stats(ctx.uow, found)
-    lines = [ctx._("Drop {label} · {title}", label=drops.label(found.id), title=found.title)]
+    lines = [ctx._("Drop {label} · {title}", label=label(found.id), title=found.title)]
     for platform, counts in sorted(stats.by_platform.items()):
         shown = ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
         lines.append(f"{platform}: {shown}")
@@ -306,7 +306,7 @@ def _local(ctx: Context, at: datetime) -> str:
 
 def _about(ctx: Context, message: str, drop: Drop, **values: object) -> list[Effect]:
     """A reply about one drop, named by its label."""
-    return [ctx.reply(ctx._(message, label=drops.label(drop.id), **values))]
+    return [ctx.reply(ctx._(message, label=label(drop.id), **values))]
 
 
 USAGE = N_(

@@ -13,7 +13,7 @@ from bot.core.permissions import Level
 from cogs.checkout import choose_provider, in_stars, offer
 from cogs.drops import service as drops
 from cogs.drops.purpose import AWAITING_PAYMENT, PAID, PURPOSE
-from cogs.drops.texts import full_text, teaser_text
+from cogs.drops.texts import full_text, label, teaser_text
 from cogs.membership.service import holds_access
 from payments.money import format_money
 from payments.purposes import Purpose
@@ -56,15 +56,13 @@ async def buy(ctx: Context, drop_id: int) -> list[Effect]:
     """`/unlock D7`: the drop at once if it is readable already, else its checkout."""
     found = await ctx.uow.drops.get(drop_id)
     if found is None or found.status != drops.PUBLISHED:
-        return [ctx.reply(ctx._("There is no drop {label}.", label=drops.label(drop_id)))]
+        return [ctx.reply(ctx._("There is no drop {label}.", label=label(drop_id)))]
     if await may_read(ctx, found):
         return [ctx.reply(full_text(found, ctx.translator.locale))]
     price = drops.price_of(found)
     if price is None:
         return [
-            ctx.reply(
-                ctx._("Drop {label} is for members only: see /join.", label=drops.label(drop_id))
-            )
+            ctx.reply(ctx._("Drop {label} is for members only: see /join.", label=label(drop_id)))
         ]
     if ctx.payments is None:
         return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
@@ -90,7 +88,7 @@ async def buy(ctx: Context, drop_id: int) -> list[Effect]:
     purchase.payment_id = started.payment.id
     said = ctx._(
         "Unlock drop {label} for {price}; it comes to you in a private message once paid.",
-        label=drops.label(found.id),
+        label=label(found.id),
         price=format_money(charged, ctx.translator.locale),
     )
     return [offer(ctx, found.title, said, started)]

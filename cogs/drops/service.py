@@ -28,7 +28,7 @@ from bot.core.effects import (
 from bot.core.i18n import N_, Translator
 from bot.core.identity import member_language
 from bot.core.text import split_message
-from cogs.drops.texts import full_text, teaser_text
+from cogs.drops.texts import full_text, label, teaser_text
 from cogs.engagement.service import register_content
 from cogs.membership.service import HOLDING
 from payments.money import Money, format_money
@@ -101,17 +101,6 @@ def content_ref(drop_id: int) -> str:
     return f"drop:{drop_id}"
 
 
-def label(drop_id: int) -> str:
-    """How members name a drop (`/unlock D7`), apart from question numbers."""
-    return f"D{drop_id}"
-
-
-def drop_of(label_text: str) -> int | None:
-    """The drop a `D7` label names, or None."""
-    head, number = label_text[:1], label_text[1:]
-    return int(number) if head in ("D", "d") and number.isdigit() else None
-
-
 async def create(uow: UnitOfWork, author_id: int, draft: Draft, now: datetime) -> Drop:
     return await uow.drops.add(
         Drop(
@@ -166,7 +155,7 @@ async def publish(uow: UnitOfWork, settings: Settings, drop: Drop, now: datetime
     for platform, chat in full_chats(settings, drop.tiers):
         post = PostToChat(platform, chat, full_text(drop, locale), content_ref=ref, file_id=file_id)
         await queue(uow, post, key=f"drop:{drop.id}:full:{platform}:{chat}", now=now)
-    for platform, chat in teaser_chats(settings):
+    for platform, chat in settings.chats("drops"):
         post = PostToChat(
             platform,
             chat,
@@ -232,7 +221,7 @@ async def edit(
     drop.updated_at = now
     if drop.status != PUBLISHED:
         return 0
-    teasers = set(teaser_chats(settings))
+    teasers = set(settings.chats("drops"))
     edited = 0
     for (platform, chat), messages in (await _copies(uow, drop)).items():
         teaser = (platform, chat) in teasers
@@ -313,15 +302,6 @@ def full_chats(settings: Settings, tiers: Sequence[str]) -> list[tuple[str, str]
         for chat in tier.telegram_chat_ids:
             chats["telegram", str(chat)] = None
     return list(chats)
-
-
-def teaser_chats(settings: Settings) -> list[tuple[str, str]]:
-    """The public drops channel of each platform that has one."""
-    chats = [
-        ("discord", settings.discord.drops_channel_id),
-        ("telegram", settings.telegram.drops_chat_id),
-    ]
-    return [(platform, str(chat)) for platform, chat in chats if chat is not None]
 
 
 def _unlock_button(drop: Drop, settings: Settings) -> tuple[Button, ...]:

@@ -11,12 +11,23 @@ TEASER_LINES = 3
 TEASER_CHARACTERS = 280
 
 
+def label(drop_id: int) -> str:
+    """How members name a drop (`/unlock D7`), apart from question numbers."""
+    return f"D{drop_id}"
+
+
+def drop_of(label_text: str) -> int | None:
+    """The drop a `D7` label names, or None."""
+    head, number = label_text[:1], label_text[1:]
+    return int(number) if head in ("D", "d") and number.isdigit() else None
+
+
 def full_text(drop: Drop, locale: str) -> str:
     """Title, body and link, in Markdown (each platform renders it its own way)."""
     parts = [f"**{drop.title}**", drop.body]
     if drop.link:
         parts.append(drop.link)
-    header = Translator(locale).gettext(N_("Drop {label}"), label=f"D{drop.id}")
+    header = Translator(locale).gettext(N_("Drop {label}"), label=label(drop.id))
     return f"{header} · " + "\n\n".join(parts)
 
 
@@ -38,6 +49,6 @@ def teaser_text(drop: Drop, settings: Settings) -> str:
         who += " " + speak.gettext(
             N_("Anyone can unlock it for {price}: /unlock {label}"),
             price=price,
-            label=f"D{drop.id}",
+            label=label(drop.id),
         )
     return f"**{drop.title}**\n{opening}\n\n{who}"

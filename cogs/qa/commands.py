@@ -147,7 +147,7 @@ async def reject(ctx: Context, args: Args) -> list[Effect]:
         id=found.id,
         reason=reason,
     )
-    for platform, chat in _moderator_chats(ctx):
+    for platform, chat in ctx.settings.chats("report"):
         post = PostToChat(platform, chat, alert)
         await queue(ctx.uow, post, key=f"rejected:{found.id}:{platform}", now=now)
     return [ctx.reply(ctx._("Rejected. A moderator will decide; the money stays held until then."))]
@@ -205,15 +205,6 @@ async def _pay_expert(ctx: Context, question: Question) -> None:
         platform=ctx.event.place.platform.value,
         recorder=ctx.interactions,
     )
-
-
-def _moderator_chats(ctx: Context) -> list[tuple[str, str]]:
-    """The report channel of each platform: moderators read it."""
-    chats = [
-        ("discord", ctx.settings.discord.report_channel_id),
-        ("telegram", ctx.settings.telegram.report_chat_id),
-    ]
-    return [(platform, str(chat)) for platform, chat in chats if chat is not None]
 
 
 def register(registry: Registry) -> None:

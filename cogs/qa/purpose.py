@@ -52,7 +52,7 @@ class QuestionPurpose(PaidOnce):
         question.status, question.paid_at = OPEN, now
         question.answer_due_at = now + timedelta(hours=ctx.settings.qa.sla_hours)
         await register_question(ctx.uow, question, now)
-        for platform, chat in _qa_chats(ctx):
+        for platform, chat in ctx.settings.chats("qa"):
             post = PostToChat(
                 platform,
                 chat,
@@ -140,15 +140,6 @@ class ListenPurpose(PaidOnce):
         await listening.refunded(
             ctx.uow, ctx.settings, payment, held, ctx.clock.now(), step="disputed"
         )
-
-
-def _qa_chats(ctx: PurposeContext) -> list[tuple[str, str]]:
-    """The Q&A channel of each platform that has one."""
-    chats = [
-        ("discord", ctx.settings.discord.qa_channel_id),
-        ("telegram", ctx.settings.telegram.qa_chat_id),
-    ]
-    return [(platform, str(chat)) for platform, chat in chats if chat is not None]
 
 
 def _posting(question: Question, locale: str, hours: int) -> str:

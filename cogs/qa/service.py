@@ -16,7 +16,7 @@ from bot.core.identity import speaker
 from cogs.engagement.service import record, register_content
 from cogs.qa.shares import AnswerPayout, answer_payout
 from payments import ledger
-from payments.money import Money, format_money, parse_major
+from payments.money import Money, format_money
 from payments.outbox import queue
 from payments.purposes import Purpose
 from payments.service import PaymentService, StartedCheckout
@@ -38,7 +38,7 @@ class QuestionStateError(ValueError):
 
 
 def minimum_price(settings: Settings) -> Money:
-    return parse_major(settings.qa.min_price, settings.community.currency)
+    return settings.money(settings.qa.min_price)
 
 
 async def lowest_price(uow: UnitOfWork, settings: Settings, expert_id: int | None) -> Money:
@@ -64,7 +64,7 @@ async def set_expert_price(uow: UnitOfWork, expert_id: int, price: Money, now: d
 
 def listen_price(settings: Settings) -> Money:
     """What others pay to read an accepted answer (by card; `checkout.in_stars` of it in Stars)."""
-    return parse_major(settings.qa.listen_price, settings.community.currency)
+    return settings.money(settings.qa.listen_price)
 
 
 def purpose_of(question: Question) -> Purpose:
