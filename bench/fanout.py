@@ -66,11 +66,12 @@ from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.adapters.discord.gateway import DiscordGateway
 from bot.config import Settings
 from bot.core.clock import SystemClock
+from bot.core.delivery import OutboxWorker
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import DurableEffect, Posted
+from bot.core.outbox import Recipient
 from cogs import build_registry
 from cogs.drops.service import Draft, create, publish
-from payments.outbox import OutboxWorker
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import DropNotice, Member, Membership, PlatformIdentity
@@ -150,12 +151,10 @@ class TimedDeliverer:
         self.seconds = 0.0
         self.count = 0
 
-    async def deliver(
-        self, effect: DurableEffect, account: PlatformIdentity | None
-    ) -> Posted | None:
+    async def deliver(self, effect: DurableEffect, recipient: Recipient | None) -> Posted | None:
         started = time.perf_counter()
         try:
-            return await self._inner.deliver(effect, account)
+            return await self._inner.deliver(effect, recipient)
         finally:
             self.seconds += time.perf_counter() - started
             self.count += 1

@@ -28,9 +28,9 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core.clock import SystemClock
+from bot.core.money import Money
 from bot.web import WebServer, build_web_app, stripe_route
 from payments import ledger
-from payments.money import Money
 from payments.providers.stripe_events import StripeEvents
 from payments.purposes import Purpose, PurposeContext, Purposes
 from payments.service import PaymentService

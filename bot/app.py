@@ -26,8 +26,11 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramDeliverer, TelegramReportPoster
 from bot.commerce import Commerce, build_commerce
 from bot.config import Secrets, Settings, database_url
+from bot.core.access import PlatformAccess
 from bot.core.clock import Clock, SystemClock
+from bot.core.delivery import OutboxWorker
 from bot.core.dispatcher import Dispatcher
+from bot.core.outbox import Deliverer
 from bot.core.permissions import Level
 from bot.errors import StartupError
 from bot.scheduler import Scheduler
@@ -37,9 +40,8 @@ from cogs.drops.service import load_file, publish_due
 from cogs.engagement.report_job import ReportPoster, deliver_due_report
 from cogs.engagement.upkeep import keep_interactions
 from cogs.membership.lifecycle import run_lifecycle
-from cogs.membership.reconcile import PlatformAccess, Reconciler, ReconcileReport
+from cogs.membership.reconcile import Reconciler, ReconcileReport
 from cogs.qa.service import keep_deadlines
-from payments.outbox import Deliverer, OutboxWorker
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.recording import InteractionRecorder

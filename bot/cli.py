@@ -17,6 +17,7 @@ from bot import __version__, logs
 from bot.app import migrate, open_core, run_bot, run_console, run_reconcile
 from bot.config import ConfigError, Secrets, Settings, config_path, database_url, load_settings
 from bot.core.i18n import Translator
+from bot.core.money import format_money
 from bot.core.permissions import Level
 from bot.errors import StartupError
 from cogs.engagement.demo import run_demo
@@ -25,7 +26,6 @@ from cogs.engagement.report_chart import render_chart
 from cogs.engagement.report_model import WeeklyReport
 from cogs.engagement.report_render import to_csv, to_json, to_markdown
 from cogs.engagement.weeks import Week
-from payments.money import format_money
 from storage.engine import make_engine
 from storage.migrate import current_revision
 

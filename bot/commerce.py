@@ -10,9 +10,9 @@ from aiohttp import web
 
 from bot.config import Secrets, Settings
 from bot.core.clock import Clock
+from bot.core.outbox import Deliverer
 from bot.errors import StartupError
 from bot.web import stripe_route
-from payments.outbox import Deliverer
 from payments.provider_calls import ProviderCalls
 from payments.providers.base import PaymentProvider
 from payments.providers.sandbox import SandboxProvider

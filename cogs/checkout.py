@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.core.context import Context
 from bot.core.effects import Button, Effect, Invoice, Reply
 from bot.core.events import Platform
-from payments.money import Money, format_money, parse_major
+from bot.core.money import Money, format_money, parse_major
 from payments.service import StartedCheckout
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from payments.money import Money
+from bot.core.money import Money
 
 
 class PaymentEventKind(StrEnum):

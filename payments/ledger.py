@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from payments.money import Money
+from bot.core.money import Money
 from storage.uow import UnitOfWork
 
 # Accounts. Clearing holds what a provider collected for us; revenue and escrow hold what it

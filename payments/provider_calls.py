@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from bot.core.clock import Clock
 from bot.core.effects import CancelSubscription, DurableEffect, RefundPayment
+from bot.core.money import Money
+from bot.core.outbox import PAYMENTS, PermanentFailure, Recipient
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money
-from payments.outbox import PAYMENTS, PermanentFailure
 from payments.providers.base import PaymentProvider
 from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
-from storage.models import Payment, PlatformIdentity
+from storage.models import Payment
 from storage.uow import UnitOfWorkFactory
 
 
@@ -31,7 +31,7 @@ class ProviderCalls:
         self._service = service
         self._clock = clock
 
-    async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+    async def deliver(self, effect: DurableEffect, recipient: Recipient | None) -> None:
         if isinstance(effect, CancelSubscription):
             payment, provider = await self._payment(effect.payment_id)
             await provider.cancel_subscription(payment)

@@ -9,9 +9,9 @@ from typing import Protocol
 from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.effects import DurableEffect
+from bot.core.money import Money
+from bot.core.outbox import queue
 from payments import ledger
-from payments.money import Money
-from payments.outbox import queue
 from storage.models import Payment
 from storage.uow import UnitOfWork
 

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from bot.core.clock import Clock
 from bot.core.i18n import N_, Translator
+from bot.core.money import Money, format_money
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money, format_money
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.effects import RefundPayment
+from bot.core.money import Money
+from bot.core.outbox import queue
 from payments import ledger
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money
-from payments.outbox import queue
 from payments.providers.base import Checkout, CheckoutRequest, Interval, PaymentProvider
 from payments.purposes import Purpose, PurposeContext, PurposeHandler, Purposes
 from storage.models import Payment

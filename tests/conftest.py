@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ hypothesis_settings.register_profile("knowpay", deadline=None)
 hypothesis_settings.load_profile("knowpay")
 
 REPO = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 POSTGRES_URL = os.environ.get("KNOWPAY_TEST_POSTGRES_URL")
 NO_POSTGRES = "PostgreSQL tests skipped: set KNOWPAY_TEST_POSTGRES_URL (.ci/run does)"
 
@@ -102,6 +104,29 @@ async def memory_engine() -> AsyncIterator[AsyncEngine]:
     await upgrade(engine)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def db(engine: AsyncEngine) -> UnitOfWorkFactory:
+    """Units of work on SQLite and on PostgreSQL (when CI provides it)."""
+    return UnitOfWorkFactory(make_sessionmaker(engine))
+
+
+async def a_member(db: UnitOfWorkFactory, name: str = "alice") -> int:
+    """The member behind console account `name`, created on first use."""
+    async with db() as uow:
+        if existing := await uow.members.identity("console", name):
+            return existing.member_id
+        identity = await uow.members.create_with_identity(
+            platform="console",
+            platform_user_id=name,
+            display_name=name,
+            username=name,
+            level=0,
+            now=NOW,
+        )
+        assert identity is not None
+        return identity.member_id
 
 
 @pytest.fixture

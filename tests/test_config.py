@@ -14,7 +14,7 @@ from bot.config import (
     database_url,
     load_settings,
 )
-from payments.money import Money
+from bot.core.money import Money
 
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "bot.toml"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.effects import UPLOAD_LIMITS, FileLoader, StoredFile
-from payments.outbox import PermanentFailure
+from bot.core.outbox import PermanentFailure
 
 
 class Adapter(Protocol):

@@ -22,9 +22,9 @@ from bot.core.effects import (
 )
 from bot.core.events import Actor, CommandEvent, Place, Platform
 from bot.core.i18n import Translator, negotiate
+from bot.core.outbox import Recipient
 from bot.core.permissions import Level
 from bot.core.text import format_size, with_heading
-from storage.models import PlatformIdentity
 
 _EOF = None
 
@@ -91,10 +91,10 @@ class ConsoleAdapter:
     async def stop(self) -> None:
         self._stopping.set()
 
-    async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+    async def deliver(self, effect: DurableEffect, recipient: Recipient | None) -> None:
         """The outbox's deliveries, shown in the terminal (there is no other place)."""
-        if isinstance(effect, NotifyMember) and account is not None:
-            self._write(f"📬 {account.display_name}: {effect.text}")
+        if isinstance(effect, NotifyMember) and recipient is not None:
+            self._write(f"📬 {recipient.display_name}: {effect.text}")
             await self._show_file(effect.file_id)
         elif isinstance(effect, PostToChat):
             text = effect.text

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from bot.config.errors import KeyedValueError
-from payments.money import Money, is_known_currency, parse_decimal, parse_major
+from bot.core.money import Money, is_known_currency, parse_decimal, parse_major
 from storage.engine import check_url, normalize_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///knowpay.db"

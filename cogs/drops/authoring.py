@@ -13,12 +13,12 @@ from bot.core.context import Context
 from bot.core.effects import Button, Effect, Reply
 from bot.core.events import Attachment
 from bot.core.i18n import N_
+from bot.core.money import Money, format_money
 from bot.core.permissions import Level
 from bot.core.text import clean_name, format_size
 from cogs.drops import service as drops
 from cogs.drops.texts import drop_of, full_text, label, teaser_text
 from cogs.drops.when import WhenError, parse_when
-from payments.money import Money, format_money
 from storage.models import Drop
 
 # The /drop parameter a file comes in (only /drop new takes one).

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from bot.core.effects import NotifyMember
 from bot.core.identity import speaker
+from bot.core.money import Money
 from cogs.drops.service import content_ref
 from cogs.drops.texts import full_text
 from cogs.engagement.service import record
 from payments import ledger
-from payments.money import Money
 from payments.purposes import PaidOnce, Purpose, PurposeContext
 from storage.models import DropPurchase, Payment
 from storage.recording import InteractionRecorder

@@ -9,13 +9,13 @@ from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
+from bot.core.money import format_money
 from bot.core.permissions import Level
 from cogs.checkout import choose_provider, in_stars, offer
 from cogs.drops import service as drops
 from cogs.drops.purpose import AWAITING_PAYMENT, PAID, PURPOSE
 from cogs.drops.texts import full_text, label, teaser_text
 from cogs.membership.service import holds_access
-from payments.money import format_money
 from payments.purposes import Purpose
 from storage.models import Drop, DropPurchase
 from storage.uow import UnitOfWork

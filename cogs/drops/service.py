@@ -27,12 +27,12 @@ from bot.core.effects import (
 )
 from bot.core.i18n import N_, Translator
 from bot.core.identity import member_language
+from bot.core.money import Money, format_money
+from bot.core.outbox import queue
 from bot.core.text import split_message
 from cogs.drops.texts import full_text, label, teaser_text
 from cogs.engagement.service import register_content
 from cogs.membership.service import HOLDING
-from payments.money import Money, format_money
-from payments.outbox import queue
 from storage.models import Drop, DropFile, DropNotice
 from storage.models.engagement import COPY
 from storage.uow import UnitOfWork, UnitOfWorkFactory

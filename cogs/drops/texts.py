@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.core.i18n import N_, Translator
-from payments.money import Money, format_money
+from bot.core.money import Money, format_money
 from storage.models import Drop
 
 TEASER_LINES = 3

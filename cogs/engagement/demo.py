@@ -47,6 +47,7 @@ from bot.core.events import (
 )
 from bot.core.i18n import Translator
 from bot.core.identity import resolve_actor
+from bot.core.money import Money
 from cogs import build_purposes, build_registry
 from cogs.engagement import demo_people as odds
 from cogs.engagement.demo_people import Person, Shown, place, private
@@ -58,7 +59,6 @@ from cogs.engagement.weeks import Week, day_start
 from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.purpose import PERIODS
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money
 from payments.providers.sandbox import SandboxProvider
 from payments.service import PaymentService
 from storage.engine import make_engine, make_sessionmaker

@@ -15,9 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from bot.core.i18n import Translator
+from bot.core.money import Money, currency_exponent, format_money
 from cogs.engagement.report_model import WeeklyReport
 from cogs.engagement.report_render import PLATFORMS
-from payments.money import Money, currency_exponent, format_money
 
 WIDTH, HEIGHT, DPI = 10, 7, 100  # 1000 x 700 pixels: readable in a chat preview
 # Apart at a glance, rather than both in their brands' blues.

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, or_, select
 
 from bot.config import Settings
+from bot.core.money import currency_exponent
 from cogs.engagement.weeks import Week
 from payments import ledger
-from payments.money import currency_exponent
 from storage.models import (
     Content,
     InteractionDay,

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 
 from bot.core.i18n import N_, Translator
+from bot.core.money import Money, format_money
 from bot.core.text import clean_name, split_message
 from cogs.engagement.report_model import (
     Figure,
@@ -15,7 +16,6 @@ from cogs.engagement.report_model import (
     ScoreFigure,
     WeeklyReport,
 )
-from payments.money import Money, format_money
 
 MINUS = "−"  # U+2212: a minus sign reads better than a hyphen next to a number
 NAME_LENGTH = 60

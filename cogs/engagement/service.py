@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.core.events import MessagePosted, Place
-from payments.money import Money
+from bot.core.money import Money
 from storage.models import Content, ContentMessage
 from storage.models.engagement import COPY, REPLY, THREAD
 from storage.recording import InteractionRecorder, NewInteraction

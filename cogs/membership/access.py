@@ -4,26 +4,11 @@ enter which private chat."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Set
-from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.core.access import Access
 from bot.core.events import Platform
 from bot.core.permissions import Level
-
-
-@dataclass(frozen=True)
-class Access:
-    """The platform access a set of tiers opens. Tiers may share a role or a chat: a member
-    keeps it while any tier they hold opens it."""
-
-    roles: frozenset[int] = frozenset()
-    chats: frozenset[int] = frozenset()
-
-    def __sub__(self, other: Access) -> Access:
-        return Access(self.roles - other.roles, self.chats - other.chats)
-
-    def __bool__(self) -> bool:
-        return bool(self.roles or self.chats)
 
 
 def access_of(settings: Settings, tiers: Iterable[str]) -> Access:

@@ -7,9 +7,9 @@ from bot.core.commands import Args, CommandSpec, Param, Registry
 from bot.core.context import Context
 from bot.core.effects import Button, Effect, Reply
 from bot.core.i18n import N_
+from bot.core.money import Money, format_money
 from cogs.checkout import choose_provider, offer
 from cogs.membership.service import HOLDING, holds_access
-from payments.money import Money, format_money
 from payments.purposes import Purpose
 from storage.models import Membership
 

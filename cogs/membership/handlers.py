@@ -3,6 +3,7 @@ Discord server or a tier's Telegram chat, and accounts linked across platforms."
 
 from __future__ import annotations
 
+from bot.core.access import Access
 from bot.core.commands import Registry
 from bot.core.context import EventContext
 from bot.core.effects import DirectMessage, Effect, JoinRequestAnswer, RemoveFromTelegramChat
@@ -15,9 +16,9 @@ from bot.core.events import (
     Platform,
 )
 from bot.core.identity import member_level
-from cogs.membership.access import Access, may_enter, tiers_granting
+from bot.core.outbox import queue
+from cogs.membership.access import may_enter, tiers_granting
 from cogs.membership.service import HOLDING, holds_access, opened_access, promise_access
-from payments.outbox import queue
 
 
 async def _may_enter(ctx: EventContext, chat: Place) -> tuple[bool, dict[str, str]]:

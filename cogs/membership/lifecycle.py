@@ -12,8 +12,8 @@ from bot.core.clock import Clock
 from bot.core.effects import NotifyMember
 from bot.core.i18n import N_
 from bot.core.identity import speaker
+from bot.core.outbox import queue
 from cogs.membership.service import HOLDING, withdraw
-from payments.outbox import queue
 from storage.models import Membership
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 

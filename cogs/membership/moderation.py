@@ -10,12 +10,12 @@ from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
+from bot.core.money import Money, format_money, is_known_currency, parse_major
 from bot.core.permissions import Level
 from cogs.membership.commands import STATUSES
 from cogs.membership.purpose import PERIODS
 from cogs.membership.service import HOLDING, entitle, withdraw
 from payments import ledger
-from payments.money import Money, format_money, is_known_currency, parse_major
 
 LISTED = 20
 

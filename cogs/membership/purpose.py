@@ -8,9 +8,9 @@ from bot.config import Tier
 from bot.core.effects import CancelSubscription, NotifyMember, RefundPayment
 from bot.core.i18n import N_
 from bot.core.identity import speaker
+from bot.core.money import Money, format_money
 from cogs.membership.service import HOLDING, entitle, withdraw
 from payments import ledger
-from payments.money import Money, format_money
 from payments.provider_calls import refunds_in_part
 from payments.purposes import Purpose, PurposeContext
 from storage.models import Membership, Payment

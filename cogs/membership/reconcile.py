@@ -10,56 +10,21 @@ Roles and chats no tier opens are never looked at, let alone touched.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal
 
 from bot.config import Settings
+from bot.core.access import Access, Holder, PlatformAccess, Restores
 from bot.core.clock import Clock
 from bot.core.events import Platform
 from bot.core.permissions import Level
-from cogs.membership.access import Access, access_of, managed_access
+from cogs.membership.access import access_of, managed_access
 from cogs.membership.service import HOLDING
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Holder:
-    """A platform account and the managed roles (or chats) it holds now."""
-
-    user_id: str
-    held: frozenset[int]
-
-
-class PlatformAccess(Protocol):
-    """A platform's side of reconciling, implemented by its adapter."""
-
-    platform: Platform
-
-    def managed(self, access: Access) -> frozenset[int]:
-        """The part of `access` that lives on this platform (role ids, or chat ids)."""
-        ...
-
-    def holders(
-        self, managed: frozenset[int], suspects: Mapping[str, frozenset[int]]
-    ) -> AsyncIterator[Holder]:
-        """Who holds what of `managed`: every account where the platform can list them
-        (Discord), else the `suspects`, asked only about the targets they may hold wrongly."""
-        ...
-
-    async def take(self, user_id: str, target: int, reason: str) -> None: ...
-
-
-@runtime_checkable
-class Restores(Protocol):
-    """A platform where missing access can be put back (Discord roles). Nobody can be pulled
-    into a Telegram chat (people come in by invitation or join request): there, only strays
-    are repaired."""
-
-    async def give(self, user_id: str, target: int, reason: str) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.config import Settings
+from bot.core.access import Access
 from bot.core.effects import (
     AdmitToTelegramChat,
     DurableEffect,
@@ -16,8 +17,8 @@ from bot.core.effects import (
 )
 from bot.core.i18n import N_
 from bot.core.identity import speaker
-from cogs.membership.access import Access, access_of
-from payments.outbox import queue
+from bot.core.outbox import queue
+from cogs.membership.access import access_of
 from storage.models import Membership
 from storage.uow import UnitOfWork
 

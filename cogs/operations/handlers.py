@@ -6,8 +6,8 @@ from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
+from bot.core.outbox import retry_dead
 from bot.core.permissions import Level
-from payments.outbox import retry_dead
 
 ERROR_SHOWN = 80
 

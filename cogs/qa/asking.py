@@ -10,10 +10,10 @@ from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.identity import find_member, member_level
+from bot.core.money import format_money, parse_major
 from bot.core.permissions import Level
 from cogs.checkout import choose_provider, in_stars, offer
 from cogs.qa import service as qa
-from payments.money import format_money, parse_major
 from storage.models import Member
 
 _WORD = re.compile(r"\s*(\S+)[ \t]*\n?")

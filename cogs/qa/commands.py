@@ -10,11 +10,11 @@ from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
 from bot.core.effects import Effect, PostToChat
 from bot.core.i18n import N_, Translator
+from bot.core.money import Money, format_money
+from bot.core.outbox import queue
 from bot.core.permissions import Level
 from cogs.qa import listening
 from cogs.qa import service as qa
-from payments.money import Money, format_money
-from payments.outbox import queue
 from storage.models import Question
 
 STATUSES = {

@@ -12,9 +12,9 @@ from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
+from bot.core.money import format_money, parse_major
 from bot.core.permissions import Level
 from cogs.qa import service as qa
-from payments.money import format_money, parse_major
 from storage.models import Member, Question
 
 # Questions still inside their answer window say nothing yet about the expert's answer rate.

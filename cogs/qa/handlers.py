@@ -10,12 +10,12 @@ from bot.core.context import EventContext
 from bot.core.effects import DeleteMessage, Effect, Reply
 from bot.core.events import AccountsLinked, MessagePosted
 from bot.core.identity import member_level
+from bot.core.outbox import queue
 from bot.core.permissions import Level
 from cogs.engagement.service import content_answered
 from cogs.qa import service as qa
 from cogs.qa.payouts import owed_to
 from payments import ledger
-from payments.outbox import queue
 
 
 async def on_message(ctx: EventContext, event: MessagePosted) -> list[Effect]:

@@ -11,12 +11,12 @@ from bot.config import Settings
 from bot.core.effects import NotifyMember
 from bot.core.i18n import N_
 from bot.core.identity import speaker
+from bot.core.money import Money
+from bot.core.outbox import queue
 from cogs.engagement.service import record
 from cogs.qa.service import ACCEPTED, answer_ref
 from cogs.qa.shares import ListenSplit, listen_split
 from payments import ledger
-from payments.money import Money
-from payments.outbox import queue
 from payments.purposes import Purpose
 from payments.service import PaymentService, StartedCheckout
 from storage.models import Payment, Question, QuestionUnlock

@@ -14,10 +14,10 @@ from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
+from bot.core.money import Money, format_money, parse_major
 from bot.core.permissions import Level
 from cogs.qa.service import tell
 from payments import ledger
-from payments.money import Money, format_money, parse_major
 from storage.repositories.ledger import Movement
 from storage.uow import UnitOfWork
 

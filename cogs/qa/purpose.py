@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.core.effects import PostToChat
 from bot.core.i18n import N_, Translator
+from bot.core.money import Money, format_money
 from cogs.qa import listening
 from cogs.qa.service import (
     ANSWERED,
@@ -22,7 +23,6 @@ from cogs.qa.service import (
     tell,
 )
 from payments import ledger
-from payments.money import Money, format_money
 from payments.purposes import PaidOnce, Purpose, PurposeContext
 from storage.models import Payment, Question
 from storage.recording import InteractionRecorder

@@ -6,12 +6,12 @@ from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
+from bot.core.money import format_money
 from bot.core.permissions import Level
 from cogs.checkout import choose_provider, in_stars, offer
 from cogs.qa import listening
 from cogs.qa import service as qa
 from cogs.qa.commands import find_question, summary
-from payments.money import format_money
 from storage.models import Question
 
 OPEN_ONES, MINE, ANSWERED_ONES = "open", "mine", "answered"

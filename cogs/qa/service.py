@@ -13,11 +13,11 @@ from bot.core.clock import Clock
 from bot.core.effects import NotifyMember
 from bot.core.i18n import N_
 from bot.core.identity import speaker
+from bot.core.money import Money, format_money
+from bot.core.outbox import queue
 from cogs.engagement.service import record, register_content
 from cogs.qa.shares import AnswerPayout, answer_payout
 from payments import ledger
-from payments.money import Money, format_money
-from payments.outbox import queue
 from payments.purposes import Purpose
 from payments.service import PaymentService, StartedCheckout
 from storage.models import ExpertPrice, Question

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from payments.money import Money
+from bot.core.money import Money
 
 
 @dataclass(frozen=True)

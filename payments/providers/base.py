@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from payments.money import Money
+from bot.core.money import Money
 from payments.purposes import Purpose
 from storage.models import Payment
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from payments.money import Money
+from bot.core.money import Money
 from payments.providers.base import Checkout, CheckoutRequest
 from storage.models import Payment
 

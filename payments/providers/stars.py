@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.clock import Clock
+from bot.core.money import STARS, Money
+from bot.core.outbox import PermanentFailure
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import STARS, Money
-from payments.outbox import PermanentFailure
 from payments.providers.base import Checkout, CheckoutRequest, StarsInvoice
 from payments.service import PaymentService
 from storage.models import Payment

@@ -8,7 +8,7 @@ from typing import Any
 
 import stripe
 
-from payments.money import Money
+from bot.core.money import Money
 from payments.providers.base import Checkout, CheckoutRequest
 from storage.models import Payment
 

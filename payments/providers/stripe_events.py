@@ -9,8 +9,8 @@ from typing import Any
 
 import stripe
 
+from bot.core.money import Money
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money
 
 Obj = Mapping[str, Any]
 _PAID = ("paid", "no_payment_required")  # the latter: a trial, or a 100% promotion code

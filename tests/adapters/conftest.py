@@ -23,11 +23,12 @@ from bot.adapters.base import Adapter
 from bot.core.clock import FakeClock
 from bot.core.commands import Registry
 from bot.core.context import EventContext
+from bot.core.delivery import OutboxSettings, OutboxWorker
 from bot.core.effects import EditMessage, PostToChat
 from bot.core.events import MessagePosted, PlatformEvent, ReactionChanged
+from bot.core.outbox import Deliverer, queue
 from cogs import build_registry
 from cogs.engagement.service import register_content
-from payments.outbox import Deliverer, OutboxSettings, OutboxWorker, queue
 from storage.engine import make_engine, make_sessionmaker, normalize_url
 from storage.migrate import upgrade
 from storage.models import ContentMessage, Interaction, Membership, OutboxItem

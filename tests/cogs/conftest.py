@@ -6,10 +6,10 @@ import pytest
 
 from bot.config import Settings
 from bot.core.clock import FakeClock
+from bot.core.money import Money
 from cogs import build_purposes
 from cogs.qa import service as qa
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money
 from payments.providers.sandbox import SandboxProvider
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from bot.core.clock import FakeClock
+from bot.core.delivery import OutboxSettings, OutboxWorker
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import (
     DeleteMessage,
@@ -22,13 +23,13 @@ from bot.core.effects import (
     Reply,
 )
 from bot.core.events import Place, Platform
+from bot.core.money import Money
+from bot.core.outbox import Recipient, decode
 from bot.core.permissions import Level
 from cogs import build_purposes, build_registry
 from cogs.drops import service as drops
 from cogs.drops.texts import teaser_text
 from cogs.engagement.service import show
-from payments.money import Money
-from payments.outbox import OutboxSettings, OutboxWorker, decode
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
@@ -311,7 +312,7 @@ async def test_a_thousand_dms_go_out_once_each_despite_failures(
     class Unreliable:
         platform = "console"
 
-        async def deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
+        async def deliver(self, effect: DurableEffect, recipient: Recipient | None) -> None:
             if chance.random() < 0.2:
                 raise ConnectionError("the platform hiccuped")
             if isinstance(effect, NotifyMember):

@@ -8,9 +8,9 @@ from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Invoice, Reply
 from bot.core.events import CommandEvent, Place, Platform
+from bot.core.money import Money
 from cogs import build_purposes, build_registry
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsProvider
 from payments.service import PaymentService

@@ -8,10 +8,10 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
+from bot.core.money import Money
 from bot.core.permissions import Level
 from cogs import build_registry
 from cogs.membership.moderation import parse_details
-from payments.money import Money
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import actor, make_settings, say
 

@@ -18,12 +18,12 @@ from bot.core.effects import (
     RevokeDiscordRole,
 )
 from bot.core.events import JoinRequested, MemberChange, MembershipChanged, Place, Platform
+from bot.core.money import Money
+from bot.core.outbox import decode
 from cogs import build_registry
 from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.service import entitle, withdraw
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money
-from payments.outbox import decode
 from payments.purposes import Purpose
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory

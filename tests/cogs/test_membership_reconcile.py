@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.core.access import Access, Holder
 from bot.core.clock import FakeClock
 from bot.core.events import Platform
 from bot.core.permissions import Level
-from cogs.membership.access import Access
-from cogs.membership.reconcile import Holder, Reconciler
+from cogs.membership.reconcile import Reconciler
 from cogs.membership.service import entitle, withdraw
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import make_settings

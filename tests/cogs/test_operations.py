@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import NotifyMember
+from bot.core.outbox import queue
 from bot.core.permissions import Level
-from payments.outbox import queue
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import actor, say
 

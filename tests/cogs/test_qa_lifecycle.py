@@ -14,13 +14,13 @@ from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import DeleteMessage, Invoice, NotifyMember, PostToChat, RefundPayment, Reply
 from bot.core.events import MessagePosted, Place, Platform
+from bot.core.money import Money
+from bot.core.outbox import decode
 from bot.core.permissions import Level
 from cogs import build_purposes, build_registry
 from cogs.engagement.service import show
 from cogs.qa import service as qa
 from payments.events import PaymentEventKind
-from payments.money import Money
-from payments.outbox import decode
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsProvider
 from payments.service import PaymentService

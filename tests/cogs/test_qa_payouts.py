@@ -13,13 +13,13 @@ from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import NotifyMember
 from bot.core.events import Actor
+from bot.core.money import Money
+from bot.core.outbox import decode
 from bot.core.permissions import Level
 from cogs import build_registry
 from cogs.qa.payouts import parse_amount
 from payments import ledger
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money
-from payments.outbox import decode
 from payments.service import PaymentService
 from storage.models import QuestionUnlock
 from storage.uow import UnitOfWorkFactory

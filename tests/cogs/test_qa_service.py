@@ -9,10 +9,10 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.effects import RefundPayment
+from bot.core.money import Money
+from bot.core.outbox import decode
 from cogs.qa import service as qa
 from payments.events import PaymentEventKind
-from payments.money import Money
-from payments.outbox import decode
 from payments.service import PaymentService
 from storage.models import Question
 from storage.uow import UnitOfWorkFactory

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.core.money import Money
 from cogs.qa.shares import answer_payout, listen_split
-from payments.money import Money
 
 AMOUNTS = st.builds(
     Money, st.integers(min_value=0, max_value=10**12), st.sampled_from(["usd", "jpy", "xtr"])

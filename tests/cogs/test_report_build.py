@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.money import Money
 from cogs.engagement.report_build import build_report
 from cogs.engagement.report_model import (
     Contribution,
@@ -28,7 +29,6 @@ from cogs.engagement.report_model import (
 from cogs.engagement.weeks import Week
 from payments import ledger
 from payments.ledger import Entry, Ledger
-from payments.money import Money
 from storage.engine import make_sessionmaker
 from storage.models import Content, Interaction, Member, Membership, Payment
 from storage.uow import UnitOfWork, UnitOfWorkFactory

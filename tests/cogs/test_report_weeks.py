@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.money import Money
 from cogs.engagement.report_build import build_report
 from cogs.engagement.weeks import Week, day_start
 from payments import ledger
 from payments.ledger import Ledger
-from payments.money import Money
 from storage.engine import make_sessionmaker
 from storage.models import Member
 from storage.recording import InteractionRecorder, NewInteraction

@@ -8,9 +8,9 @@ from bot.core.commands import CommandSpec, Param, ParamKind, Registry, parse_arg
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import NotifyMember, PostToChat
 from bot.core.i18n import N_
+from bot.core.outbox import decode, encode
 from bot.core.permissions import Level
 from bot.core.text import format_size
-from payments.outbox import decode, encode
 from tests.conftest import actor, say
 
 

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.clock import FakeClock
 from bot.core.effects import NotifyMember
+from bot.core.money import Money
 from payments import ledger
-from payments.money import Money
 from payments.providers.sandbox import SandboxProvider
 from payments.purposes import Purpose, PurposeContext, Purposes
 from payments.service import PaymentService
-from storage.engine import make_sessionmaker
 from storage.models import Payment
-from storage.uow import UnitOfWorkFactory
-from tests.conftest import make_settings
-
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+from tests.conftest import NOW, make_settings
 
 
 @dataclass
@@ -86,26 +80,3 @@ def service(purposes: Purposes, payments_clock: FakeClock) -> PaymentService:
         clock=payments_clock,
         settings=make_settings(),
     )
-
-
-@pytest.fixture
-def db(engine: AsyncEngine) -> UnitOfWorkFactory:
-    """Units of work on SQLite and on PostgreSQL (when CI provides it)."""
-    return UnitOfWorkFactory(make_sessionmaker(engine))
-
-
-async def a_member(db: UnitOfWorkFactory, name: str = "alice") -> int:
-    """The member behind console account `name`, created on first use."""
-    async with db() as uow:
-        if existing := await uow.members.identity("console", name):
-            return existing.member_id
-        identity = await uow.members.create_with_identity(
-            platform="console",
-            platform_user_id=name,
-            display_name=name,
-            username=name,
-            level=0,
-            now=NOW,
-        )
-        assert identity is not None
-        return identity.member_id

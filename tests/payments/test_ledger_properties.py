@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.clock import FakeClock
+from bot.core.money import Money
 from payments import ledger
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money
 from payments.providers.sandbox import SandboxProvider
 from payments.purposes import Purpose, Purposes
 from payments.service import PaymentService

@@ -10,16 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.clock import FakeClock
 from bot.core.effects import NotifyMember
+from bot.core.money import Money
+from bot.core.outbox import queue
 from bot.web import WebServer, build_web_app
-from payments.money import Money
-from payments.outbox import queue
 from payments.providers.sandbox import SandboxProvider
 from payments.purposes import Purpose, Purposes
 from payments.sandbox_page import SandboxCheckoutPage
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import make_settings
-from tests.payments.conftest import RecordingPurpose, a_member
+from tests.conftest import a_member, make_settings
+from tests.payments.conftest import RecordingPurpose
 
 
 @pytest.fixture

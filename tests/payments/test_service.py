@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.money import Money
 from payments import ledger
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.money import Money
 from payments.purposes import Purpose
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
-from tests.payments.conftest import NOW, RecordingPurpose, a_member
+from tests.conftest import NOW, a_member
+from tests.payments.conftest import RecordingPurpose
 
 PURPOSE = Purpose("test", "thing")
 NINE = Money(900, "usd")

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.clock import SystemClock
+from bot.core.delivery import OutboxWorker
+from bot.core.money import Money
 from bot.web import WebServer, build_web_app, stripe_route
-from payments.money import Money
-from payments.outbox import OutboxWorker
 from payments.provider_calls import ProviderCalls
 from payments.providers.stripe import StripeProvider
 from payments.providers.stripe_events import StripeEvents
@@ -23,9 +23,9 @@ from payments.service import PaymentService
 from payments.webhooks import StripeCatchUp, StripeWebhook
 from storage.models import Payment, WebhookEvent
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import make_settings
+from tests.conftest import a_member, make_settings
 from tests.fakes.stripe_server import FakeStripe, connect
-from tests.payments.conftest import RecordingPurpose, a_member
+from tests.payments.conftest import RecordingPurpose
 
 NINE = Money(900, "usd")
 

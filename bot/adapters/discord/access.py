@@ -11,10 +11,9 @@ import discord
 from bot.adapters.discord.adapter import use_endpoints
 from bot.adapters.discord.gateway import DiscordGateway
 from bot.config.schema import DiscordConfig
+from bot.core.access import Access, Holder
 from bot.core.events import Platform
 from bot.errors import StartupError
-from cogs.membership.access import Access
-from cogs.membership.reconcile import Holder
 
 # The most members Discord returns per "List Guild Members" call.
 PAGE = 1000

@@ -16,8 +16,7 @@ from bot.core.effects import (
     PostToChat,
     RevokeDiscordRole,
 )
-from payments.outbox import PermanentFailure
-from storage.models import PlatformIdentity
+from bot.core.outbox import PermanentFailure, Recipient
 
 
 class DiscordDeliverer:
@@ -30,9 +29,7 @@ class DiscordDeliverer:
         self._guild_id = guild_id
         self._files = files
 
-    async def deliver(
-        self, effect: DurableEffect, account: PlatformIdentity | None
-    ) -> Posted | None:
+    async def deliver(self, effect: DurableEffect, recipient: Recipient | None) -> Posted | None:
         try:
             if isinstance(effect, PostToChat):
                 return await self._post(effect)
@@ -46,7 +43,7 @@ class DiscordDeliverer:
                     int(effect.chat_id), int(effect.message_id), effect.text, effect.buttons
                 )
                 return None
-            await self._deliver(effect, account)
+            await self._deliver(effect, recipient)
         except DeliveryRefused as refusal:
             raise PermanentFailure(str(refusal)) from refusal
         return None
@@ -61,10 +58,10 @@ class DiscordDeliverer:
         sent = await self._gateway.post(channel, effect.text, effect.buttons, file)
         return Posted(tuple((str(channel), str(message)) for message in sent))
 
-    async def _deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
-        if account is None:
+    async def _deliver(self, effect: DurableEffect, recipient: Recipient | None) -> None:
+        if recipient is None:
             raise PermanentFailure(f"{type(effect).__name__} needs a Discord account")
-        user_id = int(account.platform_user_id)
+        user_id = int(recipient.user_id)
         if isinstance(effect, NotifyMember):
             file = await file_to_upload(self._files, effect.file_id, self.platform)
             await self._gateway.send_dm(user_id, effect.text, effect.buttons, file)

@@ -12,10 +12,9 @@ from telegram.error import InvalidToken
 from bot.adapters.telegram.adapter import api_builder
 from bot.adapters.telegram.gateway import TelegramGateway
 from bot.config.schema import TelegramConfig
+from bot.core.access import Access, Holder
 from bot.core.events import Platform
 from bot.errors import StartupError
-from cogs.membership.access import Access
-from cogs.membership.reconcile import Holder
 
 
 class TelegramAccess:

@@ -10,6 +10,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Protocol
 
 from aiohttp import web
 from telegram import PreCheckoutQuery, Update
@@ -27,7 +28,6 @@ from bot.core.effects import Button, DirectMessage, Effect, Invoice, JoinRequest
 from bot.core.events import Attachment, CommandEvent, MessagePosted, PlatformEvent
 from bot.core.i18n import N_
 from bot.errors import StartupError
-from payments.providers.stars import StarsPayments
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,17 @@ ALLOWED_UPDATES = [
 ]
 PROMPT_SECONDS = 15 * 60
 PROMPTS_KEPT = 1000
+
+
+class StarsCheckout(Protocol):
+    """Whoever takes payments in Telegram Stars: asked before Telegram takes the stars, told
+    after it did (the composition root wires the Stars provider's side here)."""
+
+    async def may_pay(self, payload: str, amount: int, currency: str) -> bool: ...
+
+    async def paid(
+        self, *, payload: str, charge_id: str, user_id: str, amount: int, currency: str
+    ) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,7 @@ class TelegramAdapter:
         settings: Settings,
         token: str,
         web_app: web.Application | None = None,
-        stars: StarsPayments | None = None,
+        stars: StarsCheckout | None = None,
     ) -> None:
         self._dispatcher = dispatcher
         self._stars = stars

@@ -20,8 +20,7 @@ from bot.core.effects import (
     PostToChat,
     RemoveFromTelegramChat,
 )
-from payments.outbox import PermanentFailure
-from storage.models import PlatformIdentity
+from bot.core.outbox import PermanentFailure, Recipient
 
 INVITE_VALID = timedelta(days=2)
 
@@ -36,9 +35,7 @@ class TelegramDeliverer:
         self._clock = clock
         self._files = files
 
-    async def deliver(
-        self, effect: DurableEffect, account: PlatformIdentity | None
-    ) -> Posted | None:
+    async def deliver(self, effect: DurableEffect, recipient: Recipient | None) -> Posted | None:
         try:
             if isinstance(effect, PostToChat):
                 return await self._post(effect)
@@ -50,7 +47,7 @@ class TelegramDeliverer:
                     effect.chat_id, effect.message_id, effect.text, effect.buttons
                 )
                 return None
-            await self._deliver(effect, account)
+            await self._deliver(effect, recipient)
         except (DeliveryRefused, Forbidden, BadRequest) as refusal:
             raise PermanentFailure(str(refusal)) from refusal
         return None
@@ -68,10 +65,10 @@ class TelegramDeliverer:
             sent.append(await self._gateway.send_document(effect.chat_id, file))
         return Posted(tuple((effect.chat_id, str(message)) for message in sent))
 
-    async def _deliver(self, effect: DurableEffect, account: PlatformIdentity | None) -> None:
-        if account is None:
+    async def _deliver(self, effect: DurableEffect, recipient: Recipient | None) -> None:
+        if recipient is None:
             raise PermanentFailure(f"{type(effect).__name__} needs a Telegram account")
-        user_id = account.platform_user_id
+        user_id = recipient.user_id
         if isinstance(effect, NotifyMember):
             file = await file_to_upload(self._files, effect.file_id, self.platform)
             await self._gateway.send_dm(user_id, effect.text, effect.buttons, file)
@@ -81,7 +78,7 @@ class TelegramDeliverer:
             # A link for this member alone (one use), sent privately: nobody else gets in on it.
             link = await self._gateway.single_use_invite(
                 effect.chat_id,
-                name=f"member {account.member_id}",
+                name=f"member {recipient.member_id}",
                 expires=self._clock.now() + INVITE_VALID,
             )
             await self._gateway.send_dm(user_id, f"{effect.text}\n{link}")

@@ -19,12 +19,12 @@ from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.config import Settings
 from bot.core.clock import FakeClock, SystemClock
 from bot.core.context import EventContext
+from bot.core.delivery import OutboxWorker
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import MemberChange, MembershipChanged
 from bot.web import WebServer, build_web_app, stripe_route
 from cogs import build_purposes, build_registry
 from cogs.membership.reconcile import Reconciler
-from payments.outbox import OutboxWorker
 from payments.provider_calls import ProviderCalls
 from payments.providers.stripe import StripeProvider
 from payments.providers.stripe_events import StripeEvents

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.core.clock import FakeClock
+from bot.core.delivery import OutboxSettings, OutboxWorker
 from bot.core.effects import Button, DeleteMessage, EditMessage, GrantDiscordRole, NotifyMember
-from payments.outbox import OutboxSettings, OutboxWorker, queue
+from bot.core.outbox import queue
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import deliver_edits
 from tests.adapters.discord.conftest import ADA

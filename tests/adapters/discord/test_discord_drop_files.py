@@ -14,10 +14,10 @@ import pytest
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.core.clock import FakeClock
+from bot.core.delivery import OutboxWorker
 from bot.core.dispatcher import Dispatcher
 from cogs import build_registry
 from cogs.drops.service import load_file
-from payments.outbox import OutboxWorker
 from storage.models import Membership
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.discord.journey import drops_settings

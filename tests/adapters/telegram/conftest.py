@@ -14,11 +14,11 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.commands import Registry
+from bot.core.delivery import OutboxWorker
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import MembershipChanged
 from cogs import build_purposes, build_registry
 from cogs.membership.reconcile import Reconciler
-from payments.outbox import OutboxWorker
 from payments.providers.stars import StarsPayments, StarsProvider
 from payments.service import PaymentService
 from storage.models import Membership, Payment

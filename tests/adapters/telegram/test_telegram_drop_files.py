@@ -14,11 +14,11 @@ import pytest
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramDeliverer
 from bot.core.clock import FakeClock
+from bot.core.delivery import OutboxWorker
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import UPLOAD_LIMITS
 from cogs import build_registry
 from cogs.drops.service import load_file
-from payments.outbox import OutboxWorker
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.telegram.conftest import TIER_CHAT, telegram_settings
 from tests.fakes.telegram_server import DOWNLOAD_LIMIT, UPLOAD_LIMIT, FakeTelegram

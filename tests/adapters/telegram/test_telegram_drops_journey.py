@@ -13,8 +13,9 @@ import pytest
 from bot.adapters.telegram.delivery import TelegramDeliverer
 from bot.config import Settings
 from bot.core.clock import FakeClock
+from bot.core.delivery import OutboxWorker
+from bot.core.outbox import Deliverer
 from cogs.membership.reconcile import Reconciler
-from payments.outbox import Deliverer, OutboxWorker
 from payments.provider_calls import ProviderCalls
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import running

@@ -16,9 +16,10 @@ from bot.adapters.telegram.access import TelegramAccess
 from bot.adapters.telegram.delivery import TelegramDeliverer
 from bot.config import Settings
 from bot.core.clock import FakeClock
+from bot.core.delivery import OutboxWorker
+from bot.core.money import Money
+from bot.core.outbox import Deliverer
 from cogs.membership.reconcile import Reconciler
-from payments.money import Money
-from payments.outbox import Deliverer, OutboxWorker
 from payments.provider_calls import ProviderCalls
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, running

@@ -12,10 +12,11 @@ import pytest
 from bot.adapters.telegram.delivery import TelegramDeliverer
 from bot.config import Settings
 from bot.core.clock import FakeClock
+from bot.core.delivery import OutboxWorker
 from bot.core.effects import DeleteMessage
+from bot.core.outbox import Deliverer, PermanentFailure
 from cogs.membership.reconcile import Reconciler
 from cogs.qa.service import keep_deadlines
-from payments.outbox import Deliverer, OutboxWorker, PermanentFailure
 from payments.provider_calls import ProviderCalls
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import running

@@ -11,10 +11,10 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.core.clock import FakeClock
 from bot.core.commands import Args, CommandSpec, Registry
 from bot.core.context import Context
+from bot.core.delivery import OutboxWorker
 from bot.core.effects import Effect, Invoice
+from bot.core.money import Money
 from cogs import build_registry
-from payments.money import Money
-from payments.outbox import OutboxWorker
 from payments.provider_calls import ProviderCalls
 from payments.providers.stars import StarsProvider
 from payments.purposes import Purpose, Purposes

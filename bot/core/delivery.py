@@ -1,10 +1,9 @@
-"""The outbox: side effects promised in a transaction, delivered after it commits.
+"""Delivery: the worker that carries out what the outbox promised.
 
-Writers queue durable effects in the same transaction as the state change that calls for
-them. The worker claims due items, hands each to the adapter of its platform, and retries
+The worker claims due items, hands each to the deliverer of its platform, and retries
 failures with exponential backoff; after `max_attempts` an item is dead (shown in /healthz and
 to moderators with /outbox). Delivery is at least once: an item is marked done, once, only
-after the adapter succeeded. A post that shows a content has its messages (and the thread it
+after the deliverer succeeded. A post that shows a content has its messages (and the thread it
 started) mapped to that content in the same transaction.
 
 A round reads the accounts of all the members its batch addresses in one transaction, and
@@ -20,16 +19,15 @@ import logging
 import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from bot.core.clock import Clock
 from bot.core.effects import (
     AdmitToTelegramChat,
-    Button,
     CancelSubscription,
     DeleteMessage,
     DurableEffect,
@@ -42,27 +40,13 @@ from bot.core.effects import (
     RemoveFromTelegramChat,
     RevokeDiscordRole,
 )
-from storage.models import ContentMessage, Member, OutboxItem, PlatformIdentity
+from bot.core.outbox import PAYMENTS, Deliverer, PermanentFailure, Recipient, decode
+from storage.models import ContentMessage, Member, PlatformIdentity
 from storage.models.engagement import COPY, THREAD
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-_KINDS: dict[str, type[DurableEffect]] = {
-    cls.__name__: cls
-    for cls in (
-        NotifyMember,
-        RefundPayment,
-        CancelSubscription,
-        GrantDiscordRole,
-        RevokeDiscordRole,
-        AdmitToTelegramChat,
-        RemoveFromTelegramChat,
-        DeleteMessage,
-        EditMessage,
-        PostToChat,
-    )
-}
 # Which platform carries each member-addressed effect.
 _PLATFORM_OF: dict[type[Any], str] = {
     GrantDiscordRole: "discord",
@@ -72,45 +56,8 @@ _PLATFORM_OF: dict[type[Any], str] = {
 }
 # Effects on a chat's messages, carried by the platform they name.
 _IN_CHATS = (PostToChat, DeleteMessage, EditMessage)
-# The deliverer that talks to payment providers (refunds, cancellations) registers under this name.
-PAYMENTS = "payments"
 # DMs go to the first platform, in this order, where the member has an account.
 DM_PREFERENCE = ("discord", "telegram", "console")
-
-
-def encode(effect: DurableEffect) -> tuple[str, dict[str, Any]]:
-    return type(effect).__name__, asdict(effect)
-
-
-def decode(kind: str, payload: Mapping[str, Any]) -> DurableEffect:
-    cls = _KINDS[kind]
-    values = dict(payload)
-    if "buttons" in values:
-        values["buttons"] = tuple(Button(**button) for button in values["buttons"])
-    return cls(**values)
-
-
-async def queue(uow: UnitOfWork, effect: DurableEffect, *, key: str, now: datetime) -> bool:
-    """Promise `effect`, once per `key`; False if it was promised before."""
-    kind, payload = encode(effect)
-    return await uow.outbox.add(kind, payload, key=key, now=now) is not None
-
-
-class PermanentFailure(Exception):
-    """Delivery can never succeed (the user blocked the bot, the role is above ours)."""
-
-
-class Deliverer(Protocol):
-    """A platform adapter's side of the outbox."""
-
-    platform: str
-
-    async def deliver(
-        self, effect: DurableEffect, account: PlatformIdentity | None
-    ) -> Posted | None:
-        """Carry the effect out for this account (None for effects with no member); a
-        PostToChat says what it posted, when the platform names its messages."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -127,7 +74,7 @@ class OutboxSettings:
     lease: timedelta = timedelta(minutes=2)
 
 
-Accounts = Mapping[int, Mapping[str, PlatformIdentity]]  # member id -> platform -> account
+Accounts = Mapping[int, Mapping[str, Recipient]]  # member id -> platform -> account
 
 
 @dataclass(frozen=True)
@@ -262,7 +209,7 @@ class OutboxWorker:
         await deliverer.deliver(effect, account)
         return None
 
-    async def _notify(self, effect: NotifyMember, accounts: Mapping[str, PlatformIdentity]) -> None:
+    async def _notify(self, effect: NotifyMember, accounts: Mapping[str, Recipient]) -> None:
         refusals: list[str] = []
         for platform in DM_PREFERENCE:
             account, deliverer = accounts.get(platform), self._deliverers.get(platform)
@@ -275,13 +222,14 @@ class OutboxWorker:
                 refusals.append(f"{platform}: {refusal}")
         raise PermanentFailure("; ".join(refusals) or "the member has no reachable account")
 
-    async def _accounts(self, member_ids: Iterable[int]) -> dict[int, dict[str, PlatformIdentity]]:
+    async def _accounts(self, member_ids: Iterable[int]) -> dict[int, dict[str, Recipient]]:
         """Each member's most recently seen account per platform, in one transaction; a member
         folded into another by /link has that one's accounts."""
         wanted = set(member_ids)
         if not wanted:
             return {}
         loaded: dict[int, Member] = {}
+        accounts: dict[int, dict[str, Recipient]] = {}
         async with self._uow() as uow:
             asked, missing = set(wanted), wanted
             while missing:  # follow merges to the members that hold the accounts now
@@ -289,18 +237,18 @@ class OutboxWorker:
                 loaded.update((member.id, member) for member in found)
                 missing = {m.merged_into_id for m in loaded.values() if m.merged_into_id} - asked
                 asked |= missing
-        accounts: dict[int, dict[str, PlatformIdentity]] = {}
-        for member_id in wanted:
-            member, seen = loaded.get(member_id), {member_id}
-            while member is not None and (into := member.merged_into_id) is not None:
-                member = loaded.get(into) if into not in seen else None  # a loop holds no one
-                seen.add(into)
-            mine: dict[str, PlatformIdentity] = {}
-            accounts[member_id] = mine
-            if member is None:
-                continue
-            for identity in sorted(member.identities, key=lambda i: i.last_seen_at, reverse=True):
-                mine.setdefault(identity.platform, identity)
+            for member_id in wanted:
+                member, seen = loaded.get(member_id), {member_id}
+                while member is not None and (into := member.merged_into_id) is not None:
+                    member = loaded.get(into) if into not in seen else None  # a loop holds no one
+                    seen.add(into)
+                mine: dict[str, Recipient] = {}
+                accounts[member_id] = mine
+                if member is None:
+                    continue
+                newest_first = sorted(member.identities, key=lambda i: i.last_seen_at, reverse=True)
+                for identity in newest_first:
+                    mine.setdefault(identity.platform, _recipient(identity))
         return accounts
 
     async def _failed(self, item_id: int, error: str, *, dead: bool) -> None:
@@ -324,6 +272,15 @@ class OutboxWorker:
         # Jitter spreads retries so a recovering platform is not hit by all of them at once.
         jitter: float = random.uniform(0.8, 1.0)
         return capped * jitter
+
+
+def _recipient(identity: PlatformIdentity) -> Recipient:
+    return Recipient(
+        member_id=identity.member_id,
+        platform=identity.platform,
+        user_id=identity.platform_user_id,
+        display_name=identity.display_name,
+    )
 
 
 def _member_of(effect: DurableEffect) -> int | None:
@@ -357,12 +314,3 @@ async def _show_posted(uow: UnitOfWork, effect: PostToChat, posted: Posted) -> N
                 role=role,
             )
         )
-
-
-async def retry_dead(uow: UnitOfWork, item_id: int, now: datetime) -> OutboxItem | None:
-    """A moderator's second chance for a dead item: pending again, attempts reset."""
-    item = await uow.outbox.get(item_id)
-    if item is None or item.status != "dead":
-        return None
-    item.status, item.attempts, item.next_attempt_at = "pending", 0, now
-    return item

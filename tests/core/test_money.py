@@ -1,4 +1,4 @@
-"""payments.money: parsing major units into integer minor units."""
+"""bot.core.money: parsing major units into integer minor units."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payments.money import Money, currency_exponent, is_known_currency, parse_major
+from bot.core.money import Money, currency_exponent, is_known_currency, parse_major
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.clock import FakeClock
+from bot.core.delivery import OutboxSettings, OutboxWorker
 from bot.core.effects import (
     Button,
     DurableEffect,
@@ -20,18 +21,10 @@ from bot.core.effects import (
     PostToChat,
 )
 from bot.core.events import Place, Platform
-from payments.outbox import (
-    OutboxSettings,
-    OutboxWorker,
-    PermanentFailure,
-    decode,
-    encode,
-    queue,
-    retry_dead,
-)
+from bot.core.outbox import PermanentFailure, Recipient, decode, encode, queue, retry_dead
 from storage.models import Content, ContentMessage, PlatformIdentity
 from storage.uow import UnitOfWorkFactory
-from tests.payments.conftest import NOW, a_member
+from tests.conftest import NOW, a_member
 
 FAST = OutboxSettings(
     max_attempts=3, first_retry=timedelta(seconds=10), lease=timedelta(seconds=10)
@@ -49,15 +42,13 @@ class FlakyPlatform:
     entered: asyncio.Event = field(default_factory=asyncio.Event)
     posted: Posted | None = None  # what it says it posted, every time
 
-    async def deliver(
-        self, effect: DurableEffect, account: PlatformIdentity | None
-    ) -> Posted | None:
+    async def deliver(self, effect: DurableEffect, recipient: Recipient | None) -> Posted | None:
         self.entered.set()
         if self.hang is not None:
             await self.hang.wait()
         if self.failures:
             raise self.failures.pop(0)
-        self.delivered.append((effect, account.platform_user_id if account else None))
+        self.delivered.append((effect, recipient.user_id if recipient else None))
         return self.posted
 
 
@@ -85,17 +76,15 @@ async def _link(db: UnitOfWorkFactory, member_id: int, platform: str, user_id: s
 
 
 async def test_items_are_delivered_once_and_marked_done(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     member = await a_member(db)
     console = FlakyPlatform("console")
     board = FlakyPlatform("discord")
-    await _queue(
-        db, payments_clock, NotifyMember(member, "hi"), PostToChat("discord", "55", "news")
-    )
+    await _queue(db, clock, NotifyMember(member, "hi"), PostToChat("discord", "55", "news"))
     async with db() as uow:  # the same key again is a no-op
-        assert not await queue(uow, NotifyMember(member, "hi"), key="k0", now=payments_clock.now())
-    worker = OutboxWorker(db, {"console": console, "discord": board}, payments_clock, FAST)
+        assert not await queue(uow, NotifyMember(member, "hi"), key="k0", now=clock.now())
+    worker = OutboxWorker(db, {"console": console, "discord": board}, clock, FAST)
     assert await worker.run_once() == 2
     assert await worker.run_once() == 0
     assert console.delivered == [(NotifyMember(member, "hi"), "alice")]
@@ -105,54 +94,52 @@ async def test_items_are_delivered_once_and_marked_done(
 
 
 async def test_failures_are_retried_after_a_growing_backoff(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     member = await a_member(db)
     console = FlakyPlatform("console", failures=[ConnectionError("down"), TimeoutError("slow")])
-    await _queue(db, payments_clock, NotifyMember(member, "hi"))
-    worker = OutboxWorker(db, {"console": console}, payments_clock, FAST)
+    await _queue(db, clock, NotifyMember(member, "hi"))
+    worker = OutboxWorker(db, {"console": console}, clock, FAST)
     assert await worker.run_once() == 1  # fails
     assert await worker.run_once() == 0  # not due yet
-    payments_clock.advance(timedelta(seconds=10))
+    clock.advance(timedelta(seconds=10))
     assert await worker.run_once() == 1  # fails again, now waits up to 20 s
-    payments_clock.advance(timedelta(seconds=10))
+    clock.advance(timedelta(seconds=10))
     assert await worker.run_once() == 0
-    payments_clock.advance(timedelta(seconds=10))
+    clock.advance(timedelta(seconds=10))
     assert await worker.run_once() == 1
     assert len(console.delivered) == 1
     async with db() as uow:
-        [item] = await uow.outbox.due(payments_clock.now() + timedelta(days=1), 10) or [None]
+        [item] = await uow.outbox.due(clock.now() + timedelta(days=1), 10) or [None]
         assert item is None
         assert await uow.outbox.counts() == {"done": 1}
 
 
 async def test_after_max_attempts_an_item_is_dead_until_a_moderator_retries_it(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     member = await a_member(db)
     console = FlakyPlatform("console", failures=[OSError("x")] * 3)
-    await _queue(db, payments_clock, NotifyMember(member, "hi"))
-    worker = OutboxWorker(db, {"console": console}, payments_clock, FAST)
+    await _queue(db, clock, NotifyMember(member, "hi"))
+    worker = OutboxWorker(db, {"console": console}, clock, FAST)
     for _ in range(3):
         await worker.run_once()
-        payments_clock.advance(timedelta(minutes=5))
+        clock.advance(timedelta(minutes=5))
     async with db() as uow:
         assert await uow.outbox.counts() == {"dead": 1}
         [dead] = await uow.outbox.dead()
         assert dead.attempts == 3
         assert dead.last_error == "OSError: x"
-        assert await retry_dead(uow, dead.id, payments_clock.now()) is not None
+        assert await retry_dead(uow, dead.id, clock.now()) is not None
     assert await worker.run_once() == 1
     assert len(console.delivered) == 1
 
 
-async def test_a_permanent_failure_is_dead_at_once(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
-) -> None:
+async def test_a_permanent_failure_is_dead_at_once(db: UnitOfWorkFactory, clock: FakeClock) -> None:
     member = await a_member(db)
     console = FlakyPlatform("console", failures=[PermanentFailure("blocked the bot")])
-    await _queue(db, payments_clock, NotifyMember(member, "hi"))
-    await OutboxWorker(db, {"console": console}, payments_clock, FAST).run_once()
+    await _queue(db, clock, NotifyMember(member, "hi"))
+    await OutboxWorker(db, {"console": console}, clock, FAST).run_once()
     async with db() as uow:
         [dead] = await uow.outbox.dead()
         assert dead.last_error is not None
@@ -160,26 +147,24 @@ async def test_a_permanent_failure_is_dead_at_once(
 
 
 async def test_a_dm_falls_back_to_the_next_platform(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     member = await a_member(db)
     await _link(db, member, "discord", "80")
     await _link(db, member, "telegram", "90")
     discord = FlakyPlatform("discord", failures=[PermanentFailure("DMs closed")])
     telegram = FlakyPlatform("telegram")
-    await _queue(db, payments_clock, NotifyMember(member, "receipt"))
-    await OutboxWorker(
-        db, {"discord": discord, "telegram": telegram}, payments_clock, FAST
-    ).run_once()
+    await _queue(db, clock, NotifyMember(member, "receipt"))
+    await OutboxWorker(db, {"discord": discord, "telegram": telegram}, clock, FAST).run_once()
     assert telegram.delivered == [(NotifyMember(member, "receipt"), "90")]
 
 
 async def test_effects_for_platforms_the_member_is_not_on_are_done_with_a_note(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     member = await a_member(db)
-    await _queue(db, payments_clock, GrantDiscordRole(member, 444, "paid"))
-    await OutboxWorker(db, {"discord": FlakyPlatform("discord")}, payments_clock, FAST).run_once()
+    await _queue(db, clock, GrantDiscordRole(member, 444, "paid"))
+    await OutboxWorker(db, {"discord": FlakyPlatform("discord")}, clock, FAST).run_once()
     async with db() as uow:
         item = await uow.outbox.get(1)
         assert item is not None
@@ -187,20 +172,18 @@ async def test_effects_for_platforms_the_member_is_not_on_are_done_with_a_note(
 
 
 async def test_a_worker_that_dies_mid_delivery_leaves_the_item_to_the_next_one(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     member = await a_member(db)
-    await _queue(db, payments_clock, NotifyMember(member, "hi"))
+    await _queue(db, clock, NotifyMember(member, "hi"))
     stuck = FlakyPlatform("console", hang=asyncio.Event())
-    first = asyncio.create_task(
-        OutboxWorker(db, {"console": stuck}, payments_clock, FAST).run_once()
-    )
+    first = asyncio.create_task(OutboxWorker(db, {"console": stuck}, clock, FAST).run_once())
     await asyncio.wait_for(stuck.entered.wait(), timeout=5)  # claimed, the platform call is out
     first.cancel()  # the process dies while the platform call is in flight
     fresh = FlakyPlatform("console")
-    second = OutboxWorker(db, {"console": fresh}, payments_clock, FAST)
+    second = OutboxWorker(db, {"console": fresh}, clock, FAST)
     assert await second.run_once() == 0  # leased: not before its lease ends
-    payments_clock.advance(timedelta(seconds=10))
+    clock.advance(timedelta(seconds=10))
     assert await second.run_once() == 1
     assert fresh.delivered == [(NotifyMember(member, "hi"), "alice")]
     assert stuck.delivered == []
@@ -209,21 +192,19 @@ async def test_a_worker_that_dies_mid_delivery_leaves_the_item_to_the_next_one(
 
 
 async def test_a_second_instance_leaves_a_slow_batch_to_the_worker_delivering_it(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     """A batch that takes longer than the first retry (a rate-limited fan-out) stays with the
     worker that claimed it: another instance finds nothing to do until the lease ends."""
     member = await a_member(db)
-    await _queue(db, payments_clock, NotifyMember(member, "hi"))
+    await _queue(db, clock, NotifyMember(member, "hi"))
     settings = OutboxSettings(first_retry=timedelta(seconds=5), lease=timedelta(minutes=2))
     slow = FlakyPlatform("console", hang=asyncio.Event())
-    first = asyncio.create_task(
-        OutboxWorker(db, {"console": slow}, payments_clock, settings).run_once()
-    )
+    first = asyncio.create_task(OutboxWorker(db, {"console": slow}, clock, settings).run_once())
     await asyncio.wait_for(slow.entered.wait(), timeout=5)
-    payments_clock.advance(timedelta(seconds=30))  # well past the first retry
+    clock.advance(timedelta(seconds=30))  # well past the first retry
     other = FlakyPlatform("console")
-    assert await OutboxWorker(db, {"console": other}, payments_clock, settings).run_once() == 0
+    assert await OutboxWorker(db, {"console": other}, clock, settings).run_once() == 0
     assert slow.hang is not None
     slow.hang.set()
     assert await first == 1
@@ -241,13 +222,13 @@ def test_posts_queued_before_threads_existed_still_decode() -> None:
 
 
 async def test_an_edit_goes_to_the_platform_of_its_message(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     edit = EditMessage("telegram", "-100", "7", "Fixed", (Button("Unlock", command="/unlock 3"),))
     assert decode(*encode(edit)) == edit
-    await _queue(db, payments_clock, edit, EditMessage("console", "ada", "m1", "Fixed"))
+    await _queue(db, clock, edit, EditMessage("console", "ada", "m1", "Fixed"))
     discord, telegram = FlakyPlatform("discord"), FlakyPlatform("telegram")
-    worker = OutboxWorker(db, {"discord": discord, "telegram": telegram}, payments_clock, FAST)
+    worker = OutboxWorker(db, {"discord": discord, "telegram": telegram}, clock, FAST)
     assert await worker.run_once() == 2
     assert telegram.delivered == [(edit, None)]
     assert discord.delivered == []
@@ -285,21 +266,19 @@ async def _shown(db: UnitOfWorkFactory) -> list[tuple[int, str, str, str, str]]:
 
 
 async def test_a_post_maps_its_messages_and_its_thread_to_its_content_once(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     question = await _question(db)
-    await _queue(db, payments_clock, QUESTION)
+    await _queue(db, clock, QUESTION)
     # Two workers deliver it (the first stalls past its lease) and the platform recognises
     # the repeat: the second finishes the item, the first still maps what it was told.
     stalled = asyncio.Event()
     stuck = FlakyPlatform("discord", hang=stalled, posted=IN_THREAD)
-    first = asyncio.create_task(
-        OutboxWorker(db, {"discord": stuck}, payments_clock, FAST).run_once()
-    )
+    first = asyncio.create_task(OutboxWorker(db, {"discord": stuck}, clock, FAST).run_once())
     await asyncio.wait_for(stuck.entered.wait(), timeout=5)
-    payments_clock.advance(timedelta(seconds=10))
+    clock.advance(timedelta(seconds=10))
     fresh = FlakyPlatform("discord", posted=IN_THREAD)
-    assert await OutboxWorker(db, {"discord": fresh}, payments_clock, FAST).run_once() == 1
+    assert await OutboxWorker(db, {"discord": fresh}, clock, FAST).run_once() == 1
     stalled.set()
     assert await asyncio.wait_for(first, timeout=5) == 1
     assert await _shown(db) == [
@@ -312,11 +291,11 @@ async def test_a_post_maps_its_messages_and_its_thread_to_its_content_once(
 
 
 async def test_a_post_of_an_unknown_content_is_delivered_and_maps_nothing(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    await _queue(db, payments_clock, QUESTION)
+    await _queue(db, clock, QUESTION)
     board = FlakyPlatform("discord", posted=IN_THREAD)
-    assert await OutboxWorker(db, {"discord": board}, payments_clock, FAST).run_once() == 1
+    assert await OutboxWorker(db, {"discord": board}, clock, FAST).run_once() == 1
     assert board.delivered == [(QUESTION, None)]
     assert await _shown(db) == []
     async with db() as uow:
@@ -324,7 +303,7 @@ async def test_a_post_of_an_unknown_content_is_delivered_and_maps_nothing(
 
 
 async def test_a_batch_reaches_each_member_and_one_folded_by_link_through_its_survivor(
-    db: UnitOfWorkFactory, payments_clock: FakeClock
+    db: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     alice, bob, carol = [await a_member(db, name) for name in ("alice", "bob", "carol")]
     async with db() as uow:  # carol linked her account into bob: bob's accounts hold it now
@@ -335,14 +314,14 @@ async def test_a_batch_reaches_each_member_and_one_folded_by_link_through_its_su
     await _link(db, alice, "discord", "81")
     await _queue(
         db,
-        payments_clock,
+        clock,
         NotifyMember(alice, "a"),
         NotifyMember(carol, "c"),
         GrantDiscordRole(bob, 444, "paid"),
         NotifyMember(bob, "b"),
     )
     console, discord = FlakyPlatform("console"), FlakyPlatform("discord")
-    worker = OutboxWorker(db, {"console": console, "discord": discord}, payments_clock, FAST)
+    worker = OutboxWorker(db, {"console": console, "discord": discord}, clock, FAST)
     assert await worker.run_once() == 4
     assert discord.delivered == [(NotifyMember(alice, "a"), "81")]
     assert console.delivered == [
