@@ -76,7 +76,7 @@ from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import DropNotice, Member, Membership, PlatformIdentity
 from storage.uow import UnitOfWork, UnitOfWorkFactory
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wire
 from tests.fakes import discord_payloads as p
 from tests.fakes.discord_server import FakeDiscord, RecordedCall
 
@@ -244,8 +244,9 @@ async def run(members: int, per_second: int | None, folder: Path) -> Result:
         await fill(engine, users)
         clock = SystemClock()
         plain = UnitOfWorkFactory(make_sessionmaker(engine))
+        services = wire(plain, clock, settings)
         dispatcher = Dispatcher(
-            registry=build_registry(), uow=plain, clock=clock, settings=settings
+            registry=build_registry(services), uow=plain, clock=clock, settings=settings
         )
         adapter = DiscordAdapter(dispatcher, settings, FakeDiscord.TOKEN)
         running = asyncio.create_task(adapter.run())

@@ -24,7 +24,6 @@ from bot.adapters.discord.delivery import DiscordDeliverer, DiscordReportPoster
 from bot.adapters.telegram.access import TelegramAccess, telegram_access
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramDeliverer, TelegramReportPoster
-from bot.commerce import Commerce, build_commerce
 from bot.config import Secrets, Settings, database_url
 from bot.core.access import PlatformAccess
 from bot.core.clock import Clock, SystemClock
@@ -33,9 +32,10 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.outbox import Deliverer
 from bot.core.permissions import Level
 from bot.errors import StartupError
+from bot.payments_wiring import WiredPayments, wire_payments
 from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
-from cogs import build_purposes, build_registry
+from cogs import build_registry
 from cogs.drops.service import load_file, publish_due
 from cogs.engagement.report_job import ReportPoster, deliver_due_report
 from cogs.engagement.upkeep import keep_interactions
@@ -63,7 +63,7 @@ class Core:
     uow: UnitOfWorkFactory
     clock: Clock
     dispatcher: Dispatcher
-    commerce: Commerce
+    payments: WiredPayments
     interactions: InteractionRecorder
 
 
@@ -77,24 +77,19 @@ async def open_core(
         await migrate(engine, secrets)
         uow = UnitOfWorkFactory(make_sessionmaker(engine))
         interactions = InteractionRecorder(engine, settings.community.tzinfo)
-        commerce = build_commerce(settings, secrets, uow, clock, build_purposes(interactions))
+        payments = wire_payments(settings, secrets, uow, clock, interactions)
         dispatcher = Dispatcher(
-            registry=build_registry(),
-            uow=uow,
-            clock=clock,
-            settings=settings,
-            payments=commerce.service,
-            interactions=interactions,
+            registry=build_registry(payments.services), uow=uow, clock=clock, settings=settings
         )
         stop_recording = asyncio.Event()
         recording = asyncio.create_task(interactions.run(stop_recording), name="interactions")
         try:
-            yield Core(settings, engine, uow, clock, dispatcher, commerce, interactions)
+            yield Core(settings, engine, uow, clock, dispatcher, payments, interactions)
         finally:
             # What was handed over is written before the engine goes.
             stop_recording.set()
             await asyncio.wait_for(recording, timeout=SHUTDOWN_SECONDS)
-            await commerce.close()
+            await payments.close()
     finally:
         await engine.dispose()
 
@@ -130,7 +125,7 @@ async def run_console(settings: Settings, secrets: Secrets, *, user: str, level:
 async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) -> None:
     """`knowpay run`: web server plus every configured platform, until a signal arrives."""
     async with open_core(settings, secrets) as core:
-        web_app = build_web_app(core.engine, core.commerce.routes)
+        web_app = build_web_app(core.engine, core.payments.routes)
         # Adapters first: the Telegram one adds its webhook route before the server starts.
         running = _adapters(core, secrets, web_app, console_user)
         worker = OutboxWorker(core.uow, _deliverers(core, running), core.clock)
@@ -151,14 +146,7 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         # The first run waits for the platforms to connect.
         first = core.clock.now() + PLATFORMS_CONNECTED_AFTER
         scheduler.every("membership-reconcile", reconciler.run, every_15, now=first)
-        deadlines = partial(
-            keep_deadlines,
-            core.uow,
-            core.commerce.service,
-            settings,
-            core.clock,
-            core.interactions,
-        )
+        deadlines = partial(keep_deadlines, core.uow, core.payments.services, settings, core.clock)
         scheduler.every("qa-deadlines", deadlines, every_15, now=core.clock.now())
         # Scheduled drops go out within a minute of their time, after a restart too: the
         # drops table is what persists them.
@@ -177,10 +165,10 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
             # After the platforms have connected; a week missed while down is posted then.
             now=core.clock.now() + PLATFORMS_CONNECTED_AFTER,
         )
-        if core.commerce.catch_up is not None:
+        if core.payments.catch_up is not None:
             daily = timedelta(days=1)
             scheduler.every(
-                "stripe-catch-up", core.commerce.catch_up.run, daily, now=core.clock.now()
+                "stripe-catch-up", core.payments.catch_up.run, daily, now=core.clock.now()
             )
         scheduler.start()
         stop_worker = asyncio.Event()
@@ -223,10 +211,10 @@ def _adapters(
             core.settings,
             secrets.telegram_token,
             web_app,
-            stars=core.commerce.stars,
+            stars=core.payments.stars,
         )
-        if core.commerce.stars_provider is not None:
-            core.commerce.stars_provider.refunder = telegram.gateway
+        if core.payments.stars_provider is not None:
+            core.payments.stars_provider.refunder = telegram.gateway
     if discord is None and telegram is None:
         log.info("no DISCORD_TOKEN or TELEGRAM_TOKEN: starting the console")
         console = console_adapter(core, user=console_user, level=Level.OWNER)
@@ -279,7 +267,7 @@ async def run_reconcile(settings: Settings, secrets: Secrets, *, dry_run: bool) 
 
 def _deliverers(core: Core, running: _Running) -> dict[str, Deliverer]:
     """Who carries out the outbox's promises: each running platform, and the refunds."""
-    found: dict[str, Deliverer] = {d.platform: d for d in core.commerce.deliverers}
+    found: dict[str, Deliverer] = {d.platform: d for d in core.payments.deliverers}
     # Posts and DMs carry stored files (a drop's PDF) by id; the deliverers read them here.
     files = partial(load_file, core.uow)
     if running.discord is not None:

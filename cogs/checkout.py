@@ -11,17 +11,18 @@ from bot.core.context import Context
 from bot.core.effects import Button, Effect, Invoice, Reply
 from bot.core.events import Platform
 from bot.core.money import Money, format_money, parse_major
-from payments.service import StartedCheckout
+from payments.service import PaymentService, StartedCheckout
 
 
 def card_provider(providers: Mapping[str, object]) -> str:
     return "stripe" if "stripe" in providers else "sandbox"
 
 
-def choose_provider(ctx: Context, price: Money, stars: Money | None) -> tuple[str, Money]:
+def choose_provider(
+    payments: PaymentService, ctx: Context, price: Money, stars: Money | None
+) -> tuple[str, Money]:
     """The provider for this member here, and the price in its currency."""
-    assert ctx.payments is not None
-    providers = ctx.payments.providers
+    providers = payments.providers
     if stars is not None and ctx.event.actor.platform is Platform.TELEGRAM and "stars" in providers:
         return "stars", stars
     return card_provider(providers), price

@@ -3,23 +3,27 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Args, CommandSpec, Param, Registry
+from functools import partial
+
+from bot.core.commands import Args, CommandSpec, Param
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
+from bot.core.registry import Registry
 from cogs.drops.reading import buy
 from cogs.drops.texts import drop_of
 from cogs.qa.reading import unlock_question
+from payments.service import PaymentService
 
 
-async def unlock(ctx: Context, args: Args) -> list[Effect]:
+async def unlock(payments: PaymentService, ctx: Context, args: Args) -> list[Effect]:
     what = (args.text("what") or "").strip()
     drop_id = drop_of(what)
     if drop_id is not None:
-        return await buy(ctx, drop_id)
+        return await buy(payments, ctx, drop_id)
     number = what.removeprefix("#")
     if number.isdigit() and len(number) <= 18:
-        return await unlock_question(ctx, int(number))
+        return await unlock_question(payments, ctx, int(number))
     return [
         ctx.reply(
             ctx._(
@@ -31,12 +35,12 @@ async def unlock(ctx: Context, args: Args) -> list[Effect]:
     ]
 
 
-def register(registry: Registry) -> None:
+def register(registry: Registry, payments: PaymentService) -> None:
     registry.register(
         CommandSpec(
             name="unlock",
             description=N_("Pay to read an accepted answer or a drop"),
-            handler=unlock,
+            handler=partial(unlock, payments),
             params=(Param("what", N_("A question's number, or a drop's label like D7")),),
             ephemeral=True,
         )

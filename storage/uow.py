@@ -43,7 +43,11 @@ class UnitOfWorkFactory:
     def __init__(self, sessionmaker: async_sessionmaker[Any]) -> None:
         self._sessionmaker = sessionmaker
         bind = sessionmaker.kw.get("bind")
-        self._turn = write_turn(bind) if isinstance(bind, AsyncEngine) else None
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError("units of work need a sessionmaker bound to an AsyncEngine")
+        # What else writes to the same database (the batched interaction recorder) shares it.
+        self.engine = bind
+        self._turn = write_turn(bind)
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[UnitOfWork]:

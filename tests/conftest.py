@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,15 +18,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings, settings_from_dict
-from bot.core.clock import FakeClock
+from bot.core.clock import Clock, FakeClock
 from bot.core.commands import split_command
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Effect
 from bot.core.events import Actor, CommandEvent, Place, Platform
 from bot.core.permissions import Level
-from cogs import build_registry
+from cogs import build_registry, build_services
+from cogs.services import Services
+from payments.providers.base import PaymentProvider
+from payments.providers.sandbox import SandboxProvider
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 
 # Tests assert no wall-clock times (the project's rule), Hypothesis's deadline included: a busy
@@ -36,6 +40,7 @@ hypothesis_settings.load_profile("knowpay")
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+SANDBOX_URL = "http://127.0.0.1:8080"
 POSTGRES_URL = os.environ.get("KNOWPAY_TEST_POSTGRES_URL")
 NO_POSTGRES = "PostgreSQL tests skipped: set KNOWPAY_TEST_POSTGRES_URL (.ci/run does)"
 
@@ -134,9 +139,35 @@ def uow(memory_engine: AsyncEngine) -> UnitOfWorkFactory:
     return UnitOfWorkFactory(make_sessionmaker(memory_engine))
 
 
+def wire(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    settings: Settings,
+    *,
+    providers: Mapping[str, PaymentProvider] | None = None,
+) -> Services:
+    """The cogs' services as `knowpay run` wires them: the real purposes and an interaction
+    recorder on the same database, paid on the sandbox provider unless `providers` are named.
+    Tests that read interactions flush `services.interactions` first."""
+    return build_services(
+        settings=settings,
+        clock=clock,
+        providers=providers or {"sandbox": SandboxProvider(SANDBOX_URL)},
+        interactions=InteractionRecorder(uow.engine, settings.community.tzinfo),
+    )
+
+
+def dispatcher_for(
+    uow: UnitOfWorkFactory, clock: Clock, settings: Settings, services: Services | None = None
+) -> Dispatcher:
+    """A dispatcher over every cog, wired as the app wires it."""
+    registry = build_registry(services or wire(uow, clock, settings))
+    return Dispatcher(registry=registry, uow=uow, clock=clock, settings=settings)
+
+
 @pytest.fixture
 def dispatcher(uow: UnitOfWorkFactory, clock: FakeClock, settings: Settings) -> Dispatcher:
-    return Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=settings)
+    return dispatcher_for(uow, clock, settings)
 
 
 def actor(

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from bot.core.i18n import N_
 from bot.core.permissions import Level
 from bot.core.text import clean
 
 if TYPE_CHECKING:
-    from bot.core.context import Context, EventContext
+    from bot.core.context import Context
     from bot.core.effects import Effect
-    from bot.core.events import Attachment, DomainEvent, PlatformEvent
+    from bot.core.events import Attachment
     from storage.models import Member
 
 
@@ -83,9 +83,6 @@ class Args:
 
 
 Handler = Callable[["Context", Args], Awaitable[list["Effect"]]]
-E = TypeVar("E", bound="PlatformEvent | DomainEvent")
-# A listener may answer with effects (a DM, a join request's answer) or with nothing.
-Listener = Callable[["EventContext", E], Awaitable[list["Effect"] | None]]
 
 
 @dataclass(frozen=True)
@@ -99,42 +96,6 @@ class CommandSpec:
 
     def usage(self) -> str:
         return " ".join([f"/{self.name}", *(p.usage() for p in self.params)])
-
-
-class Registry:
-    """Every command the bot knows, shared by all adapters."""
-
-    def __init__(self) -> None:
-        self._specs: dict[str, CommandSpec] = {}
-        self._listeners: dict[type[Any], list[Listener[Any]]] = {}
-
-    def listen(self, event_type: type[E], listener: Listener[E]) -> None:
-        """Call `listener` for every event of `event_type` (reactions, joins, linked accounts)."""
-        self._listeners.setdefault(event_type, []).append(listener)
-
-    async def notify(self, ctx: EventContext, event: PlatformEvent | DomainEvent) -> list[Effect]:
-        """Run the listeners of `event`, in the order they registered; what they answer."""
-        effects: list[Effect] = []
-        for listener in self._listeners.get(type(event), []):
-            effects += await listener(ctx, event) or []
-        return effects
-
-    def register(self, spec: CommandSpec) -> None:
-        if spec.name in self._specs:
-            raise ValueError(f"command /{spec.name} is registered twice")
-        typed = [p for p in spec.params if p.kind is not ParamKind.ATTACHMENT]
-        if any(p.rest for p in typed[:-1]):
-            raise ValueError(f"/{spec.name}: only the last parameter may take the rest of the line")
-        self._specs[spec.name] = spec
-
-    def get(self, name: str) -> CommandSpec | None:
-        return self._specs.get(name)
-
-    def __iter__(self) -> Iterator[CommandSpec]:
-        return iter(sorted(self._specs.values(), key=lambda s: s.name))
-
-    def available_to(self, level: Level) -> list[CommandSpec]:
-        return [spec for spec in self if spec.level <= level]
 
 
 class ArgumentError(Exception):

@@ -10,7 +10,6 @@ import difflib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.core.clock import Clock
@@ -19,25 +18,22 @@ from bot.core.commands import (
     ArgumentError,
     CommandSpec,
     ParamKind,
-    Registry,
     long_text_length,
     parse_arguments,
 )
-from bot.core.context import Context, EventContext
+from bot.core.context import Context
 from bot.core.effects import Effect, Reply
 from bot.core.events import Actor, CommandEvent, PlatformEvent
 from bot.core.i18n import Translator, negotiate
 from bot.core.identity import find_member, member_level, resolve_actor
+from bot.core.listening import EventContext
 from bot.core.metrics import COMMAND_SECONDS, COMMANDS, EVENTS
 from bot.core.permissions import Level
 from bot.core.ratelimit import RateLimiter
+from bot.core.registry import Registry
 from bot.core.text import clean, clean_name
 from storage.models import Member, PlatformIdentity
-from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWork, UnitOfWorkFactory
-
-if TYPE_CHECKING:
-    from payments.service import PaymentService
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +41,7 @@ log = logging.getLogger(__name__)
 SUGGESTION_LIMIT = 25
 
 # A guard looks at a command about to run and may refuse it with a reply.
-Guard = Callable[[Context], Sequence[Effect] | None]
+Guard = Callable[[Context, CommandSpec], Sequence[Effect] | None]
 
 
 class _Refused(Exception):
@@ -55,13 +51,13 @@ class _Refused(Exception):
         self.effects = list(effects)
 
 
-def require_level(ctx: Context) -> Sequence[Effect] | None:
-    if ctx.level >= ctx.spec.level:
+def require_level(ctx: Context, spec: CommandSpec) -> Sequence[Effect] | None:
+    if ctx.level >= spec.level:
         return None
-    role = ctx._(ctx.spec.level.label)
+    role = ctx._(spec.level.label)
     return [
         Reply(
-            ctx._("You need the {role} role to use /{command}.", role=role, command=ctx.spec.name),
+            ctx._("You need the {role} role to use /{command}.", role=role, command=spec.name),
             ephemeral=True,
         )
     ]
@@ -73,7 +69,7 @@ class RateLimitGuard:
     def __init__(self, limiter: RateLimiter) -> None:
         self._limiter = limiter
 
-    def __call__(self, ctx: Context) -> Sequence[Effect] | None:
+    def __call__(self, ctx: Context, spec: CommandSpec) -> Sequence[Effect] | None:
         if ctx.level >= Level.MOD:
             return None
         wait = self._limiter.acquire(ctx.member.id)
@@ -97,12 +93,8 @@ class Dispatcher:
         clock: Clock,
         settings: Settings,
         guards: Sequence[Guard] | None = None,
-        payments: PaymentService | None = None,
-        interactions: InteractionRecorder | None = None,
     ) -> None:
         self.registry = registry
-        self._interactions = interactions
-        self._payments = payments
         self._uow = uow
         self._clock = clock
         self._settings = settings
@@ -130,10 +122,10 @@ class Dispatcher:
                     spec = self._command_for(event, translator, member_level(member))
                     ctx = self._context(event, spec, uow, identity)
                     for guard in self._guards:
-                        refusal = guard(ctx)
+                        refusal = guard(ctx, spec)
                         if refusal is not None:
                             raise _Refused("refused", refusal)
-                    args = await self._arguments(ctx)
+                    args = await self._arguments(ctx, spec)
                     effects = await spec.handler(ctx, args)
                 except _Refused as refused:
                     outcome = refused.outcome
@@ -168,7 +160,7 @@ class Dispatcher:
             return None
         async with self._uow() as uow:
             identity = await resolve_actor(uow, event.actor, self._clock.now())
-            refused = require_level(self._context(event, spec, uow, identity))
+            refused = require_level(self._context(event, spec, uow, identity), spec)
         return list(refused) if refused is not None else None
 
     async def suggest(self, event: CommandEvent, param_name: str, typed: str) -> list[str]:
@@ -215,9 +207,8 @@ class Dispatcher:
                     translator=Translator(self._locale_of(identity.member, event.actor)),
                     clock=self._clock,
                     settings=self._settings,
-                    interactions=self._interactions,
                 )
-                effects = await self.registry.notify(ctx, event)
+                effects = await self.registry.listeners.notify(ctx, event)
         except Exception:
             outcome = "error"
             effects = []
@@ -231,17 +222,15 @@ class Dispatcher:
         member = identity.member
         return Context(
             event=event,
-            spec=spec,
             uow=uow,
             member=member,
             identity=identity,
             level=member_level(member),
             translator=Translator(self._locale_of(member, event.actor)),
             clock=self._clock,
-            registry=self.registry,
             settings=self._settings,
-            payments=self._payments,
-            interactions=self._interactions,
+            listeners=self.registry.listeners,
+            ephemeral=spec.ephemeral,
         )
 
     def _oversize(self, event: CommandEvent) -> tuple[int, int] | None:
@@ -297,8 +286,7 @@ class Dispatcher:
         text += " " + t.gettext("Send /help to see what you can do.")
         raise _Refused("unknown", [Reply(text, ephemeral=True)])
 
-    async def _arguments(self, ctx: Context) -> Args:
-        spec = ctx.spec
+    async def _arguments(self, ctx: Context, spec: CommandSpec) -> Args:
         try:
             values = parse_arguments(spec, clean(ctx.event.arguments), ctx.event.options)
         except ArgumentError as error:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from babel import Locale
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.events import AccountsLinked
 from bot.core.i18n import N_, SUPPORTED_LOCALES, Translator
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.account.service import (
     LINK_CODE_TTL,
     LinkOutcome,
@@ -23,10 +26,10 @@ PLATFORM_NAMES = {"discord": N_("Discord"), "telegram": N_("Telegram"), "console
 AUDIT_LIMIT = 20
 
 
-async def show_help(ctx: Context, args: Args) -> list[Effect]:
+async def show_help(registry: Registry, ctx: Context, args: Args) -> list[Effect]:
     wanted = args.text("command")
     if wanted:
-        spec = ctx.registry.get(wanted.removeprefix("/").lower())
+        spec = registry.get(wanted.removeprefix("/").lower())
         if spec is None or spec.level > ctx.level:
             return [
                 ctx.reply(
@@ -41,16 +44,15 @@ async def show_help(ctx: Context, args: Args) -> list[Effect]:
         return [ctx.reply("\n".join(lines))]
     lines = [ctx._("Commands you can use:")]
     lines += [
-        f"{spec.usage()} — {ctx._(spec.description)}"
-        for spec in ctx.registry.available_to(ctx.level)
+        f"{spec.usage()} — {ctx._(spec.description)}" for spec in registry.available_to(ctx.level)
     ]
     lines.append(ctx._("Send /help <command> for details about one command."))
     return [ctx.reply("\n".join(lines))]
 
 
-async def suggest_commands(ctx: Context, typed: str) -> list[str]:
+async def suggest_commands(registry: Registry, ctx: Context, typed: str) -> list[str]:
     prefix = typed.removeprefix("/").lower()
-    return [s.name for s in ctx.registry.available_to(ctx.level) if s.name.startswith(prefix)]
+    return [s.name for s in registry.available_to(ctx.level) if s.name.startswith(prefix)]
 
 
 async def whoami(ctx: Context, _args: Args) -> list[Effect]:
@@ -198,13 +200,13 @@ def register(registry: Registry) -> None:
         CommandSpec(
             name="help",
             description=N_("Show the commands you can use"),
-            handler=show_help,
+            handler=partial(show_help, registry),
             params=(
                 Param(
                     "command",
                     N_("A command to explain in detail"),
                     required=False,
-                    suggest=suggest_commands,
+                    suggest=partial(suggest_commands, registry),
                 ),
             ),
             ephemeral=True,

@@ -1,7 +1,7 @@
 """Premium content drops: creators publish to the members of their tiers, now or at a time,
 and may sell a drop one-off to anyone."""
 
-from bot.core.commands import Registry
+from bot.core.registry import Registry
 from cogs.drops import authoring, reading
 
 

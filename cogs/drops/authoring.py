@@ -8,13 +8,14 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Button, Effect, Reply
 from bot.core.events import Attachment
 from bot.core.i18n import N_
 from bot.core.money import Money, format_money
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from bot.core.text import clean_name, format_size
 from cogs.drops import service as drops
 from cogs.drops.texts import drop_of, full_text, label, teaser_text

@@ -24,7 +24,7 @@ class DropPurpose(PaidOnce):
 
     kind = PURPOSE
 
-    def __init__(self, interactions: InteractionRecorder | None = None) -> None:
+    def __init__(self, interactions: InteractionRecorder) -> None:
         self._interactions = interactions
 
     def income_account(self, purpose: Purpose) -> str:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.money import format_money
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.checkout import choose_provider, in_stars, offer
 from cogs.drops import service as drops
 from cogs.drops.purpose import AWAITING_PAYMENT, PAID, PURPOSE
 from cogs.drops.texts import full_text, label, teaser_text
 from cogs.membership.service import holds_access
 from payments.purposes import Purpose
+from payments.service import PaymentService
 from storage.models import Drop, DropPurchase
 from storage.uow import UnitOfWork
 
@@ -52,7 +54,7 @@ async def recent(ctx: Context, args: Args) -> list[Effect]:
     return [ctx.reply("\n\n———\n\n".join(shown))]
 
 
-async def buy(ctx: Context, drop_id: int) -> list[Effect]:
+async def buy(payments: PaymentService, ctx: Context, drop_id: int) -> list[Effect]:
     """`/unlock D7`: the drop at once if it is readable already, else its checkout."""
     found = await ctx.uow.drops.get(drop_id)
     if found is None or found.status != drops.PUBLISHED:
@@ -64,8 +66,6 @@ async def buy(ctx: Context, drop_id: int) -> list[Effect]:
         return [
             ctx.reply(ctx._("Drop {label} is for members only: see /join.", label=label(drop_id)))
         ]
-    if ctx.payments is None:
-        return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
     purchase = await ctx.uow.drops.purchase_of(found.id, ctx.member.id)
     if purchase is None:
         purchase = await ctx.uow.drops.add_purchase(
@@ -76,8 +76,8 @@ async def buy(ctx: Context, drop_id: int) -> list[Effect]:
                 created_at=ctx.clock.now(),
             )
         )
-    provider, charged = choose_provider(ctx, price, in_stars(ctx.settings, price))
-    started = await ctx.payments.start_checkout(
+    provider, charged = choose_provider(payments, ctx, price, in_stars(ctx.settings, price))
+    started = await payments.start_checkout(
         ctx.uow,
         member_id=ctx.member.id,
         purpose=Purpose(PURPOSE, str(purchase.id)),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Args, CommandSpec, Param, Registry
+from bot.core.commands import Args, CommandSpec, Param
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.engagement.report_build import build_report
 from cogs.engagement.report_render import to_markdown
 from cogs.engagement.weeks import Week

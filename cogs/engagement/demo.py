@@ -48,7 +48,7 @@ from bot.core.events import (
 from bot.core.i18n import Translator
 from bot.core.identity import resolve_actor
 from bot.core.money import Money
-from cogs import build_purposes, build_registry
+from cogs import build_registry, build_services
 from cogs.engagement import demo_people as odds
 from cogs.engagement.demo_people import Person, Shown, place, private
 from cogs.engagement.report_build import build_report
@@ -60,7 +60,6 @@ from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.purpose import PERIODS
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.providers.sandbox import SandboxProvider
-from payments.service import PaymentService
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Payment
@@ -170,19 +169,15 @@ class _Simulation:
         self.clock = FakeClock(day_start(self.first_day, tz))
         self.uow = UnitOfWorkFactory(make_sessionmaker(engine))
         self.recorder = InteractionRecorder(engine, tz)
-        self.payments = PaymentService(
+        services = build_services(
+            settings=settings,
+            clock=self.clock,
             providers={"sandbox": SandboxProvider(SANDBOX_URL)},
-            purposes=build_purposes(),
-            clock=self.clock,
-            settings=settings,
-        )
-        self.dispatcher = Dispatcher(
-            registry=build_registry(),
-            uow=self.uow,
-            clock=self.clock,
-            settings=settings,
-            payments=self.payments,
             interactions=self.recorder,
+        )
+        self.payments = services.payments
+        self.dispatcher = Dispatcher(
+            registry=build_registry(services), uow=self.uow, clock=self.clock, settings=settings
         )
         self.people = odds.population(rng, members, self.days)
         self.creators, self.moderator = odds.staff(members)

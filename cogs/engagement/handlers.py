@@ -3,11 +3,13 @@ post in a tracked channel becomes a content."""
 
 from __future__ import annotations
 
-from bot.core.commands import Registry
-from bot.core.context import EventContext
+from functools import partial
+
 from bot.core.events import MessagePosted, ReactionChanged
 from bot.core.identity import member_level
+from bot.core.listening import EventContext
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.engagement.service import (
     content_answered,
     content_at,
@@ -17,16 +19,19 @@ from cogs.engagement.service import (
     show,
 )
 from storage.models.engagement import REPLY
+from storage.recording import InteractionRecorder
 
 
-async def on_message(ctx: EventContext, event: MessagePosted) -> None:
+async def on_message(
+    interactions: InteractionRecorder, ctx: EventContext, event: MessagePosted
+) -> None:
     now = ctx.clock.now()
     root = await content_answered(ctx.uow, event)
     if root is not None:
         # Replies to this message lead back to the same root content.
         await show(ctx.uow, root, event.place, event.message_id, role=REPLY)
         await record(
-            ctx.interactions,
+            interactions,
             root,
             member_id=ctx.member.id,
             kind="reply",
@@ -47,11 +52,13 @@ async def on_message(ctx: EventContext, event: MessagePosted) -> None:
         await show(ctx.uow, post, event.place, event.message_id)
 
 
-async def on_reaction(ctx: EventContext, event: ReactionChanged) -> None:
+async def on_reaction(
+    interactions: InteractionRecorder, ctx: EventContext, event: ReactionChanged
+) -> None:
     content = await content_at(ctx.uow, event.place, event.message_id)
     if content is not None:
         await record(
-            ctx.interactions,
+            interactions,
             content,
             member_id=ctx.member.id,
             kind="reaction",
@@ -61,6 +68,6 @@ async def on_reaction(ctx: EventContext, event: ReactionChanged) -> None:
         )
 
 
-def register(registry: Registry) -> None:
-    registry.listen(MessagePosted, on_message)
-    registry.listen(ReactionChanged, on_reaction)
+def register(registry: Registry, interactions: InteractionRecorder) -> None:
+    registry.listen(MessagePosted, partial(on_message, interactions))
+    registry.listen(ReactionChanged, partial(on_reaction, interactions))

@@ -98,7 +98,7 @@ async def content_answered(uow: UnitOfWork, event: MessagePosted) -> Content | N
 
 
 async def record(
-    recorder: InteractionRecorder | None,
+    recorder: InteractionRecorder,
     content: Content,
     *,
     member_id: int,
@@ -111,7 +111,7 @@ async def record(
     their own content does not count; `platform` is where it happened ("auto" when the bot did
     it on a member's behalf, like accepting an answer left without a reply). False when nothing
     was recorded."""
-    if recorder is None or member_id == content.author_member_id:
+    if member_id == content.author_member_id:
         return False
     await recorder.record(NewInteraction(content.id, member_id, kind, platform, at, delta))
     return True

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from bot.config import Tier
-from bot.core.commands import Args, CommandSpec, Param, Registry
+from bot.core.commands import Args, CommandSpec, Param
 from bot.core.context import Context
 from bot.core.effects import Button, Effect, Reply
 from bot.core.i18n import N_
 from bot.core.money import Money, format_money
+from bot.core.registry import Registry
 from cogs.checkout import choose_provider, offer
 from cogs.membership.service import HOLDING, holds_access
 from payments.purposes import Purpose
+from payments.service import PaymentService
 from storage.models import Membership
 
 INTERVALS = {"month": N_("per month"), "year": N_("per year"), "lifetime": N_("once, for life")}
@@ -29,7 +33,7 @@ async def suggest_tiers(ctx: Context, typed: str) -> list[str]:
     return [key for key in ctx.settings.tiers if key.startswith(typed.lower())]
 
 
-async def join(ctx: Context, args: Args) -> list[Effect]:
+async def join(payments: PaymentService, ctx: Context, args: Args) -> list[Effect]:
     tiers = ctx.settings.tiers
     if not tiers:
         return [ctx.reply(ctx._("This community sells no memberships yet."))]
@@ -59,26 +63,25 @@ async def join(ctx: Context, args: Args) -> list[Effect]:
             else ctx._("You already hold {tier}.", tier=tier.name)
         )
         return [ctx.reply(text)]
-    if ctx.payments is None:
-        return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
     switching = [
         ctx.settings.tiers[m.tier].name if m.tier in ctx.settings.tiers else m.tier
         for m in await ctx.uow.memberships.of_member(ctx.member.id)
         if m.source == "payment" and holds_access(m, ctx.clock.now())
     ]
-    return await _checkout(ctx, wanted, tier, switching)
+    return await _checkout(payments, ctx, wanted, tier, switching)
 
 
-async def _checkout(ctx: Context, key: str, tier: Tier, switching: list[str]) -> list[Effect]:
+async def _checkout(
+    payments: PaymentService, ctx: Context, key: str, tier: Tier, switching: list[str]
+) -> list[Effect]:
     """Stars inside Telegram when the tier has a Stars price; else a card checkout, recurring
     on Stripe for monthly and yearly tiers."""
-    assert ctx.payments is not None
     stars = Money(tier.stars_price, "xtr") if tier.stars_price else None
     provider, amount = choose_provider(
-        ctx, tier.price_money(ctx.settings.community.currency), stars
+        payments, ctx, tier.price_money(ctx.settings.community.currency), stars
     )
     interval = tier.interval if provider == "stripe" and tier.interval != "lifetime" else None
-    started = await ctx.payments.start_checkout(
+    started = await payments.start_checkout(
         ctx.uow,
         member_id=ctx.member.id,
         purpose=Purpose("membership", key),
@@ -112,7 +115,7 @@ def _offer(ctx: Context, tier: Tier) -> str:
     return offer
 
 
-async def membership(ctx: Context, _args: Args) -> list[Effect]:
+async def membership(payments: PaymentService, ctx: Context, _args: Args) -> list[Effect]:
     held = await ctx.uow.memberships.of_member(ctx.member.id)
     if not held:
         return [ctx.reply(ctx._("You hold no membership. See the tiers with /join."))]
@@ -125,30 +128,32 @@ async def membership(ctx: Context, _args: Args) -> list[Effect]:
         if end is not None and m.status in HOLDING:
             line += " · " + ctx._("until {date}", date=ctx.translator.datetime(end, "yyyy-MM-dd"))
         lines.append(line)
-        if m.status in HOLDING and (link := await _manage_link(ctx, m)):
+        if m.status in HOLDING and (link := await _manage_link(payments, ctx, m)):
             buttons.append(Button(ctx._("Manage {tier}", tier=name), url=link))
     if buttons:
         lines.append(ctx._("Cancel or change your card on the provider's page."))
     return [Reply("\n".join(lines), ephemeral=True, buttons=tuple(buttons))]
 
 
-async def _manage_link(ctx: Context, membership: Membership) -> str | None:
+async def _manage_link(
+    payments: PaymentService, ctx: Context, membership: Membership
+) -> str | None:
     """The provider's own page for a paid subscription (Stripe's billing portal)."""
-    if ctx.payments is None or membership.payment_id is None:
+    if membership.payment_id is None:
         return None
     payment = await ctx.uow.payments.get(membership.payment_id)
     if payment is None or not payment.subscription_ref:
         return None
-    provider = ctx.payments.providers.get(payment.provider)
+    provider = payments.providers.get(payment.provider)
     return await provider.portal_link(payment) if provider else None
 
 
-def register(registry: Registry) -> None:
+def register(registry: Registry, payments: PaymentService) -> None:
     registry.register(
         CommandSpec(
             name="join",
             description=N_("See the membership tiers, or join one"),
-            handler=join,
+            handler=partial(join, payments),
             params=(Param("tier", N_("The tier to join"), required=False, suggest=suggest_tiers),),
             ephemeral=True,
         )
@@ -157,7 +162,7 @@ def register(registry: Registry) -> None:
         CommandSpec(
             name="membership",
             description=N_("Your membership: tier, status and end date"),
-            handler=membership,
+            handler=partial(membership, payments),
             ephemeral=True,
         )
     )

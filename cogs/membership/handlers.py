@@ -4,8 +4,6 @@ Discord server or a tier's Telegram chat, and accounts linked across platforms."
 from __future__ import annotations
 
 from bot.core.access import Access
-from bot.core.commands import Registry
-from bot.core.context import EventContext
 from bot.core.effects import DirectMessage, Effect, JoinRequestAnswer, RemoveFromTelegramChat
 from bot.core.events import (
     AccountsLinked,
@@ -16,7 +14,9 @@ from bot.core.events import (
     Platform,
 )
 from bot.core.identity import member_level
+from bot.core.listening import EventContext
 from bot.core.outbox import queue
+from bot.core.registry import Registry
 from cogs.membership.access import may_enter, tiers_granting
 from cogs.membership.service import HOLDING, holds_access, opened_access, promise_access
 

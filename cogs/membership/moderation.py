@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.money import Money, format_money, is_known_currency, parse_major
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.membership.commands import STATUSES
 from cogs.membership.purpose import PERIODS
 from cogs.membership.service import HOLDING, entitle, withdraw

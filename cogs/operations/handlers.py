@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.outbox import retry_dead
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 
 ERROR_SHOWN = 80
 

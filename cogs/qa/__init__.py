@@ -1,13 +1,14 @@
 """Paid Q&A: members pay to ask, the money waits in escrow until an answer is accepted, and
 others pay to read good answers."""
 
-from bot.core.commands import Registry
+from bot.core.registry import Registry
 from cogs.qa import asking, commands, experts, handlers, payouts, reading
+from cogs.services import Services
 
 
-def register(registry: Registry) -> None:
-    asking.register(registry)
-    commands.register(registry)
+def register(registry: Registry, services: Services) -> None:
+    asking.register(registry, services.payments)
+    commands.register(registry, services)
     reading.register(registry)
     experts.register(registry)
     handlers.register(registry)

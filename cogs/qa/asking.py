@@ -4,22 +4,25 @@ a form; everywhere it may start with the expert and a price: `/ask @grace 20 How
 from __future__ import annotations
 
 import re
+from functools import partial
 
-from bot.core.commands import Args, CommandSpec, Param, Registry
+from bot.core.commands import Args, CommandSpec, Param
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.identity import find_member, member_level
 from bot.core.money import format_money, parse_major
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.checkout import choose_provider, in_stars, offer
 from cogs.qa import service as qa
+from payments.service import PaymentService
 from storage.models import Member
 
 _WORD = re.compile(r"\s*(\S+)[ \t]*\n?")
 
 
-async def ask(ctx: Context, args: Args) -> list[Effect]:
+async def ask(payments: PaymentService, ctx: Context, args: Args) -> list[Effect]:
     text = args.text("question") or ""
     word, rest = _take_word(text)
     expert: Member | None = None
@@ -49,12 +52,10 @@ async def ask(ctx: Context, args: Args) -> list[Effect]:
         else:
             said = ctx._("Questions cost at least {price}.", price=shown)
         return [ctx.reply(said)]
-    if ctx.payments is None:
-        return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
-    provider, charged = choose_provider(ctx, price, in_stars(ctx.settings, price))
+    provider, charged = choose_provider(payments, ctx, price, in_stars(ctx.settings, price))
     question, started = await qa.ask(
         ctx.uow,
-        ctx.payments,
+        payments,
         asker_id=ctx.member.id,
         text=text,
         price=charged,
@@ -84,12 +85,12 @@ def _looks_like_price(word: str) -> bool:
     return digits.isdigit() and len(digits) <= 9
 
 
-def register(registry: Registry) -> None:
+def register(registry: Registry, payments: PaymentService) -> None:
     registry.register(
         CommandSpec(
             name="ask",
             description=N_("Ask the experts a paid question"),
-            handler=ask,
+            handler=partial(ask, payments),
             params=(
                 Param(
                     "question",

@@ -6,16 +6,22 @@ read an answer."""
 
 from __future__ import annotations
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from functools import partial
+
+from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Effect, PostToChat
 from bot.core.i18n import N_, Translator
 from bot.core.money import Money, format_money
 from bot.core.outbox import queue
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.qa import listening
 from cogs.qa import service as qa
+from cogs.services import Services
+from payments.service import PaymentService
 from storage.models import Question
+from storage.recording import InteractionRecorder
 
 STATUSES = {
     qa.AWAITING_PAYMENT: N_("awaiting payment"),
@@ -100,14 +106,14 @@ async def answer(ctx: Context, args: Args) -> list[Effect]:
     return [ctx.reply(ctx._("Answer sent. You are paid when the asker accepts it."))]
 
 
-async def accept(ctx: Context, args: Args) -> list[Effect]:
+async def accept(interactions: InteractionRecorder, ctx: Context, args: Args) -> list[Effect]:
     found = await find(ctx, args)
     if not isinstance(found, Question):
         return [found]
     if found.asker_id != ctx.member.id:
         return [ctx.reply(ctx._("Only the asker can accept the answer to #{id}.", id=found.id))]
     try:
-        await _pay_expert(ctx, found)
+        await _pay_expert(interactions, ctx, found)
     except qa.QuestionStateError:
         return [ctx.reply(ctx._("Question #{id} has no answer to accept.", id=found.id))]
     return [ctx.reply(ctx._("Accepted. Thank you!"))]
@@ -153,7 +159,7 @@ async def reject(ctx: Context, args: Args) -> list[Effect]:
     return [ctx.reply(ctx._("Rejected. A moderator will decide; the money stays held until then."))]
 
 
-async def decide(ctx: Context, args: Args) -> list[Effect]:
+async def decide(services: Services, ctx: Context, args: Args) -> list[Effect]:
     """A moderator ends a rejection: upheld, the asker is refunded; dismissed, the expert paid."""
     found = await find(ctx, args)
     if not isinstance(found, Question):
@@ -162,13 +168,11 @@ async def decide(ctx: Context, args: Args) -> list[Effect]:
         return [ctx.reply(ctx._("Question #{id} has no rejection to decide.", id=found.id))]
     ruling = args.text("decision")
     if ruling == UPHOLD:
-        if ctx.payments is None:
-            return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
         reason = f"question {found.id}: rejection upheld by a moderator"
-        await qa.refund(ctx.uow, ctx.payments, found, reason=reason)
+        await qa.refund(ctx.uow, services.payments, found, reason=reason)
         said = ctx._("Upheld: the asker of #{id} is refunded.", id=found.id)
     else:
-        await _pay_expert(ctx, found)
+        await _pay_expert(services.interactions, ctx, found)
         said = ctx._("Dismissed: the expert is paid for #{id}.", id=found.id)
     await ctx.uow.audit.record(
         f"qa.rejection_{ruling}",
@@ -180,22 +184,20 @@ async def decide(ctx: Context, args: Args) -> list[Effect]:
     return [ctx.reply(said)]
 
 
-async def cancel(ctx: Context, args: Args) -> list[Effect]:
+async def cancel(payments: PaymentService, ctx: Context, args: Args) -> list[Effect]:
     found = await find(ctx, args)
     if not isinstance(found, Question):
         return [found]
     if found.asker_id != ctx.member.id:
         return [ctx.reply(ctx._("Only the asker can cancel #{id}.", id=found.id))]
-    if ctx.payments is None:
-        return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
     try:
-        await qa.cancel(ctx.uow, ctx.payments, found)
+        await qa.cancel(ctx.uow, payments, found)
     except qa.QuestionStateError:
         return [ctx.reply(ctx._("Question #{id} can no longer be cancelled.", id=found.id))]
     return [ctx.reply(ctx._("Cancelled. Your money is on its way back."))]
 
 
-async def _pay_expert(ctx: Context, question: Question) -> None:
+async def _pay_expert(interactions: InteractionRecorder, ctx: Context, question: Question) -> None:
     """Accept the answer here: the acceptance counts where it was made."""
     await qa.accept(
         ctx.uow,
@@ -203,11 +205,11 @@ async def _pay_expert(ctx: Context, question: Question) -> None:
         question,
         ctx.clock.now(),
         platform=ctx.event.place.platform.value,
-        recorder=ctx.interactions,
+        recorder=interactions,
     )
 
 
-def register(registry: Registry) -> None:
+def register(registry: Registry, services: Services) -> None:
     number = Param("id", N_("The question's number"), kind=ParamKind.INTEGER)
     text = Param("text", N_("Your answer"), rest=True, long=True)
     reason = Param("reason", N_("Why the answer does not answer your question"), rest=True)
@@ -230,7 +232,7 @@ def register(registry: Registry) -> None:
         (
             "accept",
             N_("Accept the answer to your question: the expert is paid"),
-            accept,
+            partial(accept, services.interactions),
             (number,),
             Level.MEMBER,
         ),
@@ -244,14 +246,14 @@ def register(registry: Registry) -> None:
         (
             "decide",
             N_("Decide a rejected answer (moderators)"),
-            decide,
+            partial(decide, services),
             (number, decision),
             Level.MOD,
         ),
         (
             "cancel",
             N_("Cancel your unanswered question and get your money back"),
-            cancel,
+            partial(cancel, services.payments),
             (number,),
             Level.MEMBER,
         ),

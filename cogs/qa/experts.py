@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.money import format_money, parse_major
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.qa import service as qa
 from storage.models import Member, Question
 

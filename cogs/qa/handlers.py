@@ -5,13 +5,13 @@ Linked accounts bring their questions and what they are owed along."""
 
 from __future__ import annotations
 
-from bot.core.commands import Registry
-from bot.core.context import EventContext
 from bot.core.effects import DeleteMessage, Effect, Reply
 from bot.core.events import AccountsLinked, MessagePosted
 from bot.core.identity import member_level
+from bot.core.listening import EventContext
 from bot.core.outbox import queue
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.engagement.service import content_answered
 from cogs.qa import service as qa
 from cogs.qa.payouts import owed_to

@@ -76,7 +76,7 @@ async def paid(
     settings: Settings,
     payment: Payment,
     now: datetime,
-    recorder: InteractionRecorder | None,
+    recorder: InteractionRecorder,
 ) -> None:
     """Split the money, send the buyer the answer, count the unlock for the weekly report."""
     unlock = await _unlock(uow, payment)

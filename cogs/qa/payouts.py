@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.money import Money, format_money, parse_major
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.qa.service import tell
 from payments import ledger
 from storage.repositories.ledger import Movement

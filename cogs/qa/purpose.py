@@ -119,7 +119,7 @@ class ListenPurpose(PaidOnce):
 
     kind = listening.KIND
 
-    def __init__(self, interactions: InteractionRecorder | None = None) -> None:
+    def __init__(self, interactions: InteractionRecorder) -> None:
         self._interactions = interactions
 
     def income_account(self, purpose: Purpose) -> str:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind, Registry
+from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.money import format_money
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs.checkout import choose_provider, in_stars, offer
 from cogs.qa import listening
 from cogs.qa import service as qa
 from cogs.qa.commands import find_question, summary
+from payments.service import PaymentService
 from storage.models import Question
 
 OPEN_ONES, MINE, ANSWERED_ONES = "open", "mine", "answered"
@@ -41,7 +43,7 @@ def _line(ctx: Context, question: Question) -> str:
     return f"{summary(ctx, question)}\n    {short}"
 
 
-async def unlock_question(ctx: Context, question_id: int) -> list[Effect]:
+async def unlock_question(payments: PaymentService, ctx: Context, question_id: int) -> list[Effect]:
     """`/unlock 12`: the accepted answer at once if it is readable already, else its checkout."""
     found = await find_question(ctx, question_id)
     if not isinstance(found, Question):
@@ -54,13 +56,11 @@ async def unlock_question(ctx: Context, question_id: int) -> list[Effect]:
     ):
         assert found.answer is not None  # readable answers exist
         return [ctx.reply(ctx._("Answer:") + "\n" + found.answer)]
-    if ctx.payments is None:
-        return [ctx.reply(ctx._("Payments are not set up here. Ask a moderator."))]
     card = qa.listen_price(ctx.settings)
-    provider, charged = choose_provider(ctx, card, in_stars(ctx.settings, card))
+    provider, charged = choose_provider(payments, ctx, card, in_stars(ctx.settings, card))
     started = await listening.offer(
         ctx.uow,
-        ctx.payments,
+        payments,
         found,
         member_id=ctx.member.id,
         price=charged,

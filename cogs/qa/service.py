@@ -17,6 +17,7 @@ from bot.core.money import Money, format_money
 from bot.core.outbox import queue
 from cogs.engagement.service import record, register_content
 from cogs.qa.shares import AnswerPayout, answer_payout
+from cogs.services import Services
 from payments import ledger
 from payments.purposes import Purpose
 from payments.service import PaymentService, StartedCheckout
@@ -177,8 +178,8 @@ async def accept(
     question: Question,
     now: datetime,
     *,
+    recorder: InteractionRecorder,
     platform: str = AUTO,
-    recorder: InteractionRecorder | None = None,
 ) -> AnswerPayout:
     """Release the escrow: the expert is owed the price less the fee, the fee is revenue; the
     expert hears of it. A rejected answer is accepted when a moderator dismisses the rejection."""
@@ -261,11 +262,7 @@ class Deadlines:
 
 
 async def keep_deadlines(
-    uow: UnitOfWorkFactory,
-    payments: PaymentService,
-    settings: Settings,
-    clock: Clock,
-    recorder: InteractionRecorder | None = None,
+    uow: UnitOfWorkFactory, services: Services, settings: Settings, clock: Clock
 ) -> Deadlines:
     """The scheduled job: unanswered questions past `[qa] sla_hours` are refunded; answers the
     asker left alone for `[qa] accept_days` are accepted. Each question in its own
@@ -281,12 +278,12 @@ async def keep_deadlines(
         ]
     for question_id in overdue:
         async with uow() as unit:
-            await _refund_overdue(unit, payments, settings, question_id, now)
+            await _refund_overdue(unit, services.payments, settings, question_id, now)
     for question_id in waiting:
         async with uow() as unit:
             question = await unit.questions.get(question_id)
             if question is not None and question.status == ANSWERED:
-                await accept(unit, settings, question, now, recorder=recorder)
+                await accept(unit, settings, question, now, recorder=services.interactions)
     return Deadlines(refunded=len(overdue), accepted=len(waiting))
 
 

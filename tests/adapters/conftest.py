@@ -17,23 +17,24 @@ from pathlib import Path
 import discord
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Adapter
 from bot.core.clock import FakeClock
-from bot.core.commands import Registry
-from bot.core.context import EventContext
 from bot.core.delivery import OutboxSettings, OutboxWorker
 from bot.core.effects import EditMessage, PostToChat
 from bot.core.events import MessagePosted, PlatformEvent, ReactionChanged
+from bot.core.listening import EventContext
 from bot.core.outbox import Deliverer, queue
+from bot.core.registry import Registry
 from cogs import build_registry
 from cogs.engagement.service import register_content
+from cogs.services import Services
 from storage.engine import make_engine, make_sessionmaker, normalize_url
 from storage.migrate import upgrade
 from storage.models import ContentMessage, Interaction, Membership, OutboxItem
 from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
+from tests.conftest import make_settings, wire
 from tests.fakes.discord_server import FakeDiscord
 
 TOKENS = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "STRIPE_API_KEY", "KNOWPAY_CONFIG")
@@ -70,17 +71,22 @@ def seen() -> Seen:
 
 
 @pytest.fixture
-def registry(seen: Seen) -> Registry:
+def services(uow: UnitOfWorkFactory, clock: FakeClock) -> Services:
+    return wire(uow, clock, make_settings())
+
+
+@pytest.fixture
+def registry(seen: Seen, services: Services) -> Registry:
     """The real commands, plus listeners that record reactions and messages."""
-    registry = build_registry()
+    registry = build_registry(services)
     registry.listen(ReactionChanged, seen.record)
     registry.listen(MessagePosted, seen.record)
     return registry
 
 
 @pytest.fixture
-def recorder(memory_engine: AsyncEngine) -> InteractionRecorder:
-    return InteractionRecorder(memory_engine, UTC)
+def recorder(services: Services) -> InteractionRecorder:
+    return services.interactions
 
 
 async def deliver_post(

@@ -9,9 +9,9 @@ from bot.adapters.console import ConsoleAdapter
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.permissions import Level
-from cogs import build_registry
 from storage.uow import UnitOfWorkFactory
-from tests.cogs.conftest import QA_SETTINGS, sandbox_payments
+from tests.cogs.conftest import QA_SETTINGS
+from tests.conftest import dispatcher_for
 
 
 async def _session(dispatcher: Dispatcher, typed: str, level: Level) -> str:
@@ -31,13 +31,7 @@ async def _session(dispatcher: Dispatcher, typed: str, level: Level) -> str:
 async def test_the_console_asks_for_long_text_over_several_lines(
     uow: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    dispatcher = Dispatcher(
-        registry=build_registry(),
-        uow=uow,
-        clock=clock,
-        settings=QA_SETTINGS,
-        payments=sandbox_payments(clock, QA_SETTINGS),
-    )
+    dispatcher = dispatcher_for(uow, clock, QA_SETTINGS)
     typed = "/ask\nWhy is this slow?\n```\nawait  main()\n```\n.\n/whoami\n"
     out = await _session(dispatcher, typed, Level.MEMBER)
     assert out.startswith("[@expert] [price] then your question: type it over as many lines")

@@ -3,17 +3,14 @@ the one content both platforms show."""
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.core.clock import FakeClock
-from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Place, Platform
+from bot.core.registry import Registry
 from cogs.engagement.service import register_content, show
 from storage.models import Interaction
 from storage.recording import InteractionRecorder
@@ -29,10 +26,10 @@ LI, GROUP = 5550001, -1003000000001
 async def test_reactions_and_replies_on_either_copy_count_for_one_content(
     *,
     fake_discord: FakeDiscord,
-    memory_engine: AsyncEngine,
     uow: UnitOfWorkFactory,
     clock: FakeClock,
     registry: Registry,
+    recorder: InteractionRecorder,
     seen: Seen,
 ) -> None:
     telegram = FakeTelegram()
@@ -45,10 +42,7 @@ async def test_reactions_and_replies_on_either_copy_count_for_one_content(
         discord=fake_discord.config(),
         telegram={"api_base_url": telegram.base_url, "community_chat_id": GROUP},
     )
-    recorder = InteractionRecorder(memory_engine, UTC)
-    dispatcher = Dispatcher(
-        registry=registry, uow=uow, clock=clock, settings=settings, interactions=recorder
-    )
+    dispatcher = Dispatcher(registry=registry, uow=uow, clock=clock, settings=settings)
     discord_adapter = DiscordAdapter(dispatcher, settings, FakeDiscord.TOKEN)
     telegram_adapter = TelegramAdapter(dispatcher, settings, FakeTelegram.TOKEN)
     try:

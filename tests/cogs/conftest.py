@@ -1,37 +1,30 @@
-"""What the Q&A tests share: a payment service with the real purposes, and a paid question."""
+"""What the Q&A tests share: the cogs' services as the app wires them, and a paid question."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.money import Money
-from cogs import build_purposes
 from cogs.qa import service as qa
+from cogs.services import Services
 from payments.events import PaymentEvent, PaymentEventKind
-from payments.providers.sandbox import SandboxProvider
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wire
 
 QA_SETTINGS = make_settings(qa={"min_price": "5.00", "sla_hours": 48, "platform_fee_percent": 10})
 PRICE = Money(1999, "usd")
 
 
-def sandbox_payments(clock: FakeClock, settings: Settings) -> PaymentService:
-    """The real payment service and purposes, paid on the sandbox provider."""
-    return PaymentService(
-        providers={"sandbox": SandboxProvider("http://x")},
-        purposes=build_purposes(),
-        clock=clock,
-        settings=settings,
-    )
+@pytest.fixture
+def qa_services(uow: UnitOfWorkFactory, clock: FakeClock) -> Services:
+    return wire(uow, clock, QA_SETTINGS)
 
 
 @pytest.fixture
-def qa_payments(clock: FakeClock) -> PaymentService:
-    return sandbox_payments(clock, QA_SETTINGS)
+def qa_payments(qa_services: Services) -> PaymentService:
+    return qa_services.payments
 
 
 async def provider_says(

@@ -26,17 +26,17 @@ from bot.core.events import Place, Platform
 from bot.core.money import Money
 from bot.core.outbox import Recipient, decode
 from bot.core.permissions import Level
-from cogs import build_purposes, build_registry
 from cogs.drops import service as drops
 from cogs.drops.texts import teaser_text
 from cogs.engagement.service import show
+from cogs.services import Services
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
 from storage.models import Drop, DropNotice, Member, Membership, PlatformIdentity
 from storage.uow import UnitOfWorkFactory
-from tests.cogs.conftest import provider_says, sandbox_payments
-from tests.conftest import actor, make_settings, say, send
+from tests.cogs.conftest import provider_says
+from tests.conftest import SANDBOX_URL, actor, dispatcher_for, make_settings, say, send, wire
 
 CREATOR, OTHER_CREATOR = actor("ada", level=Level.CREATOR), actor("bo", level=Level.CREATOR)
 READER, OUTSIDER, MOD = actor("cy"), actor("dee"), actor("mo", level=Level.MOD)
@@ -59,15 +59,18 @@ NEW = "/drop new member 4.99\nAsync patterns\nUse task groups.\nThey cancel well
 
 
 @pytest.fixture
-def payments(clock: FakeClock) -> PaymentService:
-    return sandbox_payments(clock, SETTINGS)
+def services(uow: UnitOfWorkFactory, clock: FakeClock) -> Services:
+    return wire(uow, clock, SETTINGS)
 
 
 @pytest.fixture
-def dispatcher(uow: UnitOfWorkFactory, clock: FakeClock, payments: PaymentService) -> Dispatcher:
-    return Dispatcher(
-        registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS, payments=payments
-    )
+def payments(services: Services) -> PaymentService:
+    return services.payments
+
+
+@pytest.fixture
+def dispatcher(uow: UnitOfWorkFactory, clock: FakeClock, services: Services) -> Dispatcher:
+    return dispatcher_for(uow, clock, SETTINGS, services)
 
 
 async def _outbox(uow: UnitOfWorkFactory, clock: FakeClock) -> list[DurableEffect]:
@@ -238,15 +241,9 @@ async def test_buying_a_drop_delivers_it_and_only_readers_see_it_in_full(
 async def test_a_drop_bought_inside_telegram_is_paid_in_stars(
     uow: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    payments = PaymentService(
-        providers={"sandbox": SandboxProvider("http://x"), "stars": StarsProvider()},
-        purposes=build_purposes(),
-        clock=clock,
-        settings=SETTINGS,
-    )
-    dispatcher = Dispatcher(
-        registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS, payments=payments
-    )
+    providers = {"sandbox": SandboxProvider(SANDBOX_URL), "stars": StarsProvider()}
+    services = wire(uow, clock, SETTINGS, providers=providers)
+    dispatcher = dispatcher_for(uow, clock, SETTINGS, services)
     await say(dispatcher, CREATOR, NEW)
     await say(dispatcher, CREATOR, "/drop publish D1")
     [invoice] = await send(dispatcher, actor("tg", Platform.TELEGRAM), "/unlock D1")

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Actor, MessagePosted, Place, Platform, ReactionChanged
 from bot.core.permissions import Level
-from cogs import build_registry
 from cogs.engagement.service import content_in_thread, register_content, show
 from cogs.engagement.upkeep import Upkeep, keep_interactions
+from cogs.services import Services
 from storage.models import Content, Interaction
 from storage.models.engagement import THREAD
 from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import actor, make_settings
+from tests.conftest import actor, dispatcher_for, make_settings, wire
 
 TRACKED, OTHER, TG_CHAT = "700", "701", "-1009"
 SETTINGS = make_settings(engagement={"track": {"discord": [int(TRACKED)]}})
@@ -29,19 +28,18 @@ LI = actor("Li", Platform.TELEGRAM, user_id="3")
 
 
 @pytest.fixture
-def recorder(memory_engine: AsyncEngine) -> InteractionRecorder:
-    return InteractionRecorder(memory_engine, UTC)
+def services(uow: UnitOfWorkFactory, clock: FakeClock) -> Services:
+    return wire(uow, clock, SETTINGS)
 
 
 @pytest.fixture
-def engaged(uow: UnitOfWorkFactory, clock: FakeClock, recorder: InteractionRecorder) -> Dispatcher:
-    return Dispatcher(
-        registry=build_registry(),
-        uow=uow,
-        clock=clock,
-        settings=SETTINGS,
-        interactions=recorder,
-    )
+def recorder(services: Services) -> InteractionRecorder:
+    return services.interactions
+
+
+@pytest.fixture
+def engaged(uow: UnitOfWorkFactory, clock: FakeClock, services: Services) -> Dispatcher:
+    return dispatcher_for(uow, clock, SETTINGS, services)
 
 
 def _in(channel: str, platform: Platform = Platform.DISCORD) -> Place:

@@ -7,9 +7,8 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.effects import DirectMessage, JoinRequestAnswer
 from bot.core.events import JoinRequested, Place, Platform
 from bot.core.permissions import Level
-from cogs import build_registry
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import actor, make_settings
+from tests.conftest import actor, dispatcher_for, make_settings
 
 PAID_CHAT = "-1001111111111"
 TIERS = {
@@ -24,7 +23,7 @@ TIERS = {
 
 def _dispatcher(uow: UnitOfWorkFactory, clock: FakeClock) -> Dispatcher:
     settings = make_settings(tiers=TIERS)
-    return Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=settings)
+    return dispatcher_for(uow, clock, settings)
 
 
 def _request(name: str, chat: str = PAID_CHAT, level: Level | None = None) -> JoinRequested:

@@ -9,13 +9,12 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Invoice, Reply
 from bot.core.events import CommandEvent, Place, Platform
 from bot.core.money import Money
-from cogs import build_purposes, build_registry
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import actor, make_settings, say, send
+from tests.conftest import SANDBOX_URL, actor, dispatcher_for, make_settings, say, send, wire
 
 SETTINGS = make_settings(
     tiers={
@@ -39,16 +38,9 @@ SETTINGS = make_settings(
 
 @pytest.fixture
 def shop(uow: UnitOfWorkFactory, clock: FakeClock) -> tuple[Dispatcher, PaymentService]:
-    service = PaymentService(
-        providers={"sandbox": SandboxProvider("http://127.0.0.1:8080"), "stars": StarsProvider()},
-        purposes=build_purposes(),
-        clock=clock,
-        settings=SETTINGS,
-    )
-    dispatcher = Dispatcher(
-        registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS, payments=service
-    )
-    return dispatcher, service
+    providers = {"sandbox": SandboxProvider(SANDBOX_URL), "stars": StarsProvider()}
+    services = wire(uow, clock, SETTINGS, providers=providers)
+    return dispatcher_for(uow, clock, SETTINGS, services), services.payments
 
 
 async def test_join_lists_the_tiers(shop: tuple[Dispatcher, PaymentService]) -> None:
@@ -102,11 +94,7 @@ async def test_on_telegram_a_tier_with_a_stars_price_sends_an_invoice(
     assert (invoice.stars, invoice.payload) == (450, "stars-1")
 
 
-async def test_unknown_tiers_and_missing_payments_are_explained(
-    shop: tuple[Dispatcher, PaymentService], uow: UnitOfWorkFactory, clock: FakeClock
-) -> None:
+async def test_unknown_tiers_are_explained(shop: tuple[Dispatcher, PaymentService]) -> None:
     assert "Choose one of: member, forever." in await say(shop[0], actor(), "/join platinum")
-    bare = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS)
-    assert "Payments are not set up here" in await say(bare, actor("bob"), "/join member")
     typing = CommandEvent(actor(), Place(Platform.CONSOLE, "x"), "join")
     assert await shop[0].suggest(typing, "tier", "f") == ["forever"]

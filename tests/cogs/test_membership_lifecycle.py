@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.clock import FakeClock
-from bot.core.dispatcher import Dispatcher
 from bot.core.permissions import Level
-from cogs import build_registry
 from cogs.membership.lifecycle import run_lifecycle
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import actor, make_settings, say
+from tests.conftest import actor, dispatcher_for, make_settings, say
 
 SETTINGS = make_settings(
     tiers={
@@ -28,7 +26,7 @@ async def _status(uow: UnitOfWorkFactory) -> str:
 async def test_a_non_renewing_membership_is_reminded_once_then_expires(
     uow: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    desk = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS)
+    desk = dispatcher_for(uow, clock, SETTINGS)
     await say(desk, actor("alice"), "/whoami")
     await say(desk, actor("grace", level=Level.MOD), "/grant @alice member 10")
     clock.advance(timedelta(days=6))

@@ -10,10 +10,9 @@ from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.money import Money
 from bot.core.permissions import Level
-from cogs import build_registry
 from cogs.membership.moderation import parse_details
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import actor, make_settings, say
+from tests.conftest import actor, dispatcher_for, make_settings, say
 
 SETTINGS = make_settings(
     tiers={
@@ -25,7 +24,7 @@ MOD = actor("grace", level=Level.MOD)
 
 @pytest.fixture
 def desk(uow: UnitOfWorkFactory, clock: FakeClock) -> Dispatcher:
-    return Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS)
+    return dispatcher_for(uow, clock, SETTINGS)
 
 
 def test_grant_details_read_days_amount_reference_and_reason() -> None:

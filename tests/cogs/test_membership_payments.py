@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.dispatcher import Dispatcher
 from bot.core.effects import (
     CancelSubscription,
     DurableEffect,
@@ -20,15 +19,13 @@ from bot.core.effects import (
 from bot.core.events import JoinRequested, MemberChange, MembershipChanged, Place, Platform
 from bot.core.money import Money
 from bot.core.outbox import decode
-from cogs import build_registry
 from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.service import entitle, withdraw
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.purposes import Purpose
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
-from tests.cogs.conftest import sandbox_payments
-from tests.conftest import actor, make_settings, say
+from tests.conftest import actor, dispatcher_for, make_settings, say, wire
 
 ROLE, CHAT, PRO_ROLE = 444000000000000001, -1001111111111, 444000000000000002
 TIERS = {
@@ -57,8 +54,8 @@ SETTINGS = make_settings(tiers=TIERS)
 
 
 @pytest.fixture
-def service(clock: FakeClock) -> PaymentService:
-    return sandbox_payments(clock, SETTINGS)
+def service(uow: UnitOfWorkFactory, clock: FakeClock) -> PaymentService:
+    return wire(uow, clock, SETTINGS).payments
 
 
 async def _member(uow: UnitOfWorkFactory, clock: FakeClock) -> int:
@@ -188,7 +185,7 @@ async def test_members_of_the_tier_are_let_into_its_chat(
     uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock
 ) -> None:
     await _paid(uow, service, clock)
-    dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS)
+    dispatcher = dispatcher_for(uow, clock, SETTINGS)
     li = actor("Li", Platform.TELEGRAM, user_id="77")
     effects = await dispatcher.notify(
         JoinRequested(li, Place(Platform.TELEGRAM, str(CHAT), is_private=False))
@@ -283,7 +280,7 @@ async def test_a_member_who_paid_before_joining_the_server_gets_the_role_on_arri
     """Li paid on Telegram; linking a Discord account gives the role there, and joining the
     Discord server again later (after leaving) gives it once more."""
     await _paid(uow, service, clock)
-    dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS)
+    dispatcher = dispatcher_for(uow, clock, SETTINGS)
     li_telegram = actor("Li", Platform.TELEGRAM, user_id="77")
     li_discord = actor("Li", Platform.DISCORD, user_id="5001")
     code = (await say(dispatcher, li_telegram, "/link")).split()[4]
@@ -305,7 +302,7 @@ async def test_linking_carries_memberships_and_payments_to_the_linked_member(
 ) -> None:
     """The code comes from the account that holds nothing; the paid account folds into it."""
     payment_id = await _paid(uow, service, clock)
-    dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=SETTINGS)
+    dispatcher = dispatcher_for(uow, clock, SETTINGS)
     li_discord = actor("Li", Platform.DISCORD, user_id="5001")
     code = (await say(dispatcher, li_discord, "/link")).split()[4]
     assert "Linked." in await say(

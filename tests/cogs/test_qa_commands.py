@@ -8,21 +8,19 @@ from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Reply
 from bot.core.permissions import Level
-from cogs import build_registry
+from cogs.services import Services
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
 from tests.cogs.conftest import QA_SETTINGS, paid_question
-from tests.conftest import actor, say, send
+from tests.conftest import actor, dispatcher_for, say, send
 
 ASKER, EXPERT = actor("asker"), actor("expert", level=Level.CREATOR)
 STRANGER = actor("stranger", level=Level.CREATOR)
 
 
 @pytest.fixture
-def dispatcher(uow: UnitOfWorkFactory, clock: FakeClock, qa_payments: PaymentService) -> Dispatcher:
-    return Dispatcher(
-        registry=build_registry(), uow=uow, clock=clock, settings=QA_SETTINGS, payments=qa_payments
-    )
+def dispatcher(uow: UnitOfWorkFactory, clock: FakeClock, qa_services: Services) -> Dispatcher:
+    return dispatcher_for(uow, clock, QA_SETTINGS, qa_services)
 
 
 async def test_the_chosen_expert_answers_and_the_asker_accepts(

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import DeleteMessage, Invoice, NotifyMember, PostToChat, RefundPayment, Reply
@@ -17,17 +16,16 @@ from bot.core.events import MessagePosted, Place, Platform
 from bot.core.money import Money
 from bot.core.outbox import decode
 from bot.core.permissions import Level
-from cogs import build_purposes, build_registry
 from cogs.engagement.service import show
 from cogs.qa import service as qa
+from cogs.services import Services
 from payments.events import PaymentEventKind
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
-from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
-from tests.cogs.conftest import paid_question, provider_says, sandbox_payments
-from tests.conftest import actor, make_settings, say, send
+from tests.cogs.conftest import paid_question, provider_says
+from tests.conftest import SANDBOX_URL, actor, dispatcher_for, make_settings, say, send, wire
 
 ASKER, EXPERT = actor("asker"), actor("expert", level=Level.CREATOR)
 LISTENER, MOD = actor("listener"), actor("mod", level=Level.MOD)
@@ -47,30 +45,18 @@ LIFE_SETTINGS = make_settings(
 
 
 @pytest.fixture
-def payments(clock: FakeClock) -> PaymentService:
-    return sandbox_payments(clock, LIFE_SETTINGS)
-
-
-def _dispatcher(
-    uow: UnitOfWorkFactory,
-    clock: FakeClock,
-    payments: PaymentService,
-    settings: Settings,
-    interactions: InteractionRecorder | None = None,
-) -> Dispatcher:
-    return Dispatcher(
-        registry=build_registry(),
-        uow=uow,
-        clock=clock,
-        settings=settings,
-        payments=payments,
-        interactions=interactions,
-    )
+def services(uow: UnitOfWorkFactory, clock: FakeClock) -> Services:
+    return wire(uow, clock, LIFE_SETTINGS)
 
 
 @pytest.fixture
-def dispatcher(uow: UnitOfWorkFactory, clock: FakeClock, payments: PaymentService) -> Dispatcher:
-    return _dispatcher(uow, clock, payments, LIFE_SETTINGS)
+def payments(services: Services) -> PaymentService:
+    return services.payments
+
+
+@pytest.fixture
+def dispatcher(uow: UnitOfWorkFactory, clock: FakeClock, services: Services) -> Dispatcher:
+    return dispatcher_for(uow, clock, LIFE_SETTINGS, services)
 
 
 async def _answered(
@@ -163,24 +149,22 @@ async def test_a_dismissed_rejection_pays_the_expert(
 
 
 async def test_an_answer_left_alone_for_accept_days_is_accepted_once(
-    dispatcher: Dispatcher, uow: UnitOfWorkFactory, payments: PaymentService, clock: FakeClock
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory, services: Services, clock: FakeClock
 ) -> None:
-    question = await _answered(dispatcher, uow, payments, clock)
+    question = await _answered(dispatcher, uow, services.payments, clock)
     clock.advance(timedelta(days=3) - timedelta(minutes=1))
-    assert await qa.keep_deadlines(uow, payments, LIFE_SETTINGS, clock) == qa.Deadlines(0, 0)
+    assert await qa.keep_deadlines(uow, services, LIFE_SETTINGS, clock) == qa.Deadlines(0, 0)
     clock.advance(timedelta(minutes=2))
-    assert await qa.keep_deadlines(uow, payments, LIFE_SETTINGS, clock) == qa.Deadlines(0, 1)
-    assert await qa.keep_deadlines(uow, payments, LIFE_SETTINGS, clock) == qa.Deadlines(0, 0)
+    assert await qa.keep_deadlines(uow, services, LIFE_SETTINGS, clock) == qa.Deadlines(0, 1)
+    assert await qa.keep_deadlines(uow, services, LIFE_SETTINGS, clock) == qa.Deadlines(0, 0)
     assert "answer accepted" in await say(dispatcher, ASKER, f"/question {question}")
     assert (await _balances(uow))[("payable:member:2", "usd")] == -1800
 
 
 async def test_listening_in_splits_odd_minor_units_and_sends_the_answer(
-    uow: UnitOfWorkFactory, payments: PaymentService, clock: FakeClock, memory_engine: object
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory, services: Services, clock: FakeClock
 ) -> None:
-    recorder = InteractionRecorder(memory_engine, LIFE_SETTINGS.community.tzinfo)  # type: ignore[arg-type]
-    payments.purposes = build_purposes(recorder)
-    dispatcher = _dispatcher(uow, clock, payments, LIFE_SETTINGS, recorder)
+    payments, recorder = services.payments, services.interactions
     question = await _answered(dispatcher, uow, payments, clock)
     early = await say(dispatcher, LISTENER, f"/unlock {question}")
     assert early == f"Question #{question} has no accepted answer to unlock."
@@ -289,13 +273,10 @@ async def test_an_expert_answers_by_writing_in_the_questions_thread(
 async def test_a_question_paid_in_stars_is_refunded_in_stars(
     uow: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    payments = PaymentService(
-        providers={"sandbox": SandboxProvider("http://x"), "stars": StarsProvider()},
-        purposes=build_purposes(),
-        clock=clock,
-        settings=LIFE_SETTINGS,
-    )
-    dispatcher = _dispatcher(uow, clock, payments, LIFE_SETTINGS)
+    providers = {"sandbox": SandboxProvider(SANDBOX_URL), "stars": StarsProvider()}
+    services = wire(uow, clock, LIFE_SETTINGS, providers=providers)
+    payments = services.payments
+    dispatcher = dispatcher_for(uow, clock, LIFE_SETTINGS, services)
     on_telegram = actor("tg-asker", Platform.TELEGRAM)
     [invoice] = await send(dispatcher, on_telegram, "/ask 6 Why is my build slow?")
     assert isinstance(invoice, Invoice)

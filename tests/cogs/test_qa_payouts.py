@@ -16,15 +16,15 @@ from bot.core.events import Actor
 from bot.core.money import Money
 from bot.core.outbox import decode
 from bot.core.permissions import Level
-from cogs import build_registry
 from cogs.qa.payouts import parse_amount
+from cogs.services import Services
 from payments import ledger
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.service import PaymentService
 from storage.models import QuestionUnlock
 from storage.uow import UnitOfWorkFactory
 from tests.cogs.conftest import QA_SETTINGS, paid_question
-from tests.conftest import actor, say, send
+from tests.conftest import actor, dispatcher_for, say, send
 
 ASKER, EXPERT = actor("asker"), actor("expert", level=Level.CREATOR)
 MOD = actor("mod", level=Level.MOD)
@@ -32,10 +32,8 @@ NOBODY = actor("nobody")
 
 
 @pytest.fixture
-def dispatcher(uow: UnitOfWorkFactory, clock: FakeClock, qa_payments: PaymentService) -> Dispatcher:
-    return Dispatcher(
-        registry=build_registry(), uow=uow, clock=clock, settings=QA_SETTINGS, payments=qa_payments
-    )
+def dispatcher(uow: UnitOfWorkFactory, clock: FakeClock, qa_services: Services) -> Dispatcher:
+    return dispatcher_for(uow, clock, QA_SETTINGS, qa_services)
 
 
 async def accepted_answer(

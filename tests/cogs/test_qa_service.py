@@ -12,6 +12,7 @@ from bot.core.effects import RefundPayment
 from bot.core.money import Money
 from bot.core.outbox import decode
 from cogs.qa import service as qa
+from cogs.services import Services
 from payments.events import PaymentEventKind
 from payments.service import PaymentService
 from storage.models import Question
@@ -21,8 +22,8 @@ from tests.cogs.conftest import (
     QA_SETTINGS,
     paid_question,
     provider_says,
-    sandbox_payments,
 )
+from tests.conftest import wire
 
 
 async def _question(uow: UnitOfWorkFactory, question_id: int) -> Question:
@@ -38,9 +39,10 @@ async def _balances(uow: UnitOfWorkFactory) -> dict[str, int]:
 
 
 async def test_paid_money_waits_in_escrow_and_acceptance_pays_the_expert(
-    uow: UnitOfWorkFactory, qa_payments: PaymentService, clock: FakeClock
+    uow: UnitOfWorkFactory, qa_services: Services, clock: FakeClock
 ) -> None:
-    question_id, expert, _ = await paid_question(uow, qa_payments, clock)
+    question_id, expert, _ = await paid_question(uow, qa_services.payments, clock)
+    recorder = qa_services.interactions
     assert (await _question(uow, question_id)).status == qa.OPEN
     assert (await _balances(uow))["escrow:qa"] == -1999
     async with uow() as unit:
@@ -51,7 +53,7 @@ async def test_paid_money_waits_in_escrow_and_acceptance_pays_the_expert(
         await qa.answer(
             unit, QA_SETTINGS, question, answerer_id=expert, text="Profile it.", now=clock.now()
         )
-        payout = await qa.accept(unit, QA_SETTINGS, question, clock.now())
+        payout = await qa.accept(unit, QA_SETTINGS, question, clock.now(), recorder=recorder)
     assert (payout.platform, payout.expert) == (Money(199, "usd"), Money(1800, "usd"))
     balances = await _balances(uow)
     assert balances.get("escrow:qa", 0) == 0
@@ -61,19 +63,21 @@ async def test_paid_money_waits_in_escrow_and_acceptance_pays_the_expert(
         question = await unit.questions.get(question_id)
         assert question is not None
         with pytest.raises(qa.QuestionStateError):
-            await qa.accept(unit, QA_SETTINGS, question, clock.now())  # never paid twice
+            # never paid twice
+            await qa.accept(unit, QA_SETTINGS, question, clock.now(), recorder=recorder)
 
 
 async def test_an_unanswered_question_is_refunded_once_and_leaves_escrow_empty(
-    uow: UnitOfWorkFactory, qa_payments: PaymentService, clock: FakeClock
+    uow: UnitOfWorkFactory, qa_services: Services, clock: FakeClock
 ) -> None:
+    qa_payments = qa_services.payments
     question_id, _, payment_id = await paid_question(uow, qa_payments, clock)
     clock.advance(timedelta(hours=47))
-    assert await qa.keep_deadlines(uow, qa_payments, QA_SETTINGS, clock) == qa.Deadlines(0, 0)
+    assert await qa.keep_deadlines(uow, qa_services, QA_SETTINGS, clock) == qa.Deadlines(0, 0)
     clock.advance(timedelta(hours=2))
-    assert await qa.keep_deadlines(uow, qa_payments, QA_SETTINGS, clock) == qa.Deadlines(1, 0)
-    # The job runs again after a restart: a new payment service, the same database.
-    restarted = sandbox_payments(clock, QA_SETTINGS)
+    assert await qa.keep_deadlines(uow, qa_services, QA_SETTINGS, clock) == qa.Deadlines(1, 0)
+    # The job runs again after a restart: new services, the same database.
+    restarted = wire(uow, clock, QA_SETTINGS)
     assert await qa.keep_deadlines(uow, restarted, QA_SETTINGS, clock) == qa.Deadlines(0, 0)
     async with uow() as unit:
         items = await unit.outbox.due(clock.now() + timedelta(days=1), 50)

@@ -8,13 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.dispatcher import Dispatcher
 from bot.core.permissions import Level
-from cogs import build_registry
 from cogs.engagement.report_job import deliver_due_report, due_week
 from cogs.engagement.weeks import Week
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import actor, make_settings, say
+from tests.conftest import actor, dispatcher_for, make_settings, say
 
 SHANGHAI = make_settings(community={"timezone": "Asia/Shanghai"}, report={"schedule": "mon 09:00"})
 
@@ -84,7 +82,7 @@ async def test_only_the_configured_channels_get_it(uow: UnitOfWorkFactory) -> No
 
 async def test_report_is_for_moderators(uow: UnitOfWorkFactory) -> None:
     clock = FakeClock(datetime(2026, 11, 25, 6, 0, tzinfo=UTC))
-    dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=SHANGHAI)
+    dispatcher = dispatcher_for(uow, clock, SHANGHAI)
     mod = actor("grace", level=Level.MOD)
     assert "You need the mod role to use /report." in await say(dispatcher, actor("ada"), "/report")
     assert "2026-W47" in await say(dispatcher, mod, "/report")

@@ -4,12 +4,13 @@ still decode."""
 
 from __future__ import annotations
 
-from bot.core.commands import CommandSpec, Param, ParamKind, Registry, parse_arguments
+from bot.core.commands import CommandSpec, Param, ParamKind, parse_arguments
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import NotifyMember, PostToChat
 from bot.core.i18n import N_
 from bot.core.outbox import decode, encode
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from bot.core.text import format_size
 from tests.conftest import actor, say
 

@@ -9,12 +9,12 @@ from bot.core.commands import (
     CommandSpec,
     Param,
     ParamKind,
-    Registry,
     parse_arguments,
     split_command,
 )
 from bot.core.effects import Effect
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 
 
 async def _noop(*_args: object) -> list[Effect]:

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.core.clock import FakeClock
-from bot.core.commands import Args, CommandSpec, Registry
-from bot.core.context import Context, EventContext
+from bot.core.commands import Args, CommandSpec
+from bot.core.context import Context
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Effect
 from bot.core.events import (
@@ -21,11 +21,13 @@ from bot.core.events import (
     Platform,
     ReactionChanged,
 )
+from bot.core.listening import EventContext
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs import build_registry
 from storage.models import AuditEntry, Member
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import actor, make_settings, say, send
+from tests.conftest import actor, dispatcher_for, make_settings, say, send, wire
 
 
 async def test_unknown_command_suggests_a_close_one(dispatcher: Dispatcher) -> None:
@@ -141,7 +143,7 @@ async def test_locale_member_choice_beats_platform_beats_default(dispatcher: Dis
 
 async def test_community_default_locale_applies(uow: UnitOfWorkFactory, clock: FakeClock) -> None:
     settings = make_settings(community={"name": "Club", "default_locale": "zh_CN"})
-    dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=settings)
+    dispatcher = dispatcher_for(uow, clock, settings)
     assert await say(dispatcher, actor(), "/") != "Type a command, for example /help."
 
 
@@ -182,7 +184,7 @@ async def test_platform_events_reach_listeners_in_one_unit_of_work(
     async def on_reaction(ctx: EventContext, event: ReactionChanged) -> None:
         seen.append((ctx.member.id, event.emoji))
 
-    registry = build_registry()
+    registry = build_registry(wire(uow, clock, make_settings()))
     registry.listen(ReactionChanged, on_reaction)
     dispatcher = Dispatcher(registry=registry, uow=uow, clock=clock, settings=make_settings())
     fan = actor("fan", Platform.DISCORD, user_id="77")
@@ -218,7 +220,7 @@ async def test_a_failing_listener_is_logged_and_rolled_back(
         await ctx.uow.audit.record("half", at=ctx.clock.now(), actor_id=None, subject_id=None)
         raise RuntimeError("listener bug")
 
-    registry = build_registry()
+    registry = build_registry(wire(uow, clock, make_settings()))
     registry.listen(MessagePosted, broken)
     dispatcher = Dispatcher(registry=registry, uow=uow, clock=clock, settings=make_settings())
     where = Place(Platform.CONSOLE, "x")

@@ -9,8 +9,9 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from bot.core.commands import CommandSpec, Param, ParamKind, Registry
+from bot.core.commands import CommandSpec, Param, ParamKind
 from bot.core.i18n import Translator
+from bot.core.registry import Registry
 
 # Called with the interaction, the spec and the options the member filled in.
 CommandRunner = Callable[[discord.Interaction, CommandSpec, dict[str, Any]], Awaitable[None]]

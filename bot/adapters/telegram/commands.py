@@ -14,9 +14,9 @@ from telegram import (
 )
 
 from bot.adapters.telegram.translate import ChatFacts
-from bot.core.commands import Registry
 from bot.core.i18n import Translator
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 
 # Telegram language code -> our catalogue; "" is the default for every other language.
 LANGUAGES = {"": "en", "zh": "zh_CN"}

@@ -10,8 +10,8 @@ import pytest
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.config import Settings
 from bot.core.clock import FakeClock
-from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
+from bot.core.registry import Registry
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, MODERATOR
 from tests.conftest import make_settings

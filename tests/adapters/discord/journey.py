@@ -18,22 +18,21 @@ from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.config import Settings
 from bot.core.clock import FakeClock, SystemClock
-from bot.core.context import EventContext
 from bot.core.delivery import OutboxWorker
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import MemberChange, MembershipChanged
+from bot.core.listening import EventContext
 from bot.web import WebServer, build_web_app, stripe_route
-from cogs import build_purposes, build_registry
+from cogs import build_registry
 from cogs.membership.reconcile import Reconciler
 from payments.provider_calls import ProviderCalls
 from payments.providers.stripe import StripeProvider
 from payments.providers.stripe_events import StripeEvents
-from payments.service import PaymentService
 from payments.webhooks import StripeWebhook
 from storage.models import Payment
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import Seen
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wire
 from tests.fakes.discord_server import FakeDiscord, InteractionResult
 from tests.fakes.stripe_server import FakeStripe, connect
 
@@ -94,12 +93,8 @@ async def start_journey(
     await fake_stripe.start()
     async with connect(fake_stripe, retries=1) as client:
         provider = StripeProvider(client, success_url="https://x/ok", cancel_url="https://x/no")
-        service = PaymentService(
-            providers={"stripe": provider},
-            purposes=build_purposes(),
-            clock=clock,
-            settings=settings,
-        )
+        services = wire(uow, clock, settings, providers={"stripe": provider})
+        service = services.payments
         webhook = StripeWebhook(
             uow=uow,
             service=service,
@@ -116,11 +111,9 @@ async def start_journey(
             if event.change is MemberChange.JOINED:
                 await arrivals.record(ctx, event)
 
-        registry = build_registry()
+        registry = build_registry(services)
         registry.listen(MembershipChanged, arrived)  # after the cogs' own listeners
-        dispatcher = Dispatcher(
-            registry=registry, uow=uow, clock=clock, settings=settings, payments=service
-        )
+        dispatcher = Dispatcher(registry=registry, uow=uow, clock=clock, settings=settings)
         adapter = DiscordAdapter(dispatcher, settings, FakeDiscord.TOKEN)
         running = asyncio.create_task(adapter.run())
         await fake_discord.wait_until_ready()

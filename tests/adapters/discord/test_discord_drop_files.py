@@ -15,12 +15,11 @@ from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.core.clock import FakeClock
 from bot.core.delivery import OutboxWorker
-from bot.core.dispatcher import Dispatcher
-from cogs import build_registry
 from cogs.drops.service import load_file
 from storage.models import Membership
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.discord.journey import drops_settings
+from tests.conftest import dispatcher_for
 from tests.fakes import discord_payloads as p
 from tests.fakes.discord_server import FakeDiscord
 
@@ -38,7 +37,7 @@ async def worker(
     fake_discord.add_user(READER, "ada")
     fake_discord.add_channel("members")
     settings = drops_settings(fake_discord)
-    dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=settings)
+    dispatcher = dispatcher_for(uow, clock, settings)
     adapter = DiscordAdapter(dispatcher, settings, FakeDiscord.TOKEN)
     running = asyncio.create_task(adapter.run())
     await fake_discord.wait_until_ready()

@@ -9,10 +9,10 @@ import pytest
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.core.clock import FakeClock
-from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import PostToChat
 from bot.core.events import MessagePosted
+from bot.core.registry import Registry
 from cogs.engagement.service import content_at, content_in_thread
 from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
@@ -30,14 +30,12 @@ def discord_dispatcher(
     registry: Registry,
     uow: UnitOfWorkFactory,
     clock: FakeClock,
-    recorder: InteractionRecorder,
 ) -> Dispatcher:
     return Dispatcher(
         registry=registry,
         uow=uow,
         clock=clock,
         settings=discord_settings(fake_discord),
-        interactions=recorder,
     )
 
 

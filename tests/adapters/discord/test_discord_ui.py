@@ -9,11 +9,13 @@ import pytest
 
 from bot.adapters.discord import adapter as adapter_module
 from bot.adapters.discord.adapter import DiscordAdapter
-from bot.core.commands import Args, CommandSpec, Param, Registry
+from bot.core.commands import Args, CommandSpec, Param
 from bot.core.context import Context
 from bot.core.effects import Button, DirectMessage, Effect, Reply
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from cogs import build_registry
+from cogs.services import Services
 from tests.adapters.discord.conftest import ADA
 from tests.fakes.discord_server import FakeDiscord
 
@@ -39,8 +41,8 @@ async def slow(ctx: Context, _args: Args) -> list[Effect]:
 
 
 @pytest.fixture
-def registry() -> Registry:
-    registry = build_registry()
+def registry(services: Services) -> Registry:
+    registry = build_registry(services)
     registry.register(CommandSpec("dmme", "DM me", dm_me))
     registry.register(
         CommandSpec(

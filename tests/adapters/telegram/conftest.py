@@ -13,18 +13,19 @@ import pytest
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.config import Settings
 from bot.core.clock import FakeClock
-from bot.core.commands import Registry
 from bot.core.delivery import OutboxWorker
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import MembershipChanged
-from cogs import build_purposes, build_registry
+from bot.core.registry import Registry
+from cogs import build_registry
 from cogs.membership.reconcile import Reconciler
+from cogs.services import Services
 from payments.providers.stars import StarsPayments, StarsProvider
 from payments.service import PaymentService
 from storage.models import Membership, Payment
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import Seen
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wire
 from tests.fakes.telegram_server import FakeTelegram
 
 LI = 5550001  # a plain member, Chinese client
@@ -126,7 +127,7 @@ class Journey:
     telegram: FakeTelegram
     adapter: TelegramAdapter
     uow: UnitOfWorkFactory
-    service: PaymentService
+    services: Services
     stars: SettlingStars
     seen: Seen
     worker: OutboxWorker
@@ -169,7 +170,7 @@ class Shop:
     """The bot's side: a dispatcher selling in Stars, and the Telegram adapter."""
 
     dispatcher: Dispatcher
-    service: PaymentService
+    services: Services
     stars: SettlingStars
     seen: Seen
     adapter: TelegramAdapter
@@ -182,23 +183,19 @@ class Shop:
         reconciler: Reconciler,
     ) -> Journey:
         return Journey(
-            telegram, self.adapter, uow, self.service, self.stars, self.seen, worker, reconciler
+            telegram, self.adapter, uow, self.services, self.stars, self.seen, worker, reconciler
         )
 
 
 def open_shop(settings: Settings, uow: UnitOfWorkFactory, clock: FakeClock) -> Shop:
     """Every cog, payments in Stars (refunded through the adapter's gateway), not yet running."""
     provider = StarsProvider()
-    service = PaymentService(
-        providers={"stars": provider}, purposes=build_purposes(), clock=clock, settings=settings
-    )
+    services = wire(uow, clock, settings, providers={"stars": provider})
     seen = Seen()
-    registry = build_registry()
+    registry = build_registry(services)
     registry.listen(MembershipChanged, seen.record)  # runs after the cogs' own listeners
-    dispatcher = Dispatcher(
-        registry=registry, uow=uow, clock=clock, settings=settings, payments=service
-    )
-    stars = SettlingStars(uow, service, clock)
+    dispatcher = Dispatcher(registry=registry, uow=uow, clock=clock, settings=settings)
+    stars = SettlingStars(uow, services.payments, clock)
     adapter = TelegramAdapter(dispatcher, settings, FakeTelegram.TOKEN, stars=stars)
     provider.refunder = adapter.gateway
-    return Shop(dispatcher, service, stars, seen, adapter)
+    return Shop(dispatcher, services, stars, seen, adapter)

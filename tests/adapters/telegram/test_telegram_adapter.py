@@ -9,7 +9,6 @@ import pytest
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramReportPoster
-from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import (
     MemberChange,
@@ -18,6 +17,7 @@ from bot.core.events import (
     Platform,
     ReactionChanged,
 )
+from bot.core.registry import Registry
 from bot.errors import StartupError
 from tests.adapters.conftest import Seen
 from tests.adapters.telegram.conftest import (

@@ -15,12 +15,11 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramDeliverer
 from bot.core.clock import FakeClock
 from bot.core.delivery import OutboxWorker
-from bot.core.dispatcher import Dispatcher
 from bot.core.effects import UPLOAD_LIMITS
-from cogs import build_registry
 from cogs.drops.service import load_file
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.telegram.conftest import TIER_CHAT, telegram_settings
+from tests.conftest import dispatcher_for
 from tests.fakes.telegram_server import DOWNLOAD_LIMIT, UPLOAD_LIMIT, FakeTelegram
 
 CREATOR = 5550003
@@ -34,7 +33,7 @@ async def worker(
 ) -> AsyncIterator[OutboxWorker]:
     fake_telegram.add_user(CREATOR, "Lin", username="lin", language_code="en")
     settings = telegram_settings(fake_telegram, creator_user_ids=[CREATOR])
-    dispatcher = Dispatcher(registry=build_registry(), uow=uow, clock=clock, settings=settings)
+    dispatcher = dispatcher_for(uow, clock, settings)
     adapter = TelegramAdapter(dispatcher, settings, FakeTelegram.TOKEN)
     running = asyncio.create_task(adapter.run())
     await fake_telegram.wait_until_polling()

@@ -75,7 +75,7 @@ async def journey(
     shop = open_shop(drops_settings, uow, clock)
     deliverers: dict[str, Deliverer] = {
         "telegram": TelegramDeliverer(shop.adapter.gateway, clock),
-        "payments": ProviderCalls(uow, shop.service, clock),
+        "payments": ProviderCalls(uow, shop.services.payments, clock),
     }
     async with running(shop.adapter):
         await fake_telegram.wait_until_polling()

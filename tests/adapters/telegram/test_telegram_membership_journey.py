@@ -66,7 +66,7 @@ async def journey(
     shop = open_shop(settings, uow, clock)
     deliverers: dict[str, Deliverer] = {
         "telegram": TelegramDeliverer(shop.adapter.gateway, clock),
-        "payments": ProviderCalls(uow, shop.service, clock),
+        "payments": ProviderCalls(uow, shop.services.payments, clock),
     }
     async with running(shop.adapter):
         await fake_telegram.wait_until_polling()
@@ -90,7 +90,9 @@ async def test_pay_in_stars_enter_by_invite_and_leave_on_refund(journey: Journey
     async with journey.uow() as unit:
         payment = await unit.payments.by_checkout("stars-1")
         assert payment is not None
-        await journey.service.request_refund(unit, payment, Money(450, "xtr"), reason="asked")
+        await journey.services.payments.request_refund(
+            unit, payment, Money(450, "xtr"), reason="asked"
+        )
     await journey.deliver_promises()
     await journey.deliver_promises()
     refund = await journey.telegram.wait_for_call("refundStarPayment")

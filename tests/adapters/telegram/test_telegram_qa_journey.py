@@ -67,7 +67,7 @@ def _journey(
 ) -> Journey:
     deliverers: dict[str, Deliverer] = {
         "telegram": TelegramDeliverer(shop.adapter.gateway, clock),
-        "payments": ProviderCalls(uow, shop.service, clock),
+        "payments": ProviderCalls(uow, shop.services.payments, clock),
     }
     worker = OutboxWorker(uow, deliverers, clock)
     return shop.journey(fake, uow, worker, Reconciler(uow, settings, clock, []))
@@ -132,16 +132,16 @@ async def test_an_unanswered_question_is_refunded_in_stars_once_across_a_restart
     await _ask_and_pay(journey)
     clock.advance(timedelta(hours=SLA_HOURS, minutes=1))
     # The job queues the refund, and the bot stops before the outbox delivers it.
-    assert (await keep_deadlines(uow, journey.service, qa_settings, clock)).refunded == 1
+    assert (await keep_deadlines(uow, journey.services, qa_settings, clock)).refunded == 1
     await journey.adapter.stop()
 
     restarted = open_shop(qa_settings, uow, clock)
     async with running(restarted.adapter):
         await fake_telegram.wait_until_polling()
         again = _journey(restarted, fake_telegram, uow, qa_settings, clock)
-        assert (await keep_deadlines(uow, restarted.service, qa_settings, clock)).refunded == 0
+        assert (await keep_deadlines(uow, restarted.services, qa_settings, clock)).refunded == 0
         await again.deliver_promises()
-        await keep_deadlines(uow, restarted.service, qa_settings, clock)
+        await keep_deadlines(uow, restarted.services, qa_settings, clock)
         await again.deliver_promises()
         await again.bot_says_to(LI, "#1")  # told, in Chinese
     refunds = [c for c in fake_telegram.calls if c.method == "refundStarPayment"]

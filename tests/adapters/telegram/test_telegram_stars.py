@@ -9,12 +9,14 @@ import pytest
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.core.clock import FakeClock
-from bot.core.commands import Args, CommandSpec, Registry
+from bot.core.commands import Args, CommandSpec
 from bot.core.context import Context
 from bot.core.delivery import OutboxWorker
 from bot.core.effects import Effect, Invoice
 from bot.core.money import Money
+from bot.core.registry import Registry
 from cogs import build_registry
+from cogs.services import Services
 from payments.provider_calls import ProviderCalls
 from payments.providers.stars import StarsProvider
 from payments.purposes import Purpose, Purposes
@@ -53,7 +55,7 @@ def stars(uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock) -> 
 
 
 @pytest.fixture
-def registry(service: PaymentService) -> Registry:
+def registry(service: PaymentService, services: Services) -> Registry:
     """A /buy command that sells a test thing for 50 stars."""
 
     async def buy(ctx: Context, _args: Args) -> list[Effect]:
@@ -69,7 +71,7 @@ def registry(service: PaymentService) -> Registry:
         assert invoice is not None
         return [Invoice(invoice.title, invoice.description, invoice.payload, invoice.amount.minor)]
 
-    registry = build_registry()
+    registry = build_registry(services)
     registry.register(CommandSpec("buy", "Buy", buy))
     return registry
 

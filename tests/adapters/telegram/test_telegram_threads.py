@@ -9,10 +9,10 @@ import pytest
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramDeliverer
 from bot.core.clock import FakeClock
-from bot.core.commands import Registry
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import PostToChat
 from bot.core.events import MessagePosted
+from bot.core.registry import Registry
 from cogs.engagement.service import content_at, content_in_thread
 from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
@@ -30,7 +30,6 @@ def telegram_dispatcher(
     registry: Registry,
     uow: UnitOfWorkFactory,
     clock: FakeClock,
-    recorder: InteractionRecorder,
 ) -> Dispatcher:
     fake_telegram.add_chat(FORUM, "Q&A", is_forum=True)
     fake_telegram.set_member(FORUM, FakeTelegram.BOT_ID, "administrator")
@@ -40,7 +39,6 @@ def telegram_dispatcher(
         uow=uow,
         clock=clock,
         settings=telegram_settings(fake_telegram),
-        interactions=recorder,
     )
 
 

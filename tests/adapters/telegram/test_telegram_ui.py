@@ -10,13 +10,15 @@ import pytest
 from aiohttp import web
 
 from bot.adapters.telegram.adapter import TelegramAdapter
-from bot.core.commands import Args, CommandSpec, Param, Registry
+from bot.core.commands import Args, CommandSpec, Param
 from bot.core.context import Context
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Button, Effect, Reply
 from bot.core.permissions import Level
+from bot.core.registry import Registry
 from bot.web import WebServer
 from cogs import build_registry
+from cogs.services import Services
 from tests.adapters.telegram.conftest import MOD, telegram_settings
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -31,8 +33,8 @@ async def confirm(ctx: Context, _args: Args) -> list[Effect]:
 
 
 @pytest.fixture
-def registry() -> Registry:
-    registry = build_registry()
+def registry(services: Services) -> Registry:
+    registry = build_registry(services)
     question = Param("question", "Your question", long=True, rest=True)
     registry.register(CommandSpec("quiz", "Quiz", ask, params=(Param("price", "Price"), question)))
     registry.register(CommandSpec("confirm", "Confirm", confirm))

@@ -1,5 +1,6 @@
 """Wiring payments for `knowpay run`: the provider the config names, its webhook and catch-up,
-the sandbox page, and the deliverer of provider calls (refunds, cancellations)."""
+the sandbox page, the deliverer of provider calls (refunds, cancellations), and the services
+the cogs are handed."""
 
 from __future__ import annotations
 
@@ -13,22 +14,23 @@ from bot.core.clock import Clock
 from bot.core.outbox import Deliverer
 from bot.errors import StartupError
 from bot.web import stripe_route
+from cogs import build_services
+from cogs.services import Services
 from payments.provider_calls import ProviderCalls
 from payments.providers.base import PaymentProvider
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsPayments, StarsProvider
 from payments.providers.stripe import StripeProvider
 from payments.providers.stripe_events import StripeEvents
-from payments.purposes import Purposes
 from payments.sandbox_page import SandboxCheckoutPage
-from payments.service import PaymentService
 from payments.webhooks import StripeCatchUp, StripeWebhook
+from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 
 
 @dataclass
-class Commerce:
-    service: PaymentService
+class WiredPayments:
+    services: Services
     routes: list[web.RouteDef] = field(default_factory=list)
     deliverers: list[Deliverer] = field(default_factory=list)
     catch_up: StripeCatchUp | None = None
@@ -47,9 +49,13 @@ def public_base_url(settings: Settings) -> str:
     return server.public_url or f"http://{server.host}:{server.port}"
 
 
-def build_commerce(
-    settings: Settings, secrets: Secrets, uow: UnitOfWorkFactory, clock: Clock, purposes: Purposes
-) -> Commerce:
+def wire_payments(
+    settings: Settings,
+    secrets: Secrets,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    interactions: InteractionRecorder,
+) -> WiredPayments:
     providers: dict[str, PaymentProvider] = {}
     client: stripe.StripeClient | None = None
     http_client: stripe.HTTPClient | None = None
@@ -78,12 +84,15 @@ def build_commerce(
     stars_provider = StarsProvider() if secrets.telegram_token else None
     if stars_provider is not None:
         providers["stars"] = stars_provider
-    service = PaymentService(providers=providers, purposes=purposes, clock=clock, settings=settings)
-    commerce = Commerce(service, deliverers=[ProviderCalls(uow, service, clock)])
-    commerce.http_client = http_client
+    services = build_services(
+        settings=settings, clock=clock, providers=providers, interactions=interactions
+    )
+    service = services.payments
+    wired = WiredPayments(services, deliverers=[ProviderCalls(uow, service, clock)])
+    wired.http_client = http_client
     if stars_provider is not None:
-        commerce.stars_provider = stars_provider
-        commerce.stars = StarsPayments(uow, service, clock)
+        wired.stars_provider = stars_provider
+        wired.stars = StarsPayments(uow, service, clock)
     if client is not None and secrets.stripe_webhook_secret:
         webhook = StripeWebhook(
             uow=uow,
@@ -92,8 +101,8 @@ def build_commerce(
             secret=secrets.stripe_webhook_secret,
             clock=clock,
         )
-        commerce.routes.append(stripe_route(webhook))
-        commerce.catch_up = StripeCatchUp(client, webhook, clock)
+        wired.routes.append(stripe_route(webhook))
+        wired.catch_up = StripeCatchUp(client, webhook, clock)
     if "sandbox" in providers:
         page = SandboxCheckoutPage(
             uow=uow,
@@ -101,5 +110,5 @@ def build_commerce(
             clock=clock,
             default_locale=settings.community.default_locale,
         )
-        commerce.routes.extend(page.routes())
-    return commerce
+        wired.routes.extend(page.routes())
+    return wired

@@ -1,0 +1,16 @@
+"""What the cogs get from the composition root when they register, so the core names no
+feature or provider: the payment service with the configured providers, and the recorder of
+interactions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from payments.service import PaymentService
+from storage.recording import InteractionRecorder
+
+
+@dataclass(frozen=True)
+class Services:
+    payments: PaymentService
+    interactions: InteractionRecorder
