@@ -39,9 +39,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from storage.engine import make_engine, make_sessionmaker
+from storage.interaction_recorder import BATCH, InteractionRecorder, NewInteraction
 from storage.migrate import upgrade
 from storage.models import Interaction
-from storage.recording import BATCH, InteractionRecorder, NewInteraction
 
 TIMEZONE = ZoneInfo("Europe/Berlin")  # the example bot.toml's: local days differ from UTC days
 END = datetime(2026, 11, 25, tzinfo=UTC)

@@ -47,9 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings, settings_from_dict
 from cogs.engagement.report_build import build_report
-from cogs.engagement.report_model import WeeklyReport
+from cogs.engagement.report_data import WeeklyReport
 from cogs.engagement.weeks import Week
 from storage.engine import make_engine, make_sessionmaker
+from storage.interaction_recorder import InteractionRecorder, NewInteraction
 from storage.migrate import upgrade
 from storage.models import (
     Content,
@@ -62,7 +63,6 @@ from storage.models import (
     Payment,
     PlatformIdentity,
 )
-from storage.recording import InteractionRecorder, NewInteraction
 from storage.uow import UnitOfWorkFactory
 
 SCRIPT = str(Path(__file__).resolve())

@@ -43,8 +43,8 @@ from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.reconcile import Reconciler, ReconcileReport
 from cogs.qa.service import keep_deadlines
 from storage.engine import make_engine, make_sessionmaker
+from storage.interaction_recorder import InteractionRecorder
 from storage.migrate import upgrade
-from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

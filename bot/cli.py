@@ -19,11 +19,11 @@ from bot.config import ConfigError, Secrets, Settings, config_path, database_url
 from bot.core.i18n import Translator
 from bot.core.money import format_money
 from bot.core.permissions import Level
+from bot.demo.simulation import run_demo
 from bot.errors import StartupError
-from cogs.engagement.demo import run_demo
 from cogs.engagement.report_build import build_report
 from cogs.engagement.report_chart import render_chart
-from cogs.engagement.report_model import WeeklyReport
+from cogs.engagement.report_data import WeeklyReport
 from cogs.engagement.report_render import to_csv, to_json, to_markdown
 from cogs.engagement.weeks import Week
 from storage.engine import make_engine

@@ -24,7 +24,7 @@ from payments.providers.stripe import StripeProvider
 from payments.providers.stripe_events import StripeEvents
 from payments.sandbox_page import SandboxCheckoutPage
 from payments.webhooks import StripeCatchUp, StripeWebhook
-from storage.recording import InteractionRecorder
+from storage.interaction_recorder import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 
 

@@ -14,7 +14,7 @@ from cogs.services import Services
 from payments.providers.base import PaymentProvider
 from payments.purposes import Purposes
 from payments.service import PaymentService
-from storage.recording import InteractionRecorder
+from storage.interaction_recorder import InteractionRecorder
 
 
 def build_purposes(interactions: InteractionRecorder) -> Purposes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from payments.service import PaymentService
-from storage.recording import InteractionRecorder
+from storage.interaction_recorder import InteractionRecorder
 
 
 @dataclass(frozen=True)

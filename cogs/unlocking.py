@@ -11,7 +11,7 @@ from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.registry import Registry
 from cogs.drops.reading import buy
-from cogs.drops.texts import drop_of
+from cogs.drops.rendering import drop_of
 from cogs.qa.reading import unlock_question
 from payments.service import PaymentService
 

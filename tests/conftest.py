@@ -29,8 +29,8 @@ from cogs.services import Services
 from payments.providers.base import PaymentProvider
 from payments.providers.sandbox import SandboxProvider
 from storage.engine import make_engine, make_sessionmaker
+from storage.interaction_recorder import InteractionRecorder
 from storage.migrate import upgrade
-from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 
 # Tests assert no wall-clock times (the project's rule), Hypothesis's deadline included: a busy

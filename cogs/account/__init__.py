@@ -1,5 +1,15 @@
-"""Your account: help, who you are, your language, and linking your platforms together."""
+"""Your account: help, who you are, your language, linking your platforms together, and the
+audit log for moderators."""
 
-from cogs.account.handlers import register
+from bot.core.registry import Registry
+from cogs.account import audit, help, linking, profile
+
+
+def register(registry: Registry) -> None:
+    help.register(registry)
+    profile.register(registry)
+    linking.register(registry)
+    audit.register(registry)
+
 
 __all__ = ["register"]

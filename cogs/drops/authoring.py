@@ -18,7 +18,7 @@ from bot.core.permissions import Level
 from bot.core.registry import Registry
 from bot.core.text import clean_name, format_size
 from cogs.drops import service as drops
-from cogs.drops.texts import drop_of, full_text, label, teaser_text
+from cogs.drops.rendering import drop_of, full_text, label, teaser_text
 from cogs.drops.when import WhenError, parse_when
 from storage.models import Drop
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from bot.core.effects import NotifyMember
 from bot.core.identity import speaker
 from bot.core.money import Money
+from cogs.drops.rendering import full_text
 from cogs.drops.service import content_ref
-from cogs.drops.texts import full_text
 from cogs.engagement.service import record
 from payments import ledger
 from payments.purposes import PaidOnce, Purpose, PurposeContext
+from storage.interaction_recorder import InteractionRecorder
 from storage.models import DropPurchase, Payment
-from storage.recording import InteractionRecorder
 
 AWAITING_PAYMENT, PAID, REFUNDED = "awaiting_payment", "paid", "refunded"
 # The purpose kind, and the ledger's name for drop money (revenue:drops, refunds:drops).

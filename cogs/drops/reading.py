@@ -15,7 +15,7 @@ from bot.core.registry import Registry
 from cogs.checkout import choose_provider, in_stars, offer
 from cogs.drops import service as drops
 from cogs.drops.purpose import AWAITING_PAYMENT, PAID, PURPOSE
-from cogs.drops.texts import full_text, label, teaser_text
+from cogs.drops.rendering import full_text, label, teaser_text
 from cogs.membership.service import holds_access
 from payments.purposes import Purpose
 from payments.service import PaymentService

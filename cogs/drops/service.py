@@ -30,7 +30,7 @@ from bot.core.identity import member_language
 from bot.core.money import Money, format_money
 from bot.core.outbox import queue
 from bot.core.text import split_message
-from cogs.drops.texts import full_text, label, teaser_text
+from cogs.drops.rendering import full_text, label, teaser_text
 from cogs.engagement.service import register_content
 from cogs.membership.service import HOLDING
 from storage.models import Drop, DropFile, DropNotice

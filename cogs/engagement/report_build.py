@@ -3,7 +3,7 @@
 Interactions are read from the daily rollup (`interaction_days`), never the raw rows, and summed
 by the database: the cost follows the distinct (day, content, member, kind, platform) rows of the
 weeks compared. Python sees a row per member and week, per content and day, and the pairs of
-the few members who can hold a top contribution (report_model_figures.top_pairs).
+the few members who can hold a top contribution (engagement_value.top_pairs).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from datetime import date
 from sqlalchemy import case, func, select
 
 from bot.config import Settings
+from cogs.engagement import engagement_value as figures
 from cogs.engagement import report_counts
-from cogs.engagement import report_model_figures as figures
 from cogs.engagement.report_counts import PLATFORMS, Key
-from cogs.engagement.report_model import (
+from cogs.engagement.report_data import (
     SCHEMA_VERSION,
     Contribution,
     DayPoint,

@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.core.i18n import Translator
 from bot.core.money import Money, currency_exponent, format_money
-from cogs.engagement.report_model import WeeklyReport
+from cogs.engagement.report_data import WeeklyReport
 from cogs.engagement.report_render import PLATFORMS
 
 WIDTH, HEIGHT, DPI = 10, 7, 100  # 1000 x 700 pixels: readable in a chat preview

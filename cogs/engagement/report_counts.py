@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import case, func, not_, or_, select
 
 from bot.config import Settings
-from cogs.engagement import report_model_figures as figures
+from cogs.engagement import engagement_value as figures
 from cogs.engagement.weeks import Week
 from storage.models import Content, InteractionDay
 from storage.uow import UnitOfWork

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from bot.core.i18n import N_, Translator
 from bot.core.money import Money, format_money
 from bot.core.text import clean_name, split_message
-from cogs.engagement.report_model import (
+from cogs.engagement.report_data import (
     Figure,
     MoneyFigure,
     RatioFigure,
@@ -234,7 +234,7 @@ def _ratio(figure: RatioFigure, translator: Translator) -> str:
 
 
 def to_json(report: WeeklyReport) -> str:
-    """The report as JSON: keys in the order `report_model` declares them, ids ascending."""
+    """The report as JSON: keys in the order `report_data` declares them, ids ascending."""
     return report.model_dump_json(indent=2) + "\n"
 
 

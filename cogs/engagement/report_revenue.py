@@ -16,7 +16,7 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bot.config import Settings
-from cogs.engagement.report_model import Figure, MoneyFigure, Revenue
+from cogs.engagement.report_data import Figure, MoneyFigure, Revenue
 from cogs.engagement.weeks import Week, day_start
 from payments import ledger
 from storage.models import LedgerEntry, LedgerTransaction, Membership

@@ -12,9 +12,9 @@ from datetime import datetime
 from bot.config import Settings
 from bot.core.events import MessagePosted, Place
 from bot.core.money import Money
+from storage.interaction_recorder import InteractionRecorder, NewInteraction
 from storage.models import Content, ContentMessage
 from storage.models.engagement import COPY, REPLY, THREAD
-from storage.recording import InteractionRecorder, NewInteraction
 from storage.uow import UnitOfWork
 
 TITLE_LENGTH = 200

@@ -2,14 +2,14 @@
 the access rule here."""
 
 from bot.core.registry import Registry
-from cogs.membership import commands, handlers, moderation
+from cogs.membership import joining, listeners, moderation
 from payments.service import PaymentService
 
 
 def register(registry: Registry, payments: PaymentService) -> None:
-    commands.register(registry, payments)
+    joining.register(registry, payments)
     moderation.register(registry)
-    handlers.register(registry)
+    listeners.register(registry)
 
 
 __all__ = ["register"]

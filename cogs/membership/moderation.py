@@ -13,7 +13,7 @@ from bot.core.i18n import N_
 from bot.core.money import Money, format_money, is_known_currency, parse_major
 from bot.core.permissions import Level
 from bot.core.registry import Registry
-from cogs.membership.commands import STATUSES
+from cogs.membership.joining import STATUSES
 from cogs.membership.purpose import PERIODS
 from cogs.membership.service import HOLDING, entitle, withdraw
 from payments import ledger

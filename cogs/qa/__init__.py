@@ -2,16 +2,16 @@
 others pay to read good answers."""
 
 from bot.core.registry import Registry
-from cogs.qa import asking, commands, experts, handlers, payouts, reading
+from cogs.qa import answering, asking, experts, listeners, payouts, reading
 from cogs.services import Services
 
 
 def register(registry: Registry, services: Services) -> None:
     asking.register(registry, services.payments)
-    commands.register(registry, services)
+    answering.register(registry, services)
     reading.register(registry)
     experts.register(registry)
-    handlers.register(registry)
+    listeners.register(registry)
     payouts.register(registry)
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.core.effects import PostToChat
 from bot.core.i18n import N_, Translator
 from bot.core.money import Money, format_money
-from cogs.qa import listening
+from cogs.qa import listen_in
 from cogs.qa.service import (
     ANSWERED,
     AWAITING_PAYMENT,
@@ -24,8 +24,8 @@ from cogs.qa.service import (
 )
 from payments import ledger
 from payments.purposes import PaidOnce, Purpose, PurposeContext
+from storage.interaction_recorder import InteractionRecorder
 from storage.models import Payment, Question
-from storage.recording import InteractionRecorder
 
 
 class QuestionPurpose(PaidOnce):
@@ -117,27 +117,27 @@ class QuestionPurpose(PaidOnce):
 class ListenPurpose(PaidOnce):
     """`listen:<unlock id>`: a member paying to read an accepted answer."""
 
-    kind = listening.KIND
+    kind = listen_in.KIND
 
     def __init__(self, interactions: InteractionRecorder) -> None:
         self._interactions = interactions
 
     def income_account(self, purpose: Purpose) -> str:
-        return ledger.revenue(listening.KIND)
+        return ledger.revenue(listen_in.KIND)
 
     async def still_for_sale(self, ctx: PurposeContext, purpose: Purpose, amount: Money) -> bool:
-        return await listening.still_for_sale(ctx.uow, int(purpose.ref))
+        return await listen_in.still_for_sale(ctx.uow, int(purpose.ref))
 
     async def paid(self, ctx: PurposeContext, payment: Payment) -> None:
-        await listening.paid(ctx.uow, ctx.settings, payment, ctx.clock.now(), self._interactions)
+        await listen_in.paid(ctx.uow, ctx.settings, payment, ctx.clock.now(), self._interactions)
 
     async def refunded(self, ctx: PurposeContext, payment: Payment, amount: Money) -> None:
         step = f"refunded:{payment.refunded_minor}"
-        await listening.refunded(ctx.uow, ctx.settings, payment, amount, ctx.clock.now(), step=step)
+        await listen_in.refunded(ctx.uow, ctx.settings, payment, amount, ctx.clock.now(), step=step)
 
     async def disputed(self, ctx: PurposeContext, payment: Payment) -> None:
         held = Money(payment.amount_minor - payment.refunded_minor, payment.currency)
-        await listening.refunded(
+        await listen_in.refunded(
             ctx.uow, ctx.settings, payment, held, ctx.clock.now(), step="disputed"
         )
 

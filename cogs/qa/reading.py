@@ -1,4 +1,6 @@
-"""Finding questions (/questions) and paying to read an accepted answer (/unlock)."""
+"""Finding questions (/questions), reading one (/question; its answer only for the asker, the
+answering expert, moderators and members who paid to listen in) and paying to read an accepted
+answer (/unlock)."""
 
 from __future__ import annotations
 
@@ -6,18 +8,77 @@ from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
-from bot.core.money import format_money
+from bot.core.money import Money, format_money
 from bot.core.permissions import Level
 from bot.core.registry import Registry
 from cogs.checkout import choose_provider, in_stars, offer
-from cogs.qa import listening
+from cogs.qa import listen_in
 from cogs.qa import service as qa
-from cogs.qa.commands import find_question, summary
 from payments.service import PaymentService
 from storage.models import Question
 
 OPEN_ONES, MINE, ANSWERED_ONES = "open", "mine", "answered"
 LISTED = 15
+STATUSES = {
+    qa.AWAITING_PAYMENT: N_("awaiting payment"),
+    qa.OPEN: N_("open"),
+    qa.ANSWERED: N_("answered, waiting for the asker"),
+    qa.REJECTED: N_("answer rejected, waiting for a moderator"),
+    qa.ACCEPTED: N_("answer accepted"),
+    qa.REFUNDING: N_("being refunded"),
+    qa.REFUNDED: N_("refunded"),
+    qa.DISPUTED: N_("disputed"),
+}
+
+
+async def find(ctx: Context, args: Args) -> Question | Effect:
+    """The question the command names, or the reply saying there is none."""
+    return await find_question(ctx, args.integer("id"))
+
+
+async def find_question(ctx: Context, question_id: int | None) -> Question | Effect:
+    question = await ctx.uow.questions.get(question_id) if question_id is not None else None
+    if question is None:
+        return ctx.reply(ctx._("There is no question #{id}.", id=question_id or "?"))
+    return question
+
+
+def summary(ctx: Context, question: Question) -> str:
+    price = format_money(Money(question.price_minor, question.currency), ctx.translator.locale)
+    return ctx._(
+        "Question #{id} · {price} · {status}",
+        id=question.id,
+        price=price,
+        status=ctx._(STATUSES.get(question.status, question.status)),
+    )
+
+
+async def show(ctx: Context, args: Args) -> list[Effect]:
+    found = await find(ctx, args)
+    if not isinstance(found, Question):
+        return [found]
+    lines = [summary(ctx, found), found.text]
+    if found.answer is not None:
+        lines.append(await _answer_or_how_to_read_it(ctx, found))
+    if found.rejection is not None and found.status == qa.REJECTED:
+        lines.append(ctx._("Rejected by the asker: {reason}", reason=found.rejection))
+    return [ctx.reply("\n\n".join(lines))]
+
+
+async def _answer_or_how_to_read_it(ctx: Context, question: Question) -> str:
+    assert question.answer is not None
+    moderator = ctx.level >= Level.MOD
+    if qa.may_read_answer(question, ctx.member.id, moderator=moderator) or (
+        await listen_in.has_unlocked(ctx.uow, question, ctx.member.id)
+    ):
+        return ctx._("Answer:") + "\n" + question.answer
+    if listen_in.readable(question):
+        price = qa.listen_price(ctx.settings)
+        shown = format_money(price, ctx.translator.locale)
+        return ctx._(
+            "Read the accepted answer for {price} with /unlock {id}.", price=shown, id=question.id
+        )
+    return ctx._("It has an answer; others can read it once it is accepted.")
 
 
 async def questions(ctx: Context, args: Args) -> list[Effect]:
@@ -48,17 +109,17 @@ async def unlock_question(payments: PaymentService, ctx: Context, question_id: i
     found = await find_question(ctx, question_id)
     if not isinstance(found, Question):
         return [found]
-    if not listening.readable(found):
+    if not listen_in.readable(found):
         return [ctx.reply(ctx._("Question #{id} has no accepted answer to unlock.", id=found.id))]
     moderator = ctx.level >= Level.MOD
     if qa.may_read_answer(found, ctx.member.id, moderator=moderator) or (
-        await listening.has_unlocked(ctx.uow, found, ctx.member.id)
+        await listen_in.has_unlocked(ctx.uow, found, ctx.member.id)
     ):
         assert found.answer is not None  # readable answers exist
         return [ctx.reply(ctx._("Answer:") + "\n" + found.answer)]
     card = qa.listen_price(ctx.settings)
     provider, charged = choose_provider(payments, ctx, card, in_stars(ctx.settings, card))
-    started = await listening.offer(
+    started = await listen_in.offer(
         ctx.uow,
         payments,
         found,
@@ -77,6 +138,15 @@ async def unlock_question(payments: PaymentService, ctx: Context, question_id: i
 
 
 def register(registry: Registry) -> None:
+    registry.register(
+        CommandSpec(
+            name="question",
+            description=N_("Read a paid question (and its answer, if you may)"),
+            handler=show,
+            params=(Param("id", N_("The question's number"), kind=ParamKind.INTEGER),),
+            ephemeral=True,
+        )
+    )
     registry.register(
         CommandSpec(
             name="questions",

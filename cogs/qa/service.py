@@ -21,8 +21,8 @@ from cogs.services import Services
 from payments import ledger
 from payments.purposes import Purpose
 from payments.service import PaymentService, StartedCheckout
+from storage.interaction_recorder import InteractionRecorder
 from storage.models import ExpertPrice, Question
-from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # Where an interaction the bot made on a member's behalf happened (an answer accepted because

@@ -81,7 +81,7 @@ class ContentRepository:
     async def roll_up(self) -> int:
         """Fold the interactions written since the last run into the daily rollup; returns how
         many raw rows that was. Safe because interactions are written in id order (one writer
-        per process, storage/recording.py) and the mark moves in the same transaction."""
+        per process, storage/interaction_recorder.py) and the mark moves in the same transaction."""
         mark = await self._session.get(RollupMark, ROLLUP, with_for_update=True)
         if mark is None:
             mark = RollupMark(name=ROLLUP, last_id=0)

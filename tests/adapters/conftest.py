@@ -30,9 +30,9 @@ from cogs import build_registry
 from cogs.engagement.service import register_content
 from cogs.services import Services
 from storage.engine import make_engine, make_sessionmaker, normalize_url
+from storage.interaction_recorder import InteractionRecorder
 from storage.migrate import upgrade
 from storage.models import ContentMessage, Interaction, Membership, OutboxItem
-from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import make_settings, wire
 from tests.fakes.discord_server import FakeDiscord

@@ -12,8 +12,8 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.events import Place, Platform
 from bot.core.registry import Registry
 from cogs.engagement.service import register_content, show
+from storage.interaction_recorder import InteractionRecorder
 from storage.models import Interaction
-from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, Seen, running
 from tests.conftest import make_settings

@@ -27,7 +27,7 @@ from bot.core.money import Money
 from bot.core.outbox import Recipient, decode
 from bot.core.permissions import Level
 from cogs.drops import service as drops
-from cogs.drops.texts import teaser_text
+from cogs.drops.rendering import teaser_text
 from cogs.engagement.service import show
 from cogs.services import Services
 from payments.providers.sandbox import SandboxProvider

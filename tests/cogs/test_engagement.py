@@ -14,9 +14,9 @@ from bot.core.permissions import Level
 from cogs.engagement.service import content_in_thread, register_content, show
 from cogs.engagement.upkeep import Upkeep, keep_interactions
 from cogs.services import Services
+from storage.interaction_recorder import InteractionRecorder
 from storage.models import Content, Interaction
 from storage.models.engagement import THREAD
-from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import actor, dispatcher_for, make_settings, wire
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.money import Money
 from cogs.engagement.report_build import build_report
-from cogs.engagement.report_model import (
+from cogs.engagement.report_data import (
     Contribution,
     DayPoint,
     Figure,

@@ -14,7 +14,7 @@ import pytest
 
 from bot.core.i18n import Translator
 from cogs.engagement.report_chart import render_chart
-from cogs.engagement.report_model import (
+from cogs.engagement.report_data import (
     SCHEMA_VERSION,
     Contribution,
     DayPoint,
@@ -248,7 +248,7 @@ def test_json_keeps_its_key_order_and_reads_back() -> None:
 
 def test_the_json_shape_matches_its_snapshot() -> None:
     """Readers of `--format json` rely on this shape. If this fails, the shape changed:
-    bump SCHEMA_VERSION in cogs/engagement/report_model.py, then rewrite the snapshot with
+    bump SCHEMA_VERSION in cogs/engagement/report_data.py, then rewrite the snapshot with
     `python -c 'from tests.cogs.test_report_render import write_snapshot; write_snapshot()'`."""
     snapshot = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert _shape(snapshot["schema"]) == _shape(WeeklyReport.model_json_schema())

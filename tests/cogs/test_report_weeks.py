@@ -17,8 +17,8 @@ from cogs.engagement.weeks import Week, day_start
 from payments import ledger
 from payments.ledger import Ledger
 from storage.engine import make_sessionmaker
+from storage.interaction_recorder import InteractionRecorder, NewInteraction
 from storage.models import Member
-from storage.recording import InteractionRecorder, NewInteraction
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import make_settings
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import make_sessionmaker
+from storage.interaction_recorder import InteractionRecorder, NewInteraction
 from storage.models import Interaction, InteractionDay
-from storage.recording import InteractionRecorder, NewInteraction
 from storage.uow import UnitOfWorkFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

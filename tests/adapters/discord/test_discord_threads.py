@@ -14,7 +14,7 @@ from bot.core.effects import PostToChat
 from bot.core.events import MessagePosted
 from bot.core.registry import Registry
 from cogs.engagement.service import content_at, content_in_thread
-from storage.recording import InteractionRecorder
+from storage.interaction_recorder import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, Seen, content_messages, deliver_post, interactions
 from tests.adapters.discord.conftest import discord_settings

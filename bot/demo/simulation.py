@@ -48,9 +48,9 @@ from bot.core.events import (
 from bot.core.i18n import Translator
 from bot.core.identity import resolve_actor
 from bot.core.money import Money
+from bot.demo import people as odds
+from bot.demo.people import Person, Shown, place, private
 from cogs import build_registry, build_services
-from cogs.engagement import demo_people as odds
-from cogs.engagement.demo_people import Person, Shown, place, private
 from cogs.engagement.report_build import build_report
 from cogs.engagement.report_chart import render_chart
 from cogs.engagement.report_render import to_json, to_markdown
@@ -61,9 +61,9 @@ from cogs.membership.purpose import PERIODS
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.providers.sandbox import SandboxProvider
 from storage.engine import make_engine, make_sessionmaker
+from storage.interaction_recorder import InteractionRecorder
 from storage.migrate import upgrade
 from storage.models import Payment
-from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 
 REPORT_WEEK = Week(2026, 48)

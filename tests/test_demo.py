@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cogs.engagement.demo import run_demo
+from bot.demo.simulation import run_demo
 
 
 async def test_a_small_community_writes_the_three_report_files(tmp_path: Path) -> None:

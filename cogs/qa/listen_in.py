@@ -19,8 +19,8 @@ from cogs.qa.shares import ListenSplit, listen_split
 from payments import ledger
 from payments.purposes import Purpose
 from payments.service import PaymentService, StartedCheckout
+from storage.interaction_recorder import InteractionRecorder
 from storage.models import Payment, Question, QuestionUnlock
-from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWork
 
 KIND = "listen"

@@ -14,7 +14,7 @@ from bot.core.permissions import Level
 from bot.core.registry import Registry
 from cogs.engagement.service import content_answered
 from cogs.qa import service as qa
-from cogs.qa.payouts import owed_to
+from cogs.qa.payout_ledger import owed_to
 from payments import ledger
 
 

@@ -18,8 +18,8 @@ from cogs.engagement.service import (
     register_content,
     show,
 )
+from storage.interaction_recorder import InteractionRecorder
 from storage.models.engagement import REPLY
-from storage.recording import InteractionRecorder
 
 
 async def on_message(

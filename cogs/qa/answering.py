@@ -1,8 +1,5 @@
-"""After a question is paid: reading it, answering it, accepting or rejecting the answer, a
-moderator's decision on a rejection, cancelling it.
-
-Only the asker, the answering expert, moderators and members who paid to listen in (/unlock)
-read an answer."""
+"""After a question is paid: answering it (/answer), accepting or rejecting the answer
+(/accept, /reject), a moderator's decision on a rejection (/decide), cancelling it (/cancel)."""
 
 from __future__ import annotations
 
@@ -12,78 +9,17 @@ from bot.core.commands import Args, CommandSpec, Param, ParamKind
 from bot.core.context import Context
 from bot.core.effects import Effect, PostToChat
 from bot.core.i18n import N_, Translator
-from bot.core.money import Money, format_money
 from bot.core.outbox import queue
 from bot.core.permissions import Level
 from bot.core.registry import Registry
-from cogs.qa import listening
 from cogs.qa import service as qa
+from cogs.qa.reading import find
 from cogs.services import Services
 from payments.service import PaymentService
+from storage.interaction_recorder import InteractionRecorder
 from storage.models import Question
-from storage.recording import InteractionRecorder
 
-STATUSES = {
-    qa.AWAITING_PAYMENT: N_("awaiting payment"),
-    qa.OPEN: N_("open"),
-    qa.ANSWERED: N_("answered, waiting for the asker"),
-    qa.REJECTED: N_("answer rejected, waiting for a moderator"),
-    qa.ACCEPTED: N_("answer accepted"),
-    qa.REFUNDING: N_("being refunded"),
-    qa.REFUNDED: N_("refunded"),
-    qa.DISPUTED: N_("disputed"),
-}
 UPHOLD, DISMISS = "uphold", "dismiss"
-
-
-async def find(ctx: Context, args: Args) -> Question | Effect:
-    """The question the command names, or the reply saying there is none."""
-    return await find_question(ctx, args.integer("id"))
-
-
-async def find_question(ctx: Context, question_id: int | None) -> Question | Effect:
-    question = await ctx.uow.questions.get(question_id) if question_id is not None else None
-    if question is None:
-        return ctx.reply(ctx._("There is no question #{id}.", id=question_id or "?"))
-    return question
-
-
-def summary(ctx: Context, question: Question) -> str:
-    price = format_money(Money(question.price_minor, question.currency), ctx.translator.locale)
-    return ctx._(
-        "Question #{id} · {price} · {status}",
-        id=question.id,
-        price=price,
-        status=ctx._(STATUSES.get(question.status, question.status)),
-    )
-
-
-async def show(ctx: Context, args: Args) -> list[Effect]:
-    found = await find(ctx, args)
-    if not isinstance(found, Question):
-        return [found]
-    lines = [summary(ctx, found), found.text]
-    if found.answer is not None:
-        lines.append(await _answer_or_how_to_read_it(ctx, found))
-    if found.rejection is not None and found.status == qa.REJECTED:
-        lines.append(ctx._("Rejected by the asker: {reason}", reason=found.rejection))
-    return [ctx.reply("\n\n".join(lines))]
-
-
-async def _answer_or_how_to_read_it(ctx: Context, question: Question) -> str:
-    assert question.answer is not None
-    moderator = ctx.level >= Level.MOD
-    if qa.may_read_answer(question, ctx.member.id, moderator=moderator) or (
-        await listening.has_unlocked(ctx.uow, question, ctx.member.id)
-    ):
-        return ctx._("Answer:") + "\n" + question.answer
-    if listening.readable(question):
-        price = qa.listen_price(ctx.settings)
-        shown = format_money(price, ctx.translator.locale)
-        return ctx._(
-            "Read the accepted answer for {price} with /unlock {id}.", price=shown, id=question.id
-        )
-    return ctx._("It has an answer; others can read it once it is accepted.")
 
 
 async def answer(ctx: Context, args: Args) -> list[Effect]:
@@ -220,13 +156,6 @@ def register(registry: Registry, services: Services) -> None:
         choices=(UPHOLD, DISMISS),
     )
     specs = (
-        (
-            "question",
-            N_("Read a paid question (and its answer, if you may)"),
-            show,
-            (number,),
-            Level.MEMBER,
-        ),
         # Experts are the community's creators (and above).
         ("answer", N_("Answer a paid question (experts)"), answer, (number, text), Level.CREATOR),
         (
