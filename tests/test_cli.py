@@ -70,11 +70,14 @@ def test_console_session_with_piped_stdin(tmp_path: Path) -> None:
     out = result.stdout
     assert out.startswith("Commands you can use:\n/accept <id>")
     assert "\n/help [command]" in out
-    assert "You are member #1 (alice)." in out
-    assert "中文" in out
-    assert "#1" in out.split("中文", 1)[1]
-    assert "/nope" in out
-    assert "/audit" in out.rsplit("/nope", 1)[1]
+    lines = out.splitlines()
+    assert "You are member #1 (alice)." in lines
+    chosen = lines.index("好的，从现在起我会用 中文 (简体, 中国) 和你交流。")
+    assert lines[chosen + 1] == "你是 #1 号成员（alice）。"
+    assert lines[-2:] == [
+        "我不认识 /nope 这个命令。 发送 /help 看看你能做什么。",
+        "需要版主身份才能使用 /audit。",
+    ]
     assert "Traceback" not in result.stderr
 
 

@@ -28,5 +28,6 @@ async def test_outbox_lists_dead_items_and_retries_one(
     assert "#2 NotifyMember · 8× · Forbidden: bot was blocked" in listing
     assert await say(dispatcher, BOSS, "/outbox retry 2") == "Item #2 will be tried again now."
     assert await say(dispatcher, BOSS, "/outbox retry 2") == "There is no dead item #2."
-    assert "2 waiting, 0 failed" in await say(dispatcher, BOSS, "/outbox")
-    assert "mod" in await say(dispatcher, actor("pleb"), "/outbox")
+    assert await say(dispatcher, BOSS, "/outbox") == "Outbox: 2 waiting, 0 failed for good."
+    refused = await say(dispatcher, actor("pleb"), "/outbox")
+    assert refused == "You need the mod role to use /outbox."

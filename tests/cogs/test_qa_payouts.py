@@ -29,6 +29,8 @@ from tests.conftest import actor, dispatcher_for, say, send
 ASKER, EXPERT = actor("asker"), actor("expert", level=Level.CREATOR)
 MOD = actor("mod", level=Level.MOD)
 NOBODY = actor("nobody")
+HAND_PAID = "Moderators pay out by hand (a bank transfer, PayPal...) and record it."
+HOW_TO_WRITE = "Write it like 25 or 12.50 (in USD), or with a currency code like 300xtr."
 
 
 @pytest.fixture
@@ -49,7 +51,8 @@ async def accepted_answer(
 async def answer_and_accept(
     dispatcher: Dispatcher, question: int, asker: Actor, expert: Actor
 ) -> None:
-    assert "Answer sent." in await say(dispatcher, expert, f"/answer {question} Profile it.")
+    sent = await say(dispatcher, expert, f"/answer {question} Profile it.")
+    assert sent == "Answer sent. You are paid when the asker accepts it."
     assert await say(dispatcher, asker, f"/accept {question}") == "Accepted. Thank you!"
 
 
@@ -62,11 +65,12 @@ async def another_expert_paid(
 ) -> None:
     """A second expert, asked through /ask, paid, answering and accepted."""
     asker, expert = actor("asker2"), actor("expert2", level=Level.CREATOR)
-    assert "#" in await say(dispatcher, expert, "/whoami")
+    whoami = await say(dispatcher, expert, "/whoami")
     async with uow() as unit:
         identity = await unit.members.identity("console", "expert2")
         assert identity is not None
         expert_id = identity.member_id
+    assert whoami.splitlines()[0] == f"You are member #{expert_id} (expert2)."
     [offer] = await send(dispatcher, asker, f"/ask #{expert_id} {price} Which ORM?")
     found = re.search(r"Question #(\d+)", offer.text)
     assert found
@@ -126,8 +130,12 @@ async def test_an_expert_sees_what_an_accepted_answer_owes_them(
 ) -> None:
     await accepted_answer(dispatcher, uow, qa_payments, clock)
     shown = await say(dispatcher, EXPERT, "/payouts")
-    assert shown.startswith("You are owed $18.00.\nLatest movements:\n")
-    assert f"{clock.now():%Y-%m-%d} · accepted answer #1 · +$18.00" in shown
+    assert shown.splitlines() == [
+        "You are owed $18.00.",
+        "Latest movements:",
+        f"{clock.now():%Y-%m-%d} · accepted answer #1 · +$18.00",
+        HAND_PAID,
+    ]
 
 
 async def test_listen_in_shares_in_stars_show_beside_the_community_currency(
@@ -157,7 +165,10 @@ async def test_listen_in_shares_in_stars_show_beside_the_community_currency(
 
 
 async def test_someone_owed_nothing_hears_so_kindly(dispatcher: Dispatcher) -> None:
-    assert (await say(dispatcher, NOBODY, "/payouts")).startswith("Nothing is owed to you yet.")
+    assert await say(dispatcher, NOBODY, "/payouts") == (
+        "Nothing is owed to you yet. When an answer of yours is accepted, or someone pays to "
+        "read a question you asked, your share shows up here."
+    )
     assert await say(dispatcher, NOBODY, "/payouts all") == (
         "You need the mod role to use /payouts all."
     )
@@ -169,7 +180,8 @@ async def test_moderators_see_everyone_owed_largest_first_with_totals(
 ) -> None:
     await accepted_answer(dispatcher, uow, qa_payments, clock)
     await another_expert_paid(dispatcher, uow, qa_payments, clock, "40")
-    assert "You need the mod role" in await say(dispatcher, EXPERT, "/payouts all")
+    refused = await say(dispatcher, EXPERT, "/payouts all")
+    assert refused == "You need the mod role to use /payouts all."
     assert await say(dispatcher, MOD, "/payouts all") == (
         "Owed to members, largest first:\n#3 expert2 · $36.00\n#2 expert · $18.00\nTotal: $54.00"
     )
@@ -200,8 +212,13 @@ async def test_a_recorded_payout_lowers_the_balance_notifies_and_is_audited(
         {"amount": 1799, "currency": "usd", "ref": "PP-7"},
     )
     shown = await say(dispatcher, EXPERT, "/payouts")
-    assert shown.startswith("You are owed $0.01.\nLatest movements:\n")
-    assert f"{clock.now():%Y-%m-%d} · payout recorded, ref PP-7 · -$17.99" in shown
+    assert shown.splitlines() == [
+        "You are owed $0.01.",
+        "Latest movements:",
+        f"{clock.now():%Y-%m-%d} · payout recorded, ref PP-7 · -$17.99",
+        f"{clock.now() - timedelta(days=1):%Y-%m-%d} · accepted answer #1 · +$18.00",
+        HAND_PAID,
+    ]
     await assert_ledger_balanced(uow)
 
 
@@ -214,8 +231,11 @@ async def test_a_payout_is_recorded_once_per_ref_and_never_beyond_what_is_owed(
         "expert is owed $18.00: a payout of $18.01 is more than that. Nothing was recorded."
     )
     stars = await say(dispatcher, MOD, f"/payout mark #{expert_id} 300xtr stars-1")
-    assert stars.startswith("expert is owed 0 ⭐: a payout of 300 ⭐ is more than that.")
-    assert "Recorded: $10.00" in await say(dispatcher, MOD, f"/payout mark #{expert_id} 10 wire-1")
+    assert (
+        stars == "expert is owed 0 ⭐: a payout of 300 ⭐ is more than that. Nothing was recorded."
+    )
+    recorded = await say(dispatcher, MOD, f"/payout mark #{expert_id} 10 wire-1")
+    assert recorded == "Recorded: $10.00 paid to expert (ref wire-1). Still owed: $8.00."
     again = await say(dispatcher, MOD, f"/payout mark #{expert_id} 10 wire-1")
     assert again == "Payout wire-1 to expert was already recorded."
     long_ref = await say(dispatcher, MOD, f"/payout mark #{expert_id} 1 {'x' * 65}")
@@ -235,10 +255,10 @@ async def test_a_payout_is_recorded_once_per_ref_and_never_beyond_what_is_owed(
 @pytest.mark.parametrize(
     ("amount", "said"),
     [
-        ("abc", "“abc” is not an amount. Write it like 25 or 12.50 (in USD), "),
-        ("12.505", "“12.505” is not an amount."),
-        ("1e3", "“1e3” is not an amount."),
-        ("12.50zz", "“12.50zz” is not an amount."),
+        ("abc", f"“abc” is not an amount. {HOW_TO_WRITE}"),
+        ("12.505", f"“12.505” is not an amount. {HOW_TO_WRITE}"),
+        ("1e3", f"“1e3” is not an amount. {HOW_TO_WRITE}"),
+        ("12.50zz", f"“12.50zz” is not an amount. {HOW_TO_WRITE}"),
         ("0", "A payout must be more than zero."),
         ("0.00", "A payout must be more than zero."),
         ("-5", "A payout must be more than zero."),
@@ -248,7 +268,7 @@ async def test_an_amount_that_is_not_a_positive_one_is_refused(
     dispatcher: Dispatcher, uow: UnitOfWorkFactory, amount: str, said: str
 ) -> None:
     await say(dispatcher, NOBODY, "/whoami")  # member #1
-    assert (await say(dispatcher, MOD, f"/payout mark #1 {amount} ref-1")).startswith(said)
+    assert await say(dispatcher, MOD, f"/payout mark #1 {amount} ref-1") == said
     async with uow() as unit:
         assert not await unit.ledger.transactions("payout:")
 
