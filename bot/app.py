@@ -42,6 +42,7 @@ from cogs.engagement.upkeep import keep_interactions
 from cogs.membership.lifecycle import run_lifecycle
 from cogs.membership.reconcile import Reconciler, ReconcileReport
 from cogs.qa.service import keep_deadlines
+from cogs.services import Services
 from storage.engine import make_engine, make_sessionmaker
 from storage.interaction_recorder import InteractionRecorder
 from storage.migrate import upgrade
@@ -56,7 +57,8 @@ PLATFORMS_CONNECTED_AFTER = timedelta(minutes=2)
 
 @dataclass
 class Core:
-    """What every entry point needs: a migrated database, the dispatcher and payments."""
+    """What every entry point needs: a migrated database, the cogs' services, the dispatcher
+    and the payments' routes, jobs and deliverers."""
 
     settings: Settings
     engine: AsyncEngine
@@ -64,7 +66,10 @@ class Core:
     clock: Clock
     dispatcher: Dispatcher
     payments: WiredPayments
-    interactions: InteractionRecorder
+
+    @property
+    def services(self) -> Services:
+        return self.payments.services
 
 
 @contextlib.asynccontextmanager
@@ -84,7 +89,7 @@ async def open_core(
         stop_recording = asyncio.Event()
         recording = asyncio.create_task(interactions.run(stop_recording), name="interactions")
         try:
-            yield Core(settings, engine, uow, clock, dispatcher, payments, interactions)
+            yield Core(settings, engine, uow, clock, dispatcher, payments)
         finally:
             # What was handed over is written before the engine goes.
             stop_recording.set()
@@ -146,7 +151,7 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
         # The first run waits for the platforms to connect.
         first = core.clock.now() + PLATFORMS_CONNECTED_AFTER
         scheduler.every("membership-reconcile", reconciler.run, every_15, now=first)
-        deadlines = partial(keep_deadlines, core.uow, core.payments.services, settings, core.clock)
+        deadlines = partial(keep_deadlines, core.uow, core.services, settings, core.clock)
         scheduler.every("qa-deadlines", deadlines, every_15, now=core.clock.now())
         # Scheduled drops go out within a minute of their time, after a restart too: the
         # drops table is what persists them.
