@@ -33,7 +33,7 @@ from storage.migrate import upgrade
 from storage.models import ContentMessage, Interaction, Membership, OutboxItem
 from storage.recording import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 TOKENS = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "STRIPE_API_KEY", "KNOWPAY_CONFIG")
 ADA = 500000000000000001  # a plain member of the fake Discord server

@@ -34,7 +34,7 @@ from storage.models import Payment
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import Seen
 from tests.conftest import make_settings
-from tests.fakes.discord_server import FakeDiscord, InteractionResult
+from tests.fakes.discord import FakeDiscord, InteractionResult
 from tests.fakes.stripe_server import FakeStripe, connect
 
 

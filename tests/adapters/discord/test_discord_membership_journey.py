@@ -16,7 +16,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, MODERATOR
 from tests.adapters.discord.journey import Journey, start_journey
 from tests.conftest import make_settings
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 BEA = 500000000000000003  # pays before she is in the server
 CAL = 500000000000000004  # given a tier role by hand, never paid

@@ -13,8 +13,8 @@ from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA
 from tests.adapters.discord.journey import Journey, start_journey
 from tests.conftest import make_settings
-from tests.fakes import discord_payloads as p
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import JSON, FakeDiscord
+from tests.fakes.discord.interaction_payloads import walk
 
 EXPERT = 500000000000000005  # has the creator role: an expert
 LEE = 500000000000000006  # another member, who did not ask
@@ -46,8 +46,8 @@ async def say(journey: Journey, user_id: int, command: str, **options: object) -
     return result.content
 
 
-def text_inputs(modal: p.JSON) -> list[p.JSON]:
-    return [c for c in p.walk(modal["components"]) if c["type"] == 4]
+def text_inputs(modal: JSON) -> list[JSON]:
+    return [c for c in walk(modal["components"]) if c["type"] == 4]
 
 
 async def test_ask_pay_answer_in_the_thread_accept_and_get_paid(journey: Journey) -> None:

@@ -15,7 +15,7 @@ from bot.core.effects import Button, DirectMessage, Effect, Reply
 from bot.core.permissions import Level
 from cogs import build_registry
 from tests.adapters.discord.conftest import ADA
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 release = asyncio.Event()
 

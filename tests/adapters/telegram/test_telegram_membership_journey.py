@@ -24,7 +24,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, running
 from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, Journey, open_shop
 from tests.conftest import make_settings
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.telegram_server import FakeTelegram
 
 
