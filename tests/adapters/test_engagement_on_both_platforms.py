@@ -21,7 +21,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, Seen, running
 from tests.conftest import make_settings
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 LI, GROUP = 5550001, -1003000000001
 

@@ -25,7 +25,7 @@ from storage.models import Membership, Payment
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import Seen
 from tests.conftest import make_settings
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 LI = 5550001  # a plain member, Chinese client
 MOD = 5550002  # a moderator by [telegram] mod_user_ids

@@ -29,7 +29,7 @@ from tests.adapters.telegram.conftest import (
     telegram_settings,
 )
 from tests.conftest import actor, say
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 
 async def test_command_menus_are_published_per_language_and_scope(

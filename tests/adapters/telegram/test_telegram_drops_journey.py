@@ -20,7 +20,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import running
 from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, Journey, open_shop
 from tests.conftest import make_settings
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 CREATOR = 5550003
 OUTSIDER = 5550004

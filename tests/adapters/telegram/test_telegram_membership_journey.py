@@ -25,7 +25,7 @@ from tests.adapters.conftest import ADA, running
 from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, Journey, open_shop
 from tests.conftest import make_settings
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 
 def journey_settings(telegram: FakeTelegram, discord_fake: FakeDiscord | None = None) -> Settings:
