@@ -89,8 +89,6 @@ def dm_channel(channel_id: int, recipient: JSON) -> JSON:
 
 
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
-
-
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 

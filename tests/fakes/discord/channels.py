@@ -12,8 +12,6 @@ from tests.fakes.discord.state import ApiError, RecordedCall, Route
 from tests.fakes.discord.wire import JSON
 
 THREAD_NAME_LIMIT = 100
-
-
 ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes
 
 

@@ -18,8 +18,6 @@ CAPTION_LIMIT = 1024  # characters in a photo's caption
 # https://core.telegram.org/bots/api#getfile: "bots can download files of up to 20MB";
 # #senddocument: "Bots can currently send files of any type of up to 50 MB in size".
 DOWNLOAD_LIMIT = 20_000_000
-
-
 UPLOAD_LIMIT = 50_000_000
 
 

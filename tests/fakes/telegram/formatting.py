@@ -10,11 +10,7 @@ from collections.abc import Callable, Iterable
 from tests.fakes.telegram.wire import JSON, utf16_len
 
 _COMMAND_RE = re.compile(r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>@])")
-
-
 _MENTION_RE = re.compile(r"(?<![\w@/])@[A-Za-z0-9_]{4,32}(?![\w@])")
-
-
 _URL_RE = re.compile(r"(?<![\w@/])https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
 
 

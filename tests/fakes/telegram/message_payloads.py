@@ -17,17 +17,9 @@ _REACTION_TEXT = (
 
 
 REACTION_EMOJI = tuple(_REACTION_TEXT.split())
-
-
 _VS16 = "\ufe0f"
-
-
 _REACTIONS_BY_KEY = {e.replace(_VS16, ""): e for e in REACTION_EMOJI}
-
-
 MAX_TEXT_LENGTH = 4096  # UTF-16 code units, after entity parsing
-
-
 MAX_CALLBACK_DATA = 64  # bytes
 
 

@@ -16,11 +16,7 @@ from tests.fakes.telegram import chat_payloads, wire
 from tests.fakes.telegram.wire import JSON
 
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
-
-
 PRESENT = ("creator", "administrator", "member", "restricted")
-
-
 ADMINS = ("creator", "administrator")
 
 
@@ -55,8 +51,6 @@ class Failure:
 
 
 Handler = Callable[[JSON], Awaitable[Any]]
-
-
 UploadHandler = Callable[[JSON, dict[str, bytes]], Awaitable[Any]]
 
 Method = tuple[str, Handler]  # the canonical name ("sendMessage") and what answers it

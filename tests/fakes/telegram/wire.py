@@ -51,8 +51,6 @@ ALL_UPDATE_TYPES = (
 # getUpdates/setWebhook: "Specify an empty list to receive all update types except
 # chat_member, message_reaction, and message_reaction_count (default)."
 OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-
-
 DEFAULT_UPDATE_TYPES = frozenset(ALL_UPDATE_TYPES) - OPT_IN_UPDATE_TYPES
 
 
@@ -93,11 +91,7 @@ STRING_PARAMS = frozenset(
 
 
 SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
-
-
 COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
-
-
 _LANGUAGE_RE = re.compile(r"[a-z]{2}")
 
 
