@@ -35,7 +35,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import Seen
 from tests.conftest import make_settings
 from tests.fakes.discord import FakeDiscord, InteractionResult
-from tests.fakes.stripe_server import FakeStripe, connect
+from tests.fakes.stripe import FakeStripe, connect
 
 
 @dataclass
@@ -89,8 +89,8 @@ async def start_journey(
     uow: UnitOfWorkFactory,
     settings: Settings,
 ) -> AsyncIterator[Journey]:
-    clock = FakeClock(datetime.now(UTC))  # Stripe's fake bills in real time
-    fake_stripe = FakeStripe()
+    clock = FakeClock(datetime.now(UTC))
+    fake_stripe = FakeStripe(clock=clock)
     await fake_stripe.start()
     async with connect(fake_stripe, retries=1) as client:
         provider = StripeProvider(client, success_url="https://x/ok", cancel_url="https://x/no")
