@@ -138,8 +138,8 @@ async def interactions(uow: UnitOfWorkFactory, recorder: InteractionRecorder) ->
 
 
 @pytest.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
+async def fake_discord(clock: FakeClock) -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord(clock=clock)  # stamps with the clock the bot reads
     fake.add_user(ADA, "ada")
     fake.add_user(MODERATOR, "grace", roles=[fake.roles["mod"]])
     await fake.start()

@@ -35,7 +35,7 @@ async def test_reactions_and_replies_on_either_copy_count_for_one_content(
     registry: Registry,
     seen: Seen,
 ) -> None:
-    telegram = FakeTelegram()
+    telegram = FakeTelegram(clock=clock)
     telegram.add_user(LI, "Li", username="liwei")
     telegram.add_chat(GROUP, "Community")
     telegram.set_member(GROUP, LI)

@@ -9,7 +9,6 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,7 +16,7 @@ from bot.adapters.discord.access import DiscordAccess
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.config import Settings
-from bot.core.clock import FakeClock, SystemClock
+from bot.core.clock import FakeClock
 from bot.core.context import EventContext
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import MemberChange, MembershipChanged
@@ -88,8 +87,9 @@ async def start_journey(
     memory_engine: AsyncEngine,
     uow: UnitOfWorkFactory,
     settings: Settings,
+    clock: FakeClock,
 ) -> AsyncIterator[Journey]:
-    clock = FakeClock(datetime.now(UTC))
+    """The bot on `clock`, the clock `fake_discord` stamps with; the fake Stripe bills by it."""
     fake_stripe = FakeStripe(clock=clock)
     await fake_stripe.start()
     async with connect(fake_stripe, retries=1) as client:
@@ -105,7 +105,7 @@ async def start_journey(
             service=service,
             events=StripeEvents(client),
             secret=FakeStripe.WEBHOOK_SECRET,
-            clock=SystemClock(),  # signatures are checked against real time
+            clock=clock,  # signatures are checked against real time by stripe itself
         )
         server = WebServer(build_web_app(memory_engine, [stripe_route(webhook)]))
         port = await server.start("127.0.0.1", 0)

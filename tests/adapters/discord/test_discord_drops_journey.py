@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.clock import FakeClock
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA
 from tests.adapters.discord.journey import Journey, drops_settings, start_journey
@@ -40,12 +41,14 @@ REVISED = (
 
 @pytest.fixture
 async def journey(
-    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory
+    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> AsyncIterator[Journey]:
     fake_discord.add_user(CREATOR, "lin", roles=[fake_discord.roles["creator"]])
     fake_discord.add_user(LEE, "lee")
     fake_discord.add_channel("members")
-    async with start_journey(fake_discord, memory_engine, uow, drops_settings(fake_discord)) as j:
+    async with start_journey(
+        fake_discord, memory_engine, uow, drops_settings(fake_discord), clock
+    ) as j:
         yield j
 
 

@@ -4,12 +4,13 @@ stripe-python against the fake Stripe, the real outbox, lifecycle and reconcile.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.core.clock import FakeClock
 from cogs.membership.lifecycle import run_lifecycle
 from storage.models import Membership
 from storage.uow import UnitOfWorkFactory
@@ -46,11 +47,18 @@ def journey_settings(fake: FakeDiscord) -> Settings:
 
 
 @pytest.fixture
+def clock() -> FakeClock:
+    """The journeys start on 6 April: Stripe bills a calendar month, and April's 30 days are the
+    tier's period, so a month used halfway leaves exactly half of it unused."""
+    return FakeClock(datetime(2026, 4, 6, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
 async def journey(
-    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory
+    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> AsyncIterator[Journey]:
     async with start_journey(
-        fake_discord, memory_engine, uow, journey_settings(fake_discord)
+        fake_discord, memory_engine, uow, journey_settings(fake_discord), clock
     ) as started:
         yield started
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.core.clock import FakeClock
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA
 from tests.adapters.discord.journey import Journey, start_journey
@@ -32,11 +33,13 @@ def qa_settings(fake: FakeDiscord) -> Settings:
 
 @pytest.fixture
 async def journey(
-    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory
+    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> AsyncIterator[Journey]:
     fake_discord.add_user(EXPERT, "lin", roles=[fake_discord.roles["creator"]])
     fake_discord.add_user(LEE, "lee")
-    async with start_journey(fake_discord, memory_engine, uow, qa_settings(fake_discord)) as j:
+    async with start_journey(
+        fake_discord, memory_engine, uow, qa_settings(fake_discord), clock
+    ) as j:
         yield j
 
 

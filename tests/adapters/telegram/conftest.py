@@ -44,8 +44,8 @@ STAFF_COMMANDS = {
 
 
 @pytest.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
+async def fake_telegram(clock: FakeClock) -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram(clock=clock)  # dates with the clock the bot reads
     fake.add_user(LI, "Li", username="liwei", language_code="zh-hans", last_name="Wei")
     fake.add_user(MOD, "Grace", username="grace", language_code="en")
     fake.add_chat(TIER_CHAT, "Members only")

@@ -6,7 +6,6 @@ an outsider in Stars."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 
@@ -33,12 +32,6 @@ TEASER = (
     f"{TITLE}\nSpawn into a JoinSet.\nAwait join_next.\nOne more.…\n\n"
     "Members of Member read it in full. Anyone can unlock it for $5.00: /unlock D1"
 )
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """Invite links (the granted tier's chat) expire in real time on Telegram's side."""
-    return FakeClock(datetime.now(UTC))
 
 
 @pytest.fixture

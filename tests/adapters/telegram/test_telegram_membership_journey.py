@@ -5,7 +5,6 @@ reconcile."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -49,12 +48,6 @@ def journey_settings(telegram: FakeTelegram, discord_fake: FakeDiscord | None = 
         discord=discord_config,
         tiers={"member": tier},
     )
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """Invite links expire in real time on Telegram's side."""
-    return FakeClock(datetime.now(UTC))
 
 
 @pytest.fixture
