@@ -21,10 +21,10 @@ from tests.fakes.discord.state import (
     Handler,
     RecordedCall,
 )
-from tests.fakes.recording import notify, wait_for_request
+from tests.fakes.recording import RestCalls, notify
 
 
-class Rest(DiscordState):
+class Rest(DiscordState, RestCalls[RecordedCall]):
     """Routing, recording and injected failures for every REST endpoint."""
 
     @cached_property
@@ -44,18 +44,6 @@ class Rest(DiscordState):
         """Answer the next `times` matching REST calls (re.search on the path) with `status`."""
         failure = Failure(status, retry_after, code)
         self._failures.add(failure, method=method.upper(), path_regex=path_regex, times=times)
-
-    async def wait_for_call(
-        self,
-        method: str,
-        path_regex: str,
-        *,
-        timeout: float = 5.0,  # noqa: ASYNC109
-    ) -> RecordedCall:
-        """The earliest answered call matching (re.search on the path) not returned before.
-
-        Each call is handed out once, so waiting twice sees a retry as the second call."""
-        return await wait_for_request(self._calls, method, path_regex, timeout=timeout)
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
         path = request.path.removeprefix(API_PREFIX)

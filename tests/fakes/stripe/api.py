@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.recording import notify, wait_for_request
+from tests.fakes.recording import RestCalls, notify
 from tests.fakes.stripe import wire
 from tests.fakes.stripe.params import ApiError
 from tests.fakes.stripe.state import (
@@ -44,7 +44,7 @@ _RATE_LIMIT = (
 )
 
 
-class Api(StripeState):
+class Api(StripeState, RestCalls[RecordedCall]):
     """Recording, authentication, idempotency and injected failures for every request."""
 
     @cached_property
@@ -73,18 +73,6 @@ class Api(StripeState):
         5xx -> api_error (no Stripe-Should-Retry: the client retries 5xx)."""
         failure = Failure(status, error_type, code, should_retry, message)
         self._failures.add(failure, method=method.upper(), path_regex=path_regex, times=times)
-
-    async def wait_for_call(
-        self,
-        method: str,
-        path_regex: str,
-        *,
-        timeout: float = 5.0,  # noqa: ASYNC109
-    ) -> RecordedCall:
-        """The earliest answered call matching (re.search on the path) not returned before.
-
-        Each call is handed out once, so waiting twice sees a retry as the second call."""
-        return await wait_for_request(self._calls, method, path_regex, timeout=timeout)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         key = request.headers.get("Idempotency-Key")

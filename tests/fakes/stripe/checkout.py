@@ -100,7 +100,31 @@ class Checkout(Events):
         price_id: str | None = None,
     ) -> JSON:
         """A price made in the dashboard, usable as `line_items[i][price]`."""
-        created = self.now()
+        made = self._new_price(
+            product_name,
+            self.now(),
+            unit_amount=unit_amount,
+            currency=currency,
+            interval=interval,
+            active=True,
+            price_id=price_id,
+        )
+        self.prices[made["id"]] = made
+        return made
+
+    def _new_price(
+        self,
+        product_name: str,
+        created: int,
+        *,
+        unit_amount: int,
+        currency: str,
+        interval: str | None,
+        interval_count: int = 1,
+        active: bool = False,
+        price_id: str | None = None,
+    ) -> JSON:
+        """A price of a new product called `product_name`, whose name the invoices show."""
         prod = checkout_payloads.product(product_name, created)
         made = checkout_payloads.price(
             unit_amount=unit_amount,
@@ -108,10 +132,10 @@ class Checkout(Events):
             product_id=prod["id"],
             created=created,
             interval=interval,
-            active=True,
+            interval_count=interval_count,
+            active=active,
             price_id=price_id,
         )
-        self.prices[made["id"]] = made
         self._product_names[made["id"]] = product_name
         return made
 
@@ -277,16 +301,14 @@ class Checkout(Events):
             count = as_int(
                 recurring.get("interval_count", 1), f"{where}[recurring][interval_count]"
             )
-        prod = checkout_payloads.product(name, now)
-        made = checkout_payloads.price(
+        made = self._new_price(
+            name,
+            now,
             unit_amount=unit_amount,
             currency=currency,
-            product_id=prod["id"],
-            created=now,
             interval=interval,
             interval_count=count,
         )
-        self._product_names[made["id"]] = name
         return made, name
 
     async def _list_sessions(self, call: RecordedCall, m: re.Match[str], ctx: Context) -> JSON:

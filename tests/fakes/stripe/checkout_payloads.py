@@ -7,7 +7,7 @@ import secrets
 import string
 from collections.abc import Mapping
 
-from tests.fakes.stripe.wire import JSON, new_id
+from tests.fakes.stripe.wire import JSON, buyer_address, new_id
 
 
 def product(name: str, created: int, *, metadata: Mapping[str, str] | None = None) -> JSON:
@@ -209,14 +209,7 @@ def checkout_session(
 
 def customer_details(email: str | None) -> JSON:
     return {
-        "address": {
-            "city": None,
-            "country": "US",
-            "line1": None,
-            "line2": None,
-            "postal_code": "94103",
-            "state": None,
-        },
+        "address": buyer_address(),
         "business_name": None,
         "email": email or "buyer@example.com",
         "individual_name": None,

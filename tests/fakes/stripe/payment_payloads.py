@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tests.fakes.stripe.wire import JSON, new_id
+from tests.fakes.stripe.wire import JSON, buyer_address, new_id
 
 
 def payment_intent(
@@ -77,14 +77,7 @@ def charge(
         "application_fee_amount": None,
         "balance_transaction": None if failed else new_id("txn_"),
         "billing_details": {
-            "address": {
-                "city": None,
-                "country": "US",
-                "line1": None,
-                "line2": None,
-                "postal_code": "94103",
-                "state": None,
-            },
+            "address": buyer_address(),
             "email": email,
             "name": "Test Buyer",
             "phone": None,

@@ -152,3 +152,15 @@ def event(
         "request": {"id": request_id, "idempotency_key": idempotency_key},
         "type": event_type,
     }
+
+
+def buyer_address() -> JSON:
+    """The address the test buyer gives at checkout (what Stripe collects by default)."""
+    return {
+        "city": None,
+        "country": "US",
+        "line1": None,
+        "line2": None,
+        "postal_code": "94103",
+        "state": None,
+    }
