@@ -8,6 +8,15 @@ import re
 from typing import Any
 
 from tests.fakes.stripe import checkout_payloads, wire
+from tests.fakes.stripe.checkout_params import (
+    LINE_ITEM_PARAMS,
+    PRICE_DATA_PARAMS,
+    PRODUCT_DATA_PARAMS,
+    RECURRING_PARAMS,
+    SESSION_MODELLED,
+    SESSION_PARAMS,
+    check_mode_data,
+)
 from tests.fakes.stripe.events import Events
 from tests.fakes.stripe.params import (
     ApiError,
@@ -20,61 +29,11 @@ from tests.fakes.stripe.params import (
     invalid,
     is_url,
     missing,
-    names,
     no_such,
     unmodelled,
 )
 from tests.fakes.stripe.state import Context, RecordedCall, Route
 from tests.fakes.stripe.wire import JSON
-
-# Parameters Stripe documents, so that a misspelt one is a 400 as on Stripe.
-_SESSION_PARAMS = names(
-    "adaptive_pricing after_expiration allow_promotion_codes automatic_tax "
-    "billing_address_collection branding_settings cancel_url client_reference_id "
-    "consent_collection currency custom_fields custom_text customer customer_account "
-    "customer_creation customer_email customer_update discounts excluded_payment_method_types "
-    "expand expires_at invoice_creation line_items locale metadata mode name_collection "
-    "optional_items origin_context payment_intent_data payment_method_collection "
-    "payment_method_configuration payment_method_data payment_method_options "
-    "payment_method_types permissions phone_number_collection redirect_on_completion return_url "
-    "saved_payment_method_options setup_intent_data shipping_address_collection "
-    "shipping_options submit_type subscription_data success_url tax_id_collection ui_mode "
-    "wallet_options"
-)
-
-
-_SESSION_MODELLED = names(
-    "allow_promotion_codes billing_address_collection cancel_url client_reference_id customer "
-    "customer_creation customer_email expand expires_at line_items locale metadata mode "
-    "payment_intent_data payment_method_types submit_type subscription_data success_url "
-    "ui_mode"
-)
-
-
-_LINE_ITEM_PARAMS = names(
-    "adjustable_quantity dynamic_tax_rates metadata price price_data quantity tax_rates"
-)
-
-
-_PRICE_DATA_PARAMS = names(
-    "currency product product_data recurring tax_behavior unit_amount unit_amount_decimal"
-)
-
-
-_PRODUCT_DATA_PARAMS = names("description images metadata name tax_code unit_label")
-_RECURRING_PARAMS = frozenset({"interval", "interval_count"})
-_SUBSCRIPTION_DATA_PARAMS = names(
-    "application_fee_percent billing_cycle_anchor billing_mode default_tax_rates description "
-    "invoice_settings metadata on_behalf_of proration_behavior transfer_data trial_end "
-    "trial_period_days trial_settings"
-)
-
-
-_PAYMENT_INTENT_DATA_PARAMS = names(
-    "application_fee_amount capture_method description metadata on_behalf_of receipt_email "
-    "setup_future_usage shipping statement_descriptor statement_descriptor_suffix "
-    "transfer_data transfer_group"
-)
 
 
 class Checkout(Events):
@@ -142,7 +101,7 @@ class Checkout(Events):
     async def _create_session(self, call: RecordedCall, m: re.Match[str], ctx: Context) -> JSON:
         params = call.params
         mode = self._check_session_params(params)
-        _check_mode_data(params, mode)
+        check_mode_data(params, mode)
         now = self.now()
         if "expires_at" in params:
             expires = as_int(params["expires_at"], "expires_at")
@@ -180,9 +139,9 @@ class Checkout(Events):
 
     def _check_session_params(self, params: JSON) -> str:
         """Validate what does not depend on the mode; return the mode."""
-        check_known(params, _SESSION_PARAMS)
+        check_known(params, SESSION_PARAMS)
         for name in params:
-            if name not in _SESSION_MODELLED:
+            if name not in SESSION_MODELLED:
                 raise unmodelled(f"`{name}` on Checkout Sessions")
         mode = params.get("mode")
         if mode is None:
@@ -238,7 +197,7 @@ class Checkout(Events):
 
     def _session_line(self, raw: Any, where: str, now: int) -> JSON:
         item = as_dict(raw, where)
-        check_known(item, _LINE_ITEM_PARAMS, where)
+        check_known(item, LINE_ITEM_PARAMS, where)
         for name in item:
             if name not in ("price", "price_data", "quantity", "metadata"):
                 raise unmodelled(f"{where}[{name}]")
@@ -261,7 +220,7 @@ class Checkout(Events):
         return checkout_payloads.checkout_line_item(made, quantity, name)
 
     def _inline_price(self, data: JSON, where: str, now: int) -> tuple[JSON, str]:
-        check_known(data, _PRICE_DATA_PARAMS, where)
+        check_known(data, PRICE_DATA_PARAMS, where)
         if "currency" not in data:
             raise missing(f"{where}[currency]")
         currency = str(data["currency"]).lower()
@@ -270,7 +229,7 @@ class Checkout(Events):
         exclusive(data, "product", "product_data", prefix=where)
         if "product_data" in data:
             product_data = as_dict(data["product_data"], f"{where}[product_data]")
-            check_known(product_data, _PRODUCT_DATA_PARAMS, f"{where}[product_data]")
+            check_known(product_data, PRODUCT_DATA_PARAMS, f"{where}[product_data]")
             if not product_data.get("name"):
                 raise missing(f"{where}[product_data][name]")
             name = str(product_data["name"])
@@ -289,7 +248,7 @@ class Checkout(Events):
         interval, count = None, 1
         if "recurring" in data:
             recurring = as_dict(data["recurring"], f"{where}[recurring]")
-            check_known(recurring, _RECURRING_PARAMS, f"{where}[recurring]")
+            check_known(recurring, RECURRING_PARAMS, f"{where}[recurring]")
             if "interval" not in recurring:
                 raise missing(f"{where}[recurring][interval]")
             interval = recurring["interval"]
@@ -340,41 +299,3 @@ class Checkout(Events):
         session["status"] = "expired"
         self._event("checkout.session.expired", session, ctx=ctx)
         return self._render(session, call.params)
-
-
-def _check_mode_data(params: JSON, mode: str) -> None:
-    """customer_creation, payment_intent_data (payment mode), subscription_data (subscription)."""
-    if "customer_creation" in params:
-        if params["customer_creation"] not in ("always", "if_required"):
-            raise invalid("Invalid customer_creation", "customer_creation")
-        if mode != "payment":
-            raise invalid(
-                "`customer_creation` can only be used in `payment` mode.", "customer_creation"
-            )
-    if "payment_intent_data" in params:
-        if mode != "payment":
-            raise invalid(
-                f"You can not pass `payment_intent_data` in `{mode}` mode.", "payment_intent_data"
-            )
-        intent_data = as_dict(params["payment_intent_data"], "payment_intent_data")
-        check_known(intent_data, _PAYMENT_INTENT_DATA_PARAMS, "payment_intent_data")
-        check_metadata(intent_data.get("metadata"), "payment_intent_data[metadata]")
-    if "subscription_data" not in params:
-        return
-    if mode != "subscription":
-        raise invalid(
-            "You can only pass `subscription_data` in `subscription` mode.", "subscription_data"
-        )
-    data = as_dict(params["subscription_data"], "subscription_data")
-    check_known(data, _SUBSCRIPTION_DATA_PARAMS, "subscription_data")
-    for name in data:
-        if name not in ("metadata", "trial_period_days", "description"):
-            raise unmodelled(f"subscription_data[{name}]")
-    check_metadata(data.get("metadata"), "subscription_data[metadata]")
-    if "trial_period_days" in data:
-        days = as_int(data["trial_period_days"], "subscription_data[trial_period_days]")
-        if not 1 <= days <= 730:
-            raise invalid(
-                "trial_period_days must be between 1 and 730",
-                "subscription_data[trial_period_days]",
-            )
