@@ -77,8 +77,8 @@ from storage.migrate import upgrade
 from storage.models import DropNotice, Member, Membership, PlatformIdentity
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from tests.conftest import make_settings, wire
-from tests.fakes import discord_payloads as p
-from tests.fakes.discord_server import FakeDiscord, RecordedCall
+from tests.fakes.discord import FakeDiscord, RecordedCall
+from tests.fakes.discord.wire import rate_limited
 
 FIRST_USER_ID = 300_000_000_000_000_000  # the members' Discord ids
 FIRST_OTHER_ID = 400_000_000_000_000_000  # the baseline's recipients, not members
@@ -121,7 +121,7 @@ class Fake(FakeDiscord):
 
 
 def _global_limit(retry_after: float) -> tuple[Any, dict[str, str]]:
-    body, headers = p.rate_limited("global", retry_after)
+    body, headers = rate_limited("global", retry_after)
     body["global"] = True
     headers.update({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"})
     return body, headers

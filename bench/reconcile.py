@@ -40,7 +40,7 @@ from storage.migrate import upgrade
 from storage.models import Member, Membership, PlatformIdentity
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import make_settings
-from tests.fakes.discord_server import FakeDiscord, RecordedCall
+from tests.fakes.discord import FakeDiscord, RecordedCall
 
 FIRST_USER_ID = 300_000_000_000_000_000  # Discord-sized snowflakes, one per member
 BATCH = 5_000  # rows per INSERT ... executemany while filling the database

@@ -35,7 +35,7 @@ from storage.migrate import upgrade
 from storage.models import ContentMessage, Interaction, Membership, OutboxItem
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import make_settings, wire
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 TOKENS = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "STRIPE_API_KEY", "KNOWPAY_CONFIG")
 ADA = 500000000000000001  # a plain member of the fake Discord server
@@ -145,8 +145,8 @@ async def interactions(uow: UnitOfWorkFactory, recorder: InteractionRecorder) ->
 
 
 @pytest.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
+async def fake_discord(clock: FakeClock) -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord(clock=clock)  # stamps with the clock the bot reads
     fake.add_user(ADA, "ada")
     fake.add_user(MODERATOR, "grace", roles=[fake.roles["mod"]])
     await fake.start()

@@ -17,8 +17,8 @@ from storage.models import Interaction
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, Seen, running
 from tests.conftest import make_settings
-from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.telegram import FakeTelegram
 
 LI, GROUP = 5550001, -1003000000001
 
@@ -32,7 +32,7 @@ async def test_reactions_and_replies_on_either_copy_count_for_one_content(
     recorder: InteractionRecorder,
     seen: Seen,
 ) -> None:
-    telegram = FakeTelegram()
+    telegram = FakeTelegram(clock=clock)
     telegram.add_user(LI, "Li", username="liwei")
     telegram.add_chat(GROUP, "Community")
     telegram.set_member(GROUP, LI)

@@ -3,7 +3,7 @@
 - `wait_until` / `notify`: every fake keeps one asyncio.Condition for all its state; whatever
   changes state notifies it, and waiters re-check their predicate under a deadline.
 - `CallLog`: items (requests, events, messages) in arrival order, each handed out once, in
-  order, by `wait_for`; `wait_for_request` is its `wait_for_call` for REST-style calls.
+  order, by `wait_for`; `RestCalls` gives a fake with a log of REST calls its `wait_for_call`.
 - `Failures`: what `fail_next` injected, matched by method (and path) and counted down.
 - `LoopbackServer`: an aiohttp application on 127.0.0.1 at a port the OS picks.
 - `WebhookSender`: the client session a fake POSTs webhooks with and the task that does it.
@@ -107,25 +107,36 @@ class HttpCall(Protocol):
 C = TypeVar("C", bound=HttpCall)
 
 
-async def wait_for_request(
-    log: CallLog[C],
-    method: str,
-    path_regex: str,
-    *,
-    timeout: float,  # noqa: ASYNC109
-) -> C:
-    """The earliest answered `method` call whose path matches (re.search) not handed out before."""
-    pattern = re.compile(path_regex)
-    wanted = method.upper()
+class RestCalls(Generic[C]):
+    """`wait_for_call` for a fake that logs its REST requests in `_calls`."""
 
-    def matches(call: C) -> bool:
-        return call.status is not None and call.method == wanted and bool(pattern.search(call.path))
+    _calls: CallLog[C]
 
-    def missing() -> str:
-        seen = [f"{c.method} {c.path} -> {c.status}" for c in log.items]
-        return f"no {method} {path_regex} within {timeout}s; calls: {seen}"
+    async def wait_for_call(
+        self,
+        method: str,
+        path_regex: str,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> C:
+        """The earliest answered call matching (re.search on the path) not returned before.
 
-    return await log.wait_for(matches, timeout=timeout, on_timeout=missing)
+        Each call is handed out once, so waiting twice sees a retry as the second call."""
+        pattern = re.compile(path_regex)
+        wanted = method.upper()
+
+        def matches(call: C) -> bool:
+            return (
+                call.status is not None
+                and call.method == wanted
+                and bool(pattern.search(call.path))
+            )
+
+        def missing() -> str:
+            seen = [f"{c.method} {c.path} -> {c.status}" for c in self._calls.items]
+            return f"no {method} {path_regex} within {timeout}s; calls: {seen}"
+
+        return await self._calls.wait_for(matches, timeout=timeout, on_timeout=missing)
 
 
 @dataclass(eq=False)

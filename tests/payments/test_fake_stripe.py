@@ -1,4 +1,4 @@
-"""The fake Stripe (tests/fakes/stripe_server.py) proven with the REAL stripe-python 16.1.
+"""The fake Stripe (tests/fakes/stripe/) proven with the REAL stripe-python 16.1.
 
 No knowpay code here: these tests show that a stock `stripe.StripeClient` with its async methods
 creates Checkout Sessions against the fake (idempotently), reads back what a completed checkout
@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
@@ -20,15 +21,16 @@ import stripe
 from aiohttp import web
 from stripe.params.checkout import SessionCreateParams
 
-from tests.fakes.stripe_server import FakeStripe, connect
+from bot.core.clock import FakeClock
+from tests.fakes.stripe import FakeStripe, connect
 
 WAIT = 5.0  # seconds; every wait below is on a recorded call or event, never a sleep
 API_VERSION = "2026-10-28.endive"
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeStripe]:
-    server = FakeStripe()
+async def fake(clock: FakeClock) -> AsyncIterator[FakeStripe]:
+    server = FakeStripe(clock=clock)
     await server.start()
     yield server
     await server.stop()
@@ -497,10 +499,10 @@ async def test_billing_portal_session(fake: FakeStripe, client: stripe.StripeCli
 
 
 async def test_events_list_filters_and_pages_newest_first(
-    fake: FakeStripe, client: stripe.StripeClient
+    fake: FakeStripe, client: stripe.StripeClient, clock: FakeClock
 ) -> None:
     await paid_payment(fake, client)
-    fake.advance(100)
+    clock.advance(timedelta(seconds=100))
     later = fake.now()
     await paid_payment(fake, client)
     assert len(fake.events) == 8

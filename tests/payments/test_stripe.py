@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.clock import SystemClock
+from bot.core.clock import FakeClock
 from bot.core.delivery import OutboxWorker
 from bot.core.money import Money
 from bot.web import WebServer, build_web_app, stripe_route
@@ -24,7 +24,7 @@ from payments.webhooks import StripeCatchUp, StripeWebhook
 from storage.models import Payment, WebhookEvent
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import a_member, make_settings
-from tests.fakes.stripe_server import FakeStripe, connect
+from tests.fakes.stripe import FakeStripe, connect
 from tests.payments.conftest import RecordingPurpose
 
 NINE = Money(900, "usd")
@@ -36,16 +36,17 @@ class Shop:
     service: PaymentService
     webhook: StripeWebhook
     catch_up: StripeCatchUp
+    clock: FakeClock  # the bot's and the fake Stripe's
 
 
 @pytest.fixture
 async def shop(
-    engine: AsyncEngine, db: UnitOfWorkFactory, purposes: Purposes
+    engine: AsyncEngine, db: UnitOfWorkFactory, purposes: Purposes, payments_clock: FakeClock
 ) -> AsyncIterator[Shop]:
-    fake = FakeStripe()
+    clock = payments_clock  # the fake stamps what the bot reads (signatures carry real time)
+    fake = FakeStripe(clock=clock)
     await fake.start()
     async with connect(fake, retries=1) as client:
-        clock = SystemClock()  # signatures carry real time; the tolerance is checked against it
         provider = StripeProvider(client, success_url="https://x/ok", cancel_url="https://x/no")
         service = PaymentService(
             providers={"stripe": provider}, purposes=purposes, clock=clock, settings=make_settings()
@@ -60,7 +61,7 @@ async def shop(
         server = WebServer(build_web_app(engine, [stripe_route(webhook)]))
         port = await server.start("127.0.0.1", 0)
         fake.webhook_url = f"http://127.0.0.1:{port}/webhooks/stripe"
-        yield Shop(fake, service, webhook, StripeCatchUp(client, webhook, clock))
+        yield Shop(fake, service, webhook, StripeCatchUp(client, webhook, clock), clock)
         await server.stop()
     await fake.stop()
     assert fake.crashes == []
@@ -195,7 +196,7 @@ async def test_our_refund_goes_through_the_outbox_once_and_stripes_echo_adds_not
         payment = await uow.payments.get(payment_id)
         assert payment is not None
         await shop.service.request_refund(uow, payment, Money(400, "usd"), reason="late")
-    clock = SystemClock()
+    clock = shop.clock
     worker = OutboxWorker(db, {"payments": ProviderCalls(db, shop.service, clock)}, clock)
     await worker.run_once()
     refund_call = await shop.fake.wait_for_call("POST", r"/v1/refunds$")

@@ -15,7 +15,7 @@ from bot.core.registry import Registry
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, MODERATOR
 from tests.conftest import make_settings
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 __all__ = ["ADA", "MODERATOR"]
 

@@ -9,7 +9,6 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,7 +16,7 @@ from bot.adapters.discord.access import DiscordAccess
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer
 from bot.config import Settings
-from bot.core.clock import FakeClock, SystemClock
+from bot.core.clock import FakeClock
 from bot.core.delivery import OutboxWorker
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import MemberChange, MembershipChanged
@@ -33,8 +32,8 @@ from storage.models import Payment
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import Seen
 from tests.conftest import make_settings, wire
-from tests.fakes.discord_server import FakeDiscord, InteractionResult
-from tests.fakes.stripe_server import FakeStripe, connect
+from tests.fakes.discord import FakeDiscord, InteractionResult
+from tests.fakes.stripe import FakeStripe, connect
 
 
 @dataclass
@@ -87,9 +86,10 @@ async def start_journey(
     memory_engine: AsyncEngine,
     uow: UnitOfWorkFactory,
     settings: Settings,
+    clock: FakeClock,
 ) -> AsyncIterator[Journey]:
-    clock = FakeClock(datetime.now(UTC))  # Stripe's fake bills in real time
-    fake_stripe = FakeStripe()
+    """The bot on `clock`, the clock `fake_discord` stamps with; the fake Stripe bills by it."""
+    fake_stripe = FakeStripe(clock=clock)
     await fake_stripe.start()
     async with connect(fake_stripe, retries=1) as client:
         provider = StripeProvider(client, success_url="https://x/ok", cancel_url="https://x/no")
@@ -100,7 +100,7 @@ async def start_journey(
             service=service,
             events=StripeEvents(client),
             secret=FakeStripe.WEBHOOK_SECRET,
-            clock=SystemClock(),  # signatures are checked against real time
+            clock=clock,  # signatures are checked against real time by stripe itself
         )
         server = WebServer(build_web_app(memory_engine, [stripe_route(webhook)]))
         port = await server.start("127.0.0.1", 0)

@@ -19,7 +19,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import Seen
 from tests.adapters.discord.conftest import ADA, MODERATOR, discord_settings
 from tests.conftest import actor, say
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 EXPERT = 500000000000000005  # has the creator role
 

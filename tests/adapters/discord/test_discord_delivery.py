@@ -11,7 +11,7 @@ from bot.core.outbox import queue
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import deliver_edits
 from tests.adapters.discord.conftest import ADA
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 
 async def test_roles_and_dms_promised_in_a_transaction_reach_discord(

@@ -20,8 +20,8 @@ from storage.models import Membership
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.discord.journey import drops_settings
 from tests.conftest import dispatcher_for
-from tests.fakes import discord_payloads as p
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord.wire import ATTACHMENT_SIZE_LIMIT
 
 CREATOR = 500000000000000005
 READER = 500000000000000006
@@ -99,7 +99,7 @@ async def test_the_file_goes_out_with_the_drop_byte_for_byte(
 async def test_a_file_over_discords_limit_is_refused_naming_it(
     fake_discord: FakeDiscord, worker: OutboxWorker, uow: UnitOfWorkFactory
 ) -> None:
-    big = fake_discord.upload("video.mp4", bytes(p.ATTACHMENT_SIZE_LIMIT + 1))
+    big = fake_discord.upload("video.mp4", bytes(ATTACHMENT_SIZE_LIMIT + 1))
 
     refused = await fake_discord.invoke_slash(
         CREATOR, "drop", {"action": "new", "details": DROP, "file": big}, timeout=10

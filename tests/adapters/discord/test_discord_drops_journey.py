@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.clock import FakeClock
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA
 from tests.adapters.discord.journey import Journey, drops_settings, start_journey
-from tests.fakes import discord_payloads as p
-from tests.fakes.discord_server import FakeDiscord, InteractionResult
+from tests.fakes.discord import JSON, FakeDiscord, InteractionResult
+from tests.fakes.discord.interaction_payloads import walk
 
 CREATOR = 500000000000000005  # has the creator role
 LEE = 500000000000000006  # no tier: buys the drop
@@ -40,20 +41,22 @@ REVISED = (
 
 @pytest.fixture
 async def journey(
-    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory
+    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> AsyncIterator[Journey]:
     fake_discord.add_user(CREATOR, "lin", roles=[fake_discord.roles["creator"]])
     fake_discord.add_user(LEE, "lee")
     fake_discord.add_channel("members")
-    async with start_journey(fake_discord, memory_engine, uow, drops_settings(fake_discord)) as j:
+    async with start_journey(
+        fake_discord, memory_engine, uow, drops_settings(fake_discord), clock
+    ) as j:
         yield j
 
 
-def buttons(result: InteractionResult | p.JSON) -> list[p.JSON]:
+def buttons(result: InteractionResult | JSON) -> list[JSON]:
     components = (
         result.components if isinstance(result, InteractionResult) else result["components"]
     )
-    return [c for c in p.walk(components) if c["type"] == 2]
+    return [c for c in walk(components) if c["type"] == 2]
 
 
 async def written_in_the_form(
@@ -62,7 +65,7 @@ async def written_in_the_form(
     """/drop ACTION opens a form with one box for the drop; the user types `text` in it."""
     form = await journey.discord.invoke_slash(user_id, "drop", {"action": action})
     assert form.modal is not None
-    boxes = [c["custom_id"] for c in p.walk(form.modal["components"]) if c["type"] == 4]
+    boxes = [c["custom_id"] for c in walk(form.modal["components"]) if c["type"] == 4]
     assert boxes[0] == "details"
     return await journey.discord.submit_modal(user_id, form.modal["custom_id"], {"details": text})
 

@@ -4,19 +4,20 @@ stripe-python against the fake Stripe, the real outbox, lifecycle and reconcile.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.core.clock import FakeClock
 from cogs.membership.lifecycle import run_lifecycle
 from storage.models import Membership
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, MODERATOR
 from tests.adapters.discord.journey import Journey, start_journey
 from tests.conftest import make_settings
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 BEA = 500000000000000003  # pays before she is in the server
 CAL = 500000000000000004  # given a tier role by hand, never paid
@@ -46,11 +47,18 @@ def journey_settings(fake: FakeDiscord) -> Settings:
 
 
 @pytest.fixture
+def clock() -> FakeClock:
+    """The journeys start on 6 April: Stripe bills a calendar month, and April's 30 days are the
+    tier's period, so a month used halfway leaves exactly half of it unused."""
+    return FakeClock(datetime(2026, 4, 6, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
 async def journey(
-    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory
+    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> AsyncIterator[Journey]:
     async with start_journey(
-        fake_discord, memory_engine, uow, journey_settings(fake_discord)
+        fake_discord, memory_engine, uow, journey_settings(fake_discord), clock
     ) as started:
         yield started
 
@@ -146,8 +154,8 @@ async def test_upgrading_swaps_roles_and_refunds_the_unused_days(journey: Journe
     assert journey.stripe.subscriptions[first.subscription_ref]["cancel_at_period_end"] is True
     refunds = [c for c in journey.stripe.calls if c.method == "POST" and c.path == "/v1/refunds"]
     [refund] = [int(c.params["amount"]) for c in refunds]
-    # 15 of 30 days of $9.00 (Stripe's period starts at a whole second before our clock).
-    assert 449 <= refund <= 450
+    # 15 of 30 days of $9.00: Stripe's period starts on the bot's clock, to the second.
+    assert refund == 450
 
 
 async def test_moderators_grant_by_hand_and_members_cannot(journey: Journey) -> None:

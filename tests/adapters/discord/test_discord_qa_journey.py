@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.core.clock import FakeClock
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA
 from tests.adapters.discord.journey import Journey, start_journey
 from tests.conftest import make_settings
-from tests.fakes import discord_payloads as p
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import JSON, FakeDiscord
+from tests.fakes.discord.interaction_payloads import walk
 
 EXPERT = 500000000000000005  # has the creator role: an expert
 LEE = 500000000000000006  # another member, who did not ask
@@ -32,11 +33,13 @@ def qa_settings(fake: FakeDiscord) -> Settings:
 
 @pytest.fixture
 async def journey(
-    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory
+    fake_discord: FakeDiscord, memory_engine: AsyncEngine, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> AsyncIterator[Journey]:
     fake_discord.add_user(EXPERT, "lin", roles=[fake_discord.roles["creator"]])
     fake_discord.add_user(LEE, "lee")
-    async with start_journey(fake_discord, memory_engine, uow, qa_settings(fake_discord)) as j:
+    async with start_journey(
+        fake_discord, memory_engine, uow, qa_settings(fake_discord), clock
+    ) as j:
         yield j
 
 
@@ -46,8 +49,8 @@ async def say(journey: Journey, user_id: int, command: str, **options: object) -
     return result.content
 
 
-def text_inputs(modal: p.JSON) -> list[p.JSON]:
-    return [c for c in p.walk(modal["components"]) if c["type"] == 4]
+def text_inputs(modal: JSON) -> list[JSON]:
+    return [c for c in walk(modal["components"]) if c["type"] == 4]
 
 
 async def test_ask_pay_answer_in_the_thread_accept_and_get_paid(journey: Journey) -> None:

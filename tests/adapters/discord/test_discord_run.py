@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.adapters.conftest import finished, knowpay_run, seed_membership
 from tests.adapters.discord.conftest import ADA
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 CAL = 500000000000000004
 

@@ -18,7 +18,7 @@ from storage.interaction_recorder import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, Seen, content_messages, deliver_post, interactions
 from tests.adapters.discord.conftest import discord_settings
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 TITLE = "How do I cancel a task group without losing results? " * 3  # over 100 characters
 THREAD_NAME = TITLE[:100]  # Discord's longest

@@ -17,7 +17,7 @@ from bot.core.registry import Registry
 from cogs import build_registry
 from cogs.services import Services
 from tests.adapters.discord.conftest import ADA
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 release = asyncio.Event()
 

@@ -1,4 +1,4 @@
-"""The fake Discord (tests/fakes/discord_server.py) proven with the REAL discord.py client.
+"""The fake Discord (tests/fakes/discord/) proven with the REAL discord.py client.
 
 No knowpay code here: these tests show that a stock `discord.Client` + `CommandTree` logs in,
 connects to the fake gateway, syncs commands, answers interactions and sees gateway events,
@@ -19,7 +19,7 @@ import pytest
 import yarl
 from discord import app_commands, ui
 
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 ALICE, BOB, CAROL = 1001, 1002, 1003
 WAIT = 5.0  # seconds; every wait below is on an event, never a sleep

@@ -26,7 +26,7 @@ from storage.models import Membership, Payment
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import Seen
 from tests.conftest import make_settings, wire
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 LI = 5550001  # a plain member, Chinese client
 MOD = 5550002  # a moderator by [telegram] mod_user_ids
@@ -45,8 +45,8 @@ STAFF_COMMANDS = {
 
 
 @pytest.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
+async def fake_telegram(clock: FakeClock) -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram(clock=clock)  # dates with the clock the bot reads
     fake.add_user(LI, "Li", username="liwei", language_code="zh-hans", last_name="Wei")
     fake.add_user(MOD, "Grace", username="grace", language_code="en")
     fake.add_chat(TIER_CHAT, "Members only")

@@ -1,4 +1,4 @@
-"""The fake Telegram (tests/fakes/telegram_server.py) proven with the REAL python-telegram-bot.
+"""The fake Telegram (tests/fakes/telegram/) proven with the REAL python-telegram-bot.
 
 No knowpay code here: these tests show that a stock PTB `Application` initializes against the
 fake, long-polls it, gets commands, replies, reactions, button presses, join requests, member
@@ -50,7 +50,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 ALICE, BOB, CAROL, DAVE = 2001, 2002, 2003, 2004
 WAIT = 5.0  # seconds; every wait below is on an event or a recorded call, never a sleep

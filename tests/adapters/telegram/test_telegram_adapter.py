@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramReportPoster
+from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import (
     MemberChange,
@@ -29,7 +30,7 @@ from tests.adapters.telegram.conftest import (
     telegram_settings,
 )
 from tests.conftest import actor, say
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 
 async def test_command_menus_are_published_per_language_and_scope(
@@ -156,10 +157,10 @@ async def test_revoking_access_bans_then_unbans(
 
 
 async def test_single_use_invite_links(
-    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram, clock: FakeClock
 ) -> None:
     link = await telegram.gateway.single_use_invite(
-        TIER_CHAT, name="member: Li", expires=datetime.now(UTC) + timedelta(days=1)
+        TIER_CHAT, name="member: Li", expires=clock.now() + timedelta(days=1)
     )
     [created] = fake_telegram.invite_links
     assert created["invite_link"] == link

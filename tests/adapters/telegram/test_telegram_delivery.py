@@ -11,7 +11,7 @@ from bot.core.effects import Button, EditMessage
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import deliver_edits
 from tests.adapters.telegram.conftest import LI
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 
 async def test_an_edit_changes_the_bots_message_cut_to_one_message(

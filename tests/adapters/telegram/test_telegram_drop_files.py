@@ -20,7 +20,7 @@ from cogs.drops.service import load_file
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.telegram.conftest import TIER_CHAT, telegram_settings
 from tests.conftest import dispatcher_for
-from tests.fakes.telegram_server import DOWNLOAD_LIMIT, UPLOAD_LIMIT, FakeTelegram
+from tests.fakes.telegram import DOWNLOAD_LIMIT, UPLOAD_LIMIT, FakeTelegram
 
 CREATOR = 5550003
 DROP = "member\nAsync patterns in Rust\nUse task groups."

@@ -6,7 +6,6 @@ an outsider in Stars."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 
@@ -21,7 +20,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import running
 from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, Journey, open_shop
 from tests.conftest import make_settings
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 CREATOR = 5550003
 OUTSIDER = 5550004
@@ -34,12 +33,6 @@ TEASER = (
     f"{TITLE}\nSpawn into a JoinSet.\nAwait join_next.\nOne more.…\n\n"
     "Members of Member read it in full. Anyone can unlock it for $5.00: /unlock D1"
 )
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """Invite links (the granted tier's chat) expire in real time on Telegram's side."""
-    return FakeClock(datetime.now(UTC))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ reconcile."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -25,8 +24,8 @@ from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import ADA, running
 from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT, Journey, open_shop
 from tests.conftest import make_settings
-from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.telegram import FakeTelegram
 
 
 def journey_settings(telegram: FakeTelegram, discord_fake: FakeDiscord | None = None) -> Settings:
@@ -50,12 +49,6 @@ def journey_settings(telegram: FakeTelegram, discord_fake: FakeDiscord | None = 
         discord=discord_config,
         tiers={"member": tier},
     )
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """Invite links expire in real time on Telegram's side."""
-    return FakeClock(datetime.now(UTC))
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from tests.adapters.telegram.conftest import (
     open_shop,
 )
 from tests.conftest import make_settings
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 EXPERT = 5550003
 QA_FORUM = -1005000000001

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.adapters.conftest import finished, knowpay_run, seed_membership
 from tests.adapters.telegram.conftest import LI, MOD, TIER_CHAT
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 
 def _knowpay_run(tmp_path: Path, fake: FakeTelegram, token: str) -> Awaitable[Process]:

@@ -24,7 +24,7 @@ from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.telegram.conftest import MOD, SettlingStars
 from tests.conftest import make_settings
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 from tests.payments.conftest import RecordingPurpose
 
 

@@ -18,7 +18,7 @@ from storage.interaction_recorder import InteractionRecorder
 from storage.uow import UnitOfWorkFactory
 from tests.adapters.conftest import Seen, content_messages, deliver_post, interactions
 from tests.adapters.telegram.conftest import LI, telegram_settings
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 FORUM = -1004000000001
 TITLE = "异步任务组：怎么取消而不丢结果？" * 10  # over 128 characters

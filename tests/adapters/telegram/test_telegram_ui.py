@@ -20,7 +20,7 @@ from bot.web import WebServer
 from cogs import build_registry
 from cogs.services import Services
 from tests.adapters.telegram.conftest import MOD, telegram_settings
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 
 async def ask(ctx: Context, args: Args) -> list[Effect]:

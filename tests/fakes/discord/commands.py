@@ -1,0 +1,177 @@
+"""Application commands: the bot syncs them (ids survive re-syncs), and users run them - a slash
+command with its options resolved as Discord resolves them, or autocomplete while typing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from tests.fakes.discord import guild_payloads, interaction_payloads, wire
+from tests.fakes.discord.interactions import InteractionResult, Interactions
+from tests.fakes.discord.state import ApiError, RecordedCall, Route
+from tests.fakes.discord.wire import JSON
+
+ATTACHMENT_OPTION = 11  # application command option type for a file
+
+
+class Commands(Interactions):
+    """Synced application commands, and users invoking them."""
+
+    def _routes(self) -> list[Route]:
+        return [
+            *super()._routes(),
+            (
+                "GET PUT",
+                r"/applications/(\d+)(?:/guilds/(\d+))?/commands",
+                self._commands,
+                True,
+            ),
+        ]
+
+    async def invoke_slash(
+        self,
+        user_id: int,
+        name: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        locale: str = "en-US",
+        channel: str = "general",
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> InteractionResult:
+        """Run a synced command ("name" or "group sub") as `user_id` typed it in `channel`."""
+        root, *path = name.split()
+        scope, command = self._find_command(root)
+        declared: list[JSON] = command.get("options", [])
+        resolved: JSON = {}
+        wrappers: list[tuple[str, int]] = []
+        for part in path:  # descend into subcommand groups and subcommands
+            option = next((o for o in declared if o["name"] == part and o["type"] in (1, 2)), None)
+            if option is None:
+                raise LookupError(f"/{root} has no subcommand {part!r}")
+            wrappers.append((part, option["type"]))
+            declared = option.get("options", [])
+        built = self._options(declared, options or {}, resolved)
+        for part, kind in reversed(wrappers):
+            built = [{"name": part, "type": kind, "options": built}]
+        data: JSON = {"id": command["id"], "name": root, "type": 1, "options": built}
+        if scope is not None:  # discord.py looks guild commands up by data.guild_id
+            data["guild_id"] = str(scope)
+        if resolved:
+            data["resolved"] = resolved
+        payload = self._interaction(2, user_id, self.channels[channel], locale, data)
+        return await self._run(payload, user_id, self.channels[channel], None, timeout)
+
+    async def autocomplete(
+        self,
+        user_id: int,
+        name: str,
+        focused: str,
+        typed: str,
+        *,
+        locale: str = "en-US",
+        channel: str = "general",
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> InteractionResult:
+        """`user_id` is typing `typed` into option `focused` of /name: ask for suggestions."""
+        scope, command = self._find_command(name)
+        declared = {o["name"]: o for o in command.get("options", [])}
+        option = declared.get(focused)
+        if option is None or not option.get("autocomplete"):
+            raise LookupError(f"/{name} option {focused!r} does not autocomplete")
+        # Discord sends what is typed so far as text, marked focused, whatever the option type.
+        built = [{"name": focused, "type": option["type"], "value": typed, "focused": True}]
+        data: JSON = {"id": command["id"], "name": name, "type": 1, "options": built}
+        if scope is not None:
+            data["guild_id"] = str(scope)
+        payload = self._interaction(4, user_id, self.channels[channel], locale, data)
+        return await self._run(payload, user_id, self.channels[channel], None, timeout)
+
+    def _find_command(self, name: str) -> tuple[int | None, JSON]:
+        for scope in (self.guild_id, None):
+            for command in self.commands_by_scope.get(scope, []):
+                if command["name"] == name and command.get("type", 1) == 1:
+                    return scope, command
+        raise LookupError(
+            f"/{name} was never synced (PUT .../commands); Discord would not offer it"
+        )
+
+    def _options(
+        self, declared: list[JSON], values: Mapping[str, Any], resolved: JSON
+    ) -> list[JSON]:
+        by_name = {o["name"]: o for o in declared}
+        if unknown := set(values) - set(by_name):
+            raise ValueError(f"unknown options {sorted(unknown)}; declared: {sorted(by_name)}")
+        built = []
+        for option in declared:
+            if option["name"] not in values:
+                if option.get("required"):
+                    raise ValueError(f"required option {option['name']!r} missing")
+                continue
+            value = self._option_value(option, values[option["name"]], resolved)
+            built.append({"name": option["name"], "type": option["type"], "value": value})
+        return built
+
+    def _option_value(self, option: JSON, raw: Any, resolved: JSON) -> Any:
+        """Snowflake options carry their objects in `resolved`, as Discord sends them."""
+        kind = option["type"]
+        if kind == ATTACHMENT_OPTION:
+            uploaded = self._uploaded.get(str(raw))
+            if uploaded is None:
+                raise ValueError(f"{option['name']}: no uploaded file {raw!r} (fake.upload first)")
+            resolved.setdefault("attachments", {})[str(raw)] = uploaded
+            return str(raw)
+        if kind not in (6, 7, 8, 9):
+            return interaction_payloads.scalar_option(option, raw)
+        key = str(int(raw))
+        if kind in (6, 9) and int(raw) in self._users:
+            resolved.setdefault("users", {})[key] = self._users[int(raw)]
+            if int(raw) in self._members:
+                member = guild_payloads.without_user(self._members[int(raw)])
+                member["permissions"] = str(self._permissions(int(raw)))
+                resolved.setdefault("members", {})[key] = member
+        elif kind in (8, 9) and int(raw) in self._roles:
+            resolved.setdefault("roles", {})[key] = self._roles[int(raw)]
+        elif kind == 7 and int(raw) in self._channels:
+            channel = {**self._channels[int(raw)], "permissions": str(wire.ALL_PERMISSIONS)}
+            resolved.setdefault("channels", {})[key] = channel
+        else:
+            raise ValueError(f"{option['name']}: no user/role/channel {raw!r} (type {kind})")
+        return key
+
+    async def _commands(self, call: RecordedCall, m: re.Match[str]) -> tuple[int, Any]:
+        if int(m[1]) != self.application_id:
+            raise ApiError(403, 50001)
+        scope = int(m[2]) if m[2] else None
+        if scope not in (None, self.guild_id):
+            raise ApiError(403, 50001)  # the bot is not in that guild
+        if call.method == "GET":
+            return 200, self.commands_by_scope.get(scope, [])
+        previous = {(c["name"], c["type"]): c for c in self.commands_by_scope.get(scope, [])}
+        synced = []
+        for command in call.json or []:
+            kind = command.get("type", 1)
+            name, description = command.get("name", ""), command.get("description", "")
+            if kind == 1 and not (re.fullmatch(r"[-_\w]{1,32}", name) and name == name.lower()):
+                raise ApiError(400, 50035, f"Invalid Form Body: command name {name!r}")
+            if kind == 1 and not 1 <= len(description) <= 100:
+                raise ApiError(400, 50035, f"Invalid Form Body: description of /{name}")
+            old = previous.get((name, kind))
+            synced.append(
+                {
+                    "nsfw": False,
+                    "default_member_permissions": None,
+                    "integration_types": [0],
+                    **command,
+                    "id": old["id"] if old else str(self._snowflake()),  # ids survive re-syncs
+                    "application_id": str(self.application_id),
+                    "version": str(self._snowflake()),
+                    "type": kind,
+                    "description": description,
+                    **({"guild_id": str(scope)} if scope else {}),
+                }
+            )
+        if len({(c["name"], c["type"]) for c in synced}) != len(synced):
+            raise ApiError(400, 50035, "Invalid Form Body: duplicate command names")
+        self.commands_by_scope[scope] = self.synced_commands = synced
+        return 200, synced
