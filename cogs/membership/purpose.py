@@ -184,8 +184,14 @@ def _unused_part(ctx: PurposeContext, old: Membership, payment: Payment, now: da
         return 0
     if old.status == "trialing" or not refunds_in_part(payment):
         return 0
-    left = int((old.ends_at - now).total_seconds())
-    period = int(PERIODS[tier.interval].total_seconds())
+    # The payment's own period: a calendar month at Stripe is 28 to 31 days, and days a
+    # moderator granted on top were never paid for.
+    paid_at = payment.paid_at or payment.created_at
+    period_end = _ends_at(tier, payment) or old.ends_at
+    period = int((period_end - paid_at).total_seconds())
+    if period <= 0:
+        return 0
+    left = int((period_end - now).total_seconds())
     share = payment.amount_minor * min(max(left, 0), period) // period
     return min(share, payment.amount_minor - payment.refunded_minor)
 

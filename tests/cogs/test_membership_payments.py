@@ -223,6 +223,27 @@ async def test_paying_for_another_tier_switches_roles_and_refunds_the_unused_day
         assert held == {"member": "switched", "pro": "active"}
 
 
+async def test_a_switch_refunds_the_unused_share_of_the_period_actually_paid(
+    uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock
+) -> None:
+    """Stripe bills calendar months: 31 days from 5 January. 16 of them are left after 15."""
+    old_payment = await _paid(uow, service, clock, "member")
+    async with uow() as unit:
+        payment = await unit.payments.get(old_payment)
+        assert payment is not None
+        payment.subscription_ref = "sub_old"
+        payment.period_end = clock.now() + timedelta(days=31)
+        [membership] = await unit.memberships.of_member(1)
+        # A moderator's gift on top of the paid period is not refunded.
+        membership.ends_at = payment.period_end + timedelta(days=7)
+    clock.advance(timedelta(days=15))
+
+    await _paid(uow, service, clock, "pro", member=1)
+
+    refunds = [e for e in await _promised_effects(uow) if isinstance(e, RefundPayment)]
+    assert refunds == [RefundPayment(old_payment, 900 * 16 // 31, "unused days of member")]
+
+
 async def test_a_role_two_tiers_open_stays_while_either_is_held(
     uow: UnitOfWorkFactory, service: PaymentService, clock: FakeClock
 ) -> None:
