@@ -34,8 +34,8 @@ format: $(STAMP)
 # Refresh the message catalogues after changing user-facing text.
 locales: $(STAMP)
 	$(BIN)/pybabel extract -k N_ -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
-		--project knowpay -o bot/locales/knowpay.pot bot cogs payments
-	$(BIN)/pybabel update -D knowpay -i bot/locales/knowpay.pot -d bot/locales --no-fuzzy-matching --ignore-obsolete
+		--no-wrap --project knowpay -o bot/locales/knowpay.pot bot cogs payments
+	$(BIN)/pybabel update -D knowpay -i bot/locales/knowpay.pot -d bot/locales --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

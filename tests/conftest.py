@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings, settings_from_dict
 from bot.core.clock import Clock, FakeClock
-from bot.core.commands import split_command
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Effect
 from bot.core.events import Actor, CommandEvent, Place, Platform
+from bot.core.parsing import split_command
 from bot.core.permissions import Level
 from cogs import build_registry, build_services
 from cogs.services import Services

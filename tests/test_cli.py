@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import pty
+import queue
 import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -362,10 +364,38 @@ def _wait_for(url: str, timeout: float = 30) -> str:
             time.sleep(0.1)
 
 
-def _read_until(process: subprocess.Popen[str], marker: str) -> str:
-    assert process.stdout is not None
+_LINES: dict[int, queue.Queue[str | None]] = {}
+
+
+def _lines_of(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    """The process's output lines, read by a thread of their own so that waiting for one can
+    time out (a blocking readline cannot); None marks the end."""
+    if process.pid not in _LINES:
+        lines: queue.Queue[str | None] = queue.Queue()
+        stdout = process.stdout
+        assert stdout is not None
+
+        def read() -> None:
+            for line in stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+        _LINES[process.pid] = lines
+    return _LINES[process.pid]
+
+
+def _read_until(process: subprocess.Popen[str], marker: str, timeout: float = 30) -> str:
+    lines = _lines_of(process)
     seen = ""
-    for line in process.stdout:
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            break
         seen += line
         if marker in line:
             return seen

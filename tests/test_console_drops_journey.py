@@ -13,10 +13,9 @@ from pathlib import Path
 from tests.test_cli import _free_port, _read_until, _start_run, _wait_for, knowpay
 from tests.test_console_qa_journey import _type
 
-# The console reads one line per command, so the drop comes on the lines after /drop new,
-# ended by a line with only a dot.
+# The console reads one line per command, so the drop's title and body come on the lines after
+# /drop new and its options, ended by a line with only a dot.
 DROP = (
-    "member 4.99",
     "Async patterns in Rust",
     "Use task groups.",
     "They cancel well.",
@@ -64,23 +63,31 @@ def test_write_publish_notify_read_and_buy_a_drop_in_the_console(tmp_path: Path)
             "New drops of your tiers will come to you by private message.",
             "You need the creator role to use /drop.",  # and no prompt for the drop's text
         ]
-        _type(process, "/grant @lee member 30")
+        _type(process, "/grant @lee member 30d")
         _read_until(process, "Member")
 
         written = _session(
             tmp_path,
             config,
             "grace",
-            "/drop new member 4.99",  # one line holds no title nor body
-            "/drop new",
+            "/drop new member 4.99",  # a price goes by its name
+            "/drop new",  # the tiers to choose from
+            "/drop new member price:4.99",  # then the title and body, over lines
             *DROP,
             role="creator",
         )
-        assert written.startswith("Write a drop like this:\n/drop new member,pro [price]")
-        assert (
-            "The drop (for new and edit) or its label, like D7: type it over as many lines "
-            "as you like, then a line with only a dot."
-        ) in written
+        lines = written.splitlines()
+        assert lines[:2] == [
+            "Too many arguments: “4.99”. Did you mean price:4.99?",
+            'Usage: /drop new <tiers> [price:4.99] [at:"tomorrow 20:00"] [file]',
+        ]
+        assert lines[3:7] == [
+            "/drop new needs <tiers>: The tiers that read it in full, comma-separated.",
+            "  [member] /drop new member",
+            "/drop new needs <text>: The title on the first line, then the body; a link alone "
+            "on the last line.",
+            "Type it over as many lines as you like, then a line with only a dot.",
+        ]
         assert f"Preview of drop D1 (nothing is posted yet):\n\n{FULL}" in written
         assert f"Teaser in the public drops channel:\n\n{TEASER}" in written
         assert "In full in: no tier chat is configured" in written

@@ -38,9 +38,9 @@ def test_ask_pay_answer_accept_payout_and_unlock_in_the_console(tmp_path: Path) 
         # The expert makes themselves known (and sets a price) before anyone asks them.
         expert = _grace(tmp_path, config, "/expert price 6")
         assert "Questions to you now cost at least $6.00." in expert
-        _type(process, "/ask @grace 5 How do I profile asyncio?")
+        _type(process, "/ask @grace price:5 How do I profile asyncio?")
         assert "grace takes questions from $6.00." in _read_until(process, "grace takes")
-        _type(process, "/ask @grace 6 How do I profile `asyncio.run(main())`?")
+        _type(process, "/ask @grace price:6 How do I profile `asyncio.run(main())`?")
         offer = _read_until(process, "[Pay $6.00]")
         url = offer.split("[Pay $6.00] ")[1].strip()
         paying = urllib.request.Request(url, data=b"action=pay", method="POST")

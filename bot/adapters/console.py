@@ -6,12 +6,11 @@ import asyncio
 import contextlib
 import os
 import threading
-from dataclasses import replace
 from typing import TextIO
 
-from bot.core.commands import missing_long_text, split_command
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import (
+    Ask,
     DirectMessage,
     DurableEffect,
     EditMessage,
@@ -21,8 +20,9 @@ from bot.core.effects import (
     Reply,
 )
 from bot.core.events import Actor, CommandEvent, Place, Platform
-from bot.core.i18n import Translator, negotiate
+from bot.core.i18n import N_, Translator, negotiate
 from bot.core.outbox import Recipient
+from bot.core.parsing import split_command
 from bot.core.permissions import Level
 from bot.core.text import format_size, with_heading
 
@@ -120,35 +120,44 @@ class ConsoleAdapter:
         return getter.result() if getter in done else _EOF
 
     async def _serve(self, line: str, lines: asyncio.Queue[str | None]) -> None:
-        name, arguments = split_command(line) or ("", "")
-        event = CommandEvent(actor=self._actor, place=self._place, name=name, arguments=arguments)
-        long_text = await self._long_text(event, lines)
-        if long_text:
-            event = replace(event, arguments=f"{arguments}\n{long_text}".strip())
-        for effect in await self._dispatcher.handle(event):
-            if not isinstance(effect, Reply | DirectMessage):
-                continue
-            # The terminal is private already: a DM is just another line here.
-            buttons = [f"  [{b.label}] {b.url or b.command}" for b in effect.buttons]
-            self._write("\n".join([effect.text, *buttons]))
-
-    async def _long_text(self, event: CommandEvent, lines: asyncio.Queue[str | None]) -> str:
-        """A command run without its long text (a question, a drop) asks for it here, over
-        several lines, as Discord asks in a form and Telegram by a reply."""
-        spec = self._dispatcher.registry.get(event.name.lower())
-        missing = missing_long_text(spec, event.arguments, None) if spec else []
-        if not missing or await self._dispatcher.refusal(event):
-            return ""
-        self._write(
-            self._translator.gettext(
-                "{what}: type it over as many lines as you like, then a line with only a dot.",
-                what=self._translator.gettext(missing[0].description),
+        """Run one command; when the bot asks for something the command needs, the next line
+        (or lines, up to one with only a dot, for a long text) answers it."""
+        while True:
+            name, arguments = split_command(line) or ("", "")
+            event = CommandEvent(
+                actor=self._actor, place=self._place, name=name, arguments=arguments
             )
+            asked: Ask | None = None
+            for effect in await self._dispatcher.handle(event):
+                if isinstance(effect, Ask):
+                    asked = effect
+                elif isinstance(effect, Reply | DirectMessage):
+                    # The terminal is private already: a DM is just another line here.
+                    buttons = [f"  [{b.label}] {b.url or b.command}" for b in effect.buttons]
+                    self._write("\n".join([effect.text, *buttons]))
+            if asked is None:
+                return
+            answer = await self._answer(asked, lines)
+            if answer is None:
+                return
+            line = asked.completed(answer)
+
+    async def _answer(self, asked: Ask, lines: asyncio.Queue[str | None]) -> str | None:
+        """The member's answer to a question: the next line, or for a long text every line up
+        to one with only a dot (as Discord asks in a form and Telegram by a reply)."""
+        how = (
+            N_("Type it over as many lines as you like, then a line with only a dot.")
+            if asked.long
+            else N_("Type it on the next line.")
         )
+        self._write(f"{asked.text}\n{self._translator.gettext(how)}")
+        if not asked.long:
+            answer = await self._next_line(lines)
+            return answer if answer is not _EOF and answer.strip() else None
         typed: list[str] = []
-        while (line := await self._next_line(lines)) is not _EOF and line.strip() != ".":
-            typed.append(line)
-        return "\n".join(typed)
+        while (answer := await self._next_line(lines)) is not _EOF and answer.strip() != ".":
+            typed.append(answer)
+        return "\n".join(typed) if any(t.strip() for t in typed) else None
 
     def _write(self, text: str) -> None:
         self._stdout.write(text + "\n")

@@ -1,198 +1,249 @@
-"""Commands are declared once, as data, and every adapter builds its own UI from them."""
+"""The command language: commands are declared once, as data, with typed parameters and
+subcommands; every adapter builds its own interface from the declarations, and one parser
+reads what people type (bot/core/parsing.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from bot.core.i18n import N_
+from bot.core.effects import Button
+from bot.core.events import Attachment
+from bot.core.money import Money
 from bot.core.permissions import Level
-from bot.core.text import clean
+from bot.core.values import DROP, QUESTION, Duration, Label
+from storage.models import Member
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.core.context import Context
     from bot.core.effects import Effect
-    from bot.core.events import Attachment
-    from storage.models import Member
 
 
 class ParamKind(StrEnum):
     TEXT = "text"
+    # A whole number, within `minimum` and `maximum` when they are set.
     INTEGER = "integer"
+    # One of `choices`.
     CHOICE = "choice"
     # Someone in the community: `@name`, a Discord mention `<@123>`, or `#<member id>`.
     MEMBER = "member"
+    # An amount: `25`, `25.50`, `25 usd`, `¥25`; the community currency unless another is named.
+    MONEY = "money"
+    # A length of time: `30d`, `2w`, `1y`, `lifetime`.
+    DURATION = "duration"
+    # A point in time, in the community's time zone: `tomorrow 20:00`, `fri 18:30`, `in 2h`.
+    WHEN = "when"
+    # A tier of bot.toml, by its key (several, comma-separated, when `many`).
+    TIER = "tier"
+    # A drop (`D7`) or a paid question (`12`), of the kinds in `labels`.
+    LABEL = "label"
     # A file sent with the command (a Discord attachment option, a Telegram document): never
     # typed, so text arguments skip it; it reaches the handler as an Attachment.
     ATTACHMENT = "attachment"
 
 
-# Offers values for a parameter while the member is still typing it (Discord autocomplete).
+# Offers values for a parameter while the member is still typing it (Discord autocomplete),
+# and as buttons when a text platform asks for it.
 Suggester = Callable[["Context", str], Awaitable[list[str]]]
+# Reads a TEXT parameter of a cog's own kind (an ISO week) given the settings and the time
+# now; raises Unreadable for what does not read.
+Reader = Callable[[str, "Settings", datetime], object]
+
+# Shown where a parameter declares no example of its own.
+EXAMPLES = {
+    ParamKind.INTEGER: "12",
+    ParamKind.MEMBER: "@name",
+    ParamKind.MONEY: "25",
+    ParamKind.DURATION: "30d",
+    ParamKind.WHEN: "tomorrow 20:00",
+}
 
 
 @dataclass(frozen=True)
 class Param:
-    name: str
+    name: str  # what the option is called everywhere (typed as `name:value` when keyword)
     description: str  # a message id, marked with N_()
     kind: ParamKind = ParamKind.TEXT
     required: bool = True
     choices: tuple[str, ...] = ()
-    # Takes the rest of the line, spaces included (question text, reasons).
+    # Given by name on text platforms (`price:25`, `reason:"paid by transfer"`), anywhere in
+    # the line; all others are given in their declared order.
+    keyword: bool = False
+    # Takes the rest of the line, spaces included (a question, a reason).
     rest: bool = False
-    # Long text (a question, a drop's body): platforms with forms ask for it in one (a Discord
-    # modal) when the command is run without it.
+    # Long text (a question, a drop's body): asked for in a form (a Discord modal), by a reply
+    # (Telegram) or over several lines (console) when the command comes without it.
     long: bool = False
-    # Ask for the long text in a form only when the command's first argument is one of these
-    # (`/drop new` takes a body, `/drop list` does not); empty: always.
-    form_when: tuple[str, ...] = ()
+    # The long text starts on the line after the command and its options (a drop's title and
+    # body), so nothing left on the first line is taken for it.
+    own_line: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    # TIER: one or more, comma-separated (`member,pro`).
+    many: bool = False
+    # LABEL: which contents it names.
+    labels: tuple[str, ...] = ()
+    # MONEY: any currency (a transfer booked by hand), not only the community's.
+    any_currency: bool = False
+    example: str = ""
     suggest: Suggester | None = None
+    reader: Reader | None = None
 
     def __post_init__(self) -> None:
         # Only CHOICE params are checked against their choices and shown as a list on Discord.
         if (self.kind is ParamKind.CHOICE) != bool(self.choices):
             raise ValueError(f"param {self.name}: choices go with kind=ParamKind.CHOICE")
+        if (self.kind is ParamKind.LABEL) != bool(self.labels):
+            raise ValueError(f"param {self.name}: labels go with kind=ParamKind.LABEL")
+        if not set(self.labels) <= {DROP, QUESTION}:
+            raise ValueError(f"param {self.name}: labels are {DROP} or {QUESTION}")
+        if self.own_line and not (self.long and self.rest):
+            raise ValueError(f"param {self.name}: own_line is for a long text that takes the rest")
+        if self.keyword and self.kind is ParamKind.ATTACHMENT:
+            raise ValueError(f"param {self.name}: a file is never typed")
+        if self.reader is not None and self.kind is not ParamKind.TEXT:
+            raise ValueError(f"param {self.name}: a reader reads a TEXT parameter")
+
+    @property
+    def typed(self) -> bool:
+        """Typed in a text line (a file comes apart from the text)."""
+        return self.kind is not ParamKind.ATTACHMENT
+
+    def sample(self) -> str:
+        """A value of this parameter, for usage lines and refusals."""
+        if self.example:
+            return self.example
+        if self.choices:
+            return self.choices[0]
+        if self.kind is ParamKind.LABEL:
+            return "D7" if DROP in self.labels else "12"
+        return EXAMPLES.get(self.kind, self.name)
 
     def usage(self) -> str:
-        label = "|".join(self.choices) if self.choices else self.name
-        return f"<{label}>" if self.required else f"[{label}]"
+        if self.keyword:
+            shown = f"{self.name}:{self.sample()}"
+        elif self.choices:
+            shown = "|".join(self.choices)
+        else:
+            shown = self.name
+        return f"<{shown}>" if self.required else f"[{shown}]"
 
 
-@dataclass(frozen=True)
-class Args:
-    """A command's arguments after parsing, with members already looked up."""
-
-    values: Mapping[str, str] = field(default_factory=dict)
-    members: Mapping[str, Member] = field(default_factory=dict)
-    attachments: Mapping[str, Attachment] = field(default_factory=dict)
-
-    def text(self, name: str) -> str | None:
-        return self.values.get(name)
-
-    def integer(self, name: str) -> int | None:
-        value = self.values.get(name)
-        return None if value is None else int(value)
-
-    def member(self, name: str) -> Member | None:
-        return self.members.get(name)
-
-    def attachment(self, name: str) -> Attachment | None:
-        return self.attachments.get(name)
-
-
-Handler = Callable[["Context", Args], Awaitable[list["Effect"]]]
+Handler = Callable[["Context", "Args"], Awaitable[list["Effect"]]]
 
 
 @dataclass(frozen=True)
 class CommandSpec:
+    """A command: its parameters and handler, or its subcommands (`/drop new`, `/drop list`)."""
+
     name: str
     description: str  # a message id, marked with N_()
-    handler: Handler
+    handler: Handler | None = None
     params: tuple[Param, ...] = ()
+    subcommands: tuple[CommandSpec, ...] = ()
     level: Level = Level.MEMBER
     ephemeral: bool = False
+    # Whole lines, shown by /help: "/grant @grace pro 30d paid:300cny ref:TX-7".
+    examples: tuple[str, ...] = ()
 
-    def usage(self) -> str:
-        return " ".join([f"/{self.name}", *(p.usage() for p in self.params)])
+    def __post_init__(self) -> None:
+        if (self.handler is None) == (not self.subcommands):
+            raise ValueError(f"/{self.name}: a handler, or subcommands, exactly one of them")
+        if self.subcommands and self.params:
+            raise ValueError(f"/{self.name}: the subcommands take the parameters")
+        if any(sub.subcommands for sub in self.subcommands):
+            raise ValueError(f"/{self.name}: subcommands do not nest")
+        if any(sub.level < self.level for sub in self.subcommands):
+            raise ValueError(f"/{self.name}: a subcommand is for its command's level or above")
+        names = [p.name for p in self.params]
+        if len(names) != len(set(names)):
+            raise ValueError(f"/{self.name}: two parameters share a name")
+        positional = [p for p in self.params if p.typed and not p.keyword]
+        if any(p.rest for p in positional[:-1]):
+            raise ValueError(f"/{self.name}: only the last parameter may take the rest of the line")
+        seen_optional = False
+        for param in positional:
+            if param.required and seen_optional and not param.long:
+                raise ValueError(f"/{self.name}: a required parameter after an optional one")
+            seen_optional |= not param.required
 
+    def subcommand(self, name: str) -> CommandSpec | None:
+        return next((sub for sub in self.subcommands if sub.name == name), None)
 
-class ArgumentError(Exception):
-    """A user typed arguments that do not fit the command; `message` is an untranslated id."""
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
 
-    def __init__(self, message: str, **values: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.values = values
-
-
-def split_command(text: str) -> tuple[str, str] | None:
-    """`/link@knowpay_bot ABC` -> ("link", "ABC"); None when the text is not a command."""
-    stripped = clean(text).strip()
-    if not stripped.startswith("/"):
-        return None
-    head, _, rest = stripped[1:].partition(" ")
-    name = head.split("@", 1)[0].lower()
-    return name, rest.strip()
-
-
-def attachment_param(spec: CommandSpec) -> Param | None:
-    """The parameter a file sent with the command fills (one file per message on Telegram)."""
-    return next((p for p in spec.params if p.kind is ParamKind.ATTACHMENT), None)
-
-
-def parse_arguments(
-    spec: CommandSpec, event_arguments: str, options: Mapping[str, str] | None
-) -> dict[str, str]:
-    """Check arguments against the spec and return them by parameter name (members unresolved)."""
-    values = dict(options) if options is not None else _split_text(spec, event_arguments)
-    for param in spec.params:
-        if param.kind is ParamKind.ATTACHMENT:
-            continue  # files come apart from the typed arguments (CommandEvent.attachments)
-        value = values.get(param.name)
-        if value is None or value == "":
-            values.pop(param.name, None)
-            if param.required:
-                raise ArgumentError(N_("Missing <{param}>."), param=param.name)
-            continue
-        if param.kind is ParamKind.CHOICE and value not in param.choices:
-            raise ArgumentError(
-                N_("“{value}” is not one of: {choices}."),
-                value=value,
-                choices=", ".join(param.choices),
-            )
-        if param.kind is ParamKind.INTEGER and not _is_integer(value):
-            raise ArgumentError(N_("<{param}> must be a whole number."), param=param.name)
-    unknown = set(values) - {p.name for p in spec.params}
-    if unknown:
-        raise ArgumentError(N_("Too many arguments."))
-    return values
+    def usage(self, path: str | None = None) -> str:
+        """`/grant <member> <tier> [duration] [paid:25]`; a text on its own line below."""
+        head = [f"/{path or self.name}"]
+        below: list[str] = []
+        for param in self.params:
+            (below if param.own_line else head).append(param.usage())
+        line = " ".join(head)
+        return "\n".join([line, *(f"  {shown}" for shown in below)])
 
 
-def missing_long_text(
-    spec: CommandSpec, arguments: str, options: Mapping[str, str] | None
-) -> list[Param]:
-    """The long-text params a command was run without: adapters ask for them in a form (a
-    Discord modal) or a reply prompt (Telegram) instead of refusing the command."""
-    given = dict(options) if options is not None else _split_text(spec, arguments)
-    first = given.get(spec.params[0].name) if spec.params else None
-    return [
-        param
-        for param in spec.params
-        if param.long
-        and not given.get(param.name)
-        and (not param.form_when or first in param.form_when)
-    ]
+T = TypeVar("T")
 
 
-def long_text_length(spec: CommandSpec, arguments: str, options: Mapping[str, str] | None) -> int:
-    """How many of the characters typed are long text (a question, a drop's body): those have
-    a limit of their own."""
-    given = dict(options) if options is not None else _split_text(spec, arguments)
-    return sum(len(given.get(param.name, "")) for param in spec.params if param.long)
+@dataclass(frozen=True)
+class Args:
+    """A command's arguments, read and checked: typed values by parameter name."""
+
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def get(self, name: str, kind: type[T]) -> T | None:
+        """The value of `name`, of a cog's own kind (read by a Param's reader)."""
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, kind):
+            raise TypeError(f"argument {name} is a {type(value).__name__}, not a {kind.__name__}")
+        return value
+
+    def text(self, name: str) -> str | None:
+        return self.get(name, str)
+
+    def choice(self, name: str) -> str | None:
+        return self.get(name, str)
+
+    def integer(self, name: str) -> int | None:
+        return self.get(name, int)
+
+    def member(self, name: str) -> Member | None:
+        return self.get(name, Member)
+
+    def money(self, name: str) -> Money | None:
+        return self.get(name, Money)
+
+    def duration(self, name: str) -> Duration | None:
+        return self.get(name, Duration)
+
+    def when(self, name: str) -> datetime | None:
+        return self.get(name, datetime)
+
+    def tier(self, name: str) -> str | None:
+        return self.get(name, str)
+
+    def tiers(self, name: str) -> tuple[str, ...]:
+        return self.get(name, tuple) or ()
+
+    def label(self, name: str) -> Label | None:
+        return self.get(name, Label)
+
+    def attachment(self, name: str) -> Attachment | None:
+        return self.get(name, Attachment)
 
 
-def _split_text(spec: CommandSpec, text: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    remaining = text.strip()
-    for param in spec.params:
-        if param.kind is ParamKind.ATTACHMENT:
-            continue
-        if not remaining:
-            break
-        if param.rest:
-            values[param.name] = remaining
-            remaining = ""
-            break
-        # Any blank ends a word: a line break too, before the long text typed on later lines.
-        word, *rest = remaining.split(maxsplit=1)
-        values[param.name] = word
-        remaining = rest[0] if rest else ""
-    if remaining:
-        values["\0extra"] = remaining
-    return values
+class Refuse(Exception):
+    """A handler's way to answer and stop: the dispatcher replies with `text` (already in the
+    member's language), privately, and nothing the handler wrote is kept."""
 
-
-def _is_integer(value: str) -> bool:
-    return value.lstrip("-").isdigit() and len(value) <= 18
+    def __init__(self, text: str, *, buttons: tuple[Button, ...] = ()) -> None:
+        super().__init__(text)
+        self.text = text
+        self.buttons = buttons

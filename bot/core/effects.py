@@ -73,7 +73,37 @@ class JoinRequestAnswer:
     approved: bool
 
 
-Effect = Reply | DirectMessage | Invoice | JoinRequestAnswer
+@dataclass(frozen=True)
+class Ask:
+    """The command lacks a value it needs: ask the member for it, in the command's place. Their
+    answer completes `line`, the command as they typed it so far, which then runs again.
+
+    Discord asks in a form (one text box per long value); Telegram asks by a reply to the
+    question; the console reads the next line, or lines up to a lone dot for a long text.
+    """
+
+    text: str  # the question, in the member's language
+    line: str  # "/grant @grace", "/drop new member"
+    option: str  # the parameter asked for
+    description: str  # what it is, in the member's language (a form's label)
+    long: bool = False
+    # The answer takes the rest of the line (a question), goes on a line of its own (a drop's
+    # title and body), or is given as `option:answer`.
+    rest: bool = False
+    own_line: bool = False
+    keyword: bool = False
+
+    def completed(self, answer: str) -> str:
+        """The command line with the member's answer in place."""
+        value = answer.strip()
+        if self.own_line:
+            return f"{self.line}\n{value}"
+        if not self.rest and (not value or any(ch.isspace() for ch in value)):
+            value = '"' + " ".join(value.replace('"', "'").split()) + '"'
+        return f"{self.line} {self.option}:{value}" if self.keyword else f"{self.line} {value}"
+
+
+Effect = Reply | DirectMessage | Invoice | JoinRequestAnswer | Ask
 
 
 # Durable effects: promised in a transaction (through the outbox), carried out after it commits

@@ -71,8 +71,9 @@ class Attachment:
 class CommandEvent:
     """A member ran a command.
 
-    Text platforms (Telegram, console) fill `arguments` with the text after the command name;
-    platforms with typed options (Discord slash commands) fill `options` instead.
+    Text platforms (Telegram, console) fill `arguments` with the text after the command name
+    (a subcommand first, when the command has some); platforms with typed options (Discord
+    slash commands) name the `subcommand` and fill `options` instead.
     """
 
     actor: Actor
@@ -80,6 +81,7 @@ class CommandEvent:
     name: str
     arguments: str = ""
     options: Mapping[str, str] | None = field(default=None)
+    subcommand: str | None = None
     # Files sent with the command, by parameter name (Discord attachment options, a Telegram
     # document whose caption is the command); the console sends none.
     attachments: Mapping[str, Attachment] = field(default_factory=dict)
@@ -88,6 +90,7 @@ class CommandEvent:
     def length(self) -> int:
         """Characters the user typed: `/name arguments`, or the name and every option value."""
         typed = len(self.name) + 1 + (len(self.arguments) + 1 if self.arguments else 0)
+        typed += len(self.subcommand) + 1 if self.subcommand else 0
         return typed + sum(len(v) for v in (self.options or {}).values())
 
 

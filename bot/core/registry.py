@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.core.commands import CommandSpec, ParamKind
+from bot.core.commands import CommandSpec
 from bot.core.listening import E, Listener, Listeners
 from bot.core.permissions import Level
 
@@ -20,11 +20,9 @@ class Registry:
         self.listeners.listen(event_type, listener)
 
     def register(self, spec: CommandSpec) -> None:
+        """Add a command (its spec checks itself when it is made)."""
         if spec.name in self._specs:
             raise ValueError(f"command /{spec.name} is registered twice")
-        typed = [p for p in spec.params if p.kind is not ParamKind.ATTACHMENT]
-        if any(p.rest for p in typed[:-1]):
-            raise ValueError(f"/{spec.name}: only the last parameter may take the rest of the line")
         self._specs[spec.name] = spec
 
     def get(self, name: str) -> CommandSpec | None:

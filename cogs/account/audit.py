@@ -58,7 +58,7 @@ def register(registry: Registry) -> None:
             handler=audit,
             params=(
                 Param(
-                    "member",
+                    N_("member"),
                     N_("Whose history to show: @name or #member-id"),
                     kind=ParamKind.MEMBER,
                     required=False,

@@ -1,38 +1,87 @@
-"""/help: the commands a member may use here, or one of them in detail."""
+"""/help: the commands a member may use here, or one of them in detail, as their declarations
+say: the exact usage, every option with an example, and whole example lines."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from bot.core.commands import Args, CommandSpec, Param
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Refuse
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.registry import Registry
 
+# What each kind of value looks like, for the option lines of /help.
+KINDS = {
+    ParamKind.INTEGER: N_("a whole number"),
+    ParamKind.MEMBER: N_("a member: @name or #member-id"),
+    ParamKind.MONEY: N_("an amount: 25, 12.50 or 25 usd"),
+    ParamKind.DURATION: N_("a length of time: 30d, 2w, 1y or lifetime"),
+    ParamKind.WHEN: N_("a time: 2026-12-01 20:00, tomorrow 20:00, fri 20:00, in 2h or now"),
+    ParamKind.TIER: N_("a tier"),
+    ParamKind.ATTACHMENT: N_("a file sent with the command"),
+}
+
 
 async def show_help(registry: Registry, ctx: Context, args: Args) -> list[Effect]:
-    wanted = args.text("command")
-    if wanted:
-        spec = registry.get(wanted.removeprefix("/").lower())
-        if spec is None or spec.level > ctx.level:
-            return [
-                ctx.reply(
-                    ctx._(
-                        "There is no command /{name} you can use. Send /help for the list.",
-                        name=wanted.removeprefix("/")[:32],
-                    )
-                )
-            ]
-        lines = [f"{spec.usage()} — {ctx._(spec.description)}"]
-        lines += [f"  {p.name}: {ctx._(p.description)}" for p in spec.params]
+    wanted = " ".join((args.text("command") or "").removeprefix("/").lower().split())
+    if not wanted:
+        lines = [ctx._("Commands you can use:")]
+        lines += [_summary(ctx, path, spec) for path, spec in _runnable(registry, ctx)]
+        lines.append(ctx._("Send /help <command> for details about one command."))
         return [ctx.reply("\n".join(lines))]
-    lines = [ctx._("Commands you can use:")]
-    lines += [
-        f"{spec.usage()} — {ctx._(spec.description)}" for spec in registry.available_to(ctx.level)
-    ]
-    lines.append(ctx._("Send /help <command> for details about one command."))
-    return [ctx.reply("\n".join(lines))]
+    chosen = [(path, spec) for path, spec in _runnable(registry, ctx) if _names(path, wanted)]
+    if not chosen:
+        raise Refuse(
+            ctx._(
+                "There is no command /{name} you can use. Send /help for the list.",
+                name=wanted[:32],
+            )
+        )
+    return [ctx.reply("\n\n".join(_details(ctx, path, spec) for path, spec in chosen))]
+
+
+def _runnable(registry: Registry, ctx: Context) -> list[tuple[str, CommandSpec]]:
+    """Every command and subcommand the member may run, by its path (`drop new`)."""
+    found: list[tuple[str, CommandSpec]] = []
+    for spec in registry.available_to(ctx.level):
+        if not spec.subcommands:
+            found.append((spec.name, spec))
+        found += [
+            (f"{spec.name} {sub.name}", sub) for sub in spec.subcommands if sub.level <= ctx.level
+        ]
+    return found
+
+
+def _names(path: str, wanted: str) -> bool:
+    """`drop` names every /drop subcommand; `drop new` one of them."""
+    return path == wanted or path.startswith(wanted + " ")
+
+
+def _summary(ctx: Context, path: str, spec: CommandSpec) -> str:
+    return f"{spec.usage(path).splitlines()[0]} — {ctx._(spec.description)}"
+
+
+def _details(ctx: Context, path: str, spec: CommandSpec) -> str:
+    lines = [spec.usage(path), ctx._(spec.description)]
+    lines += [_option(ctx, param) for param in spec.params]
+    if spec.examples:
+        lines.append(ctx._("For example:"))
+        lines += ["  " + example.replace("\n", "\n    ") for example in spec.examples]
+    return "\n".join(lines)
+
+
+def _option(ctx: Context, param: Param) -> str:
+    line = f"  {param.name} — {ctx._(param.description)}"
+    if param.kind in KINDS:
+        line += f" ({ctx._(KINDS[param.kind])})"
+    if param.keyword:
+        line += " · " + ctx._("give it as {form}", form=f"{param.name}:{param.sample()}")
+    elif param.own_line:
+        line += " · " + ctx._("on the lines below the command")
+    if not param.required:
+        line += " · " + ctx._("optional")
+    return line
 
 
 async def suggest_commands(registry: Registry, ctx: Context, typed: str) -> list[str]:
@@ -48,12 +97,15 @@ def register(registry: Registry) -> None:
             handler=partial(show_help, registry),
             params=(
                 Param(
-                    "command",
+                    N_("command"),
                     N_("A command to explain in detail"),
                     required=False,
+                    rest=True,
+                    example="drop",
                     suggest=partial(suggest_commands, registry),
                 ),
             ),
             ephemeral=True,
+            examples=("/help", "/help grant", "/help drop new"),
         )
     )

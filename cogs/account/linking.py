@@ -82,7 +82,9 @@ def register(registry: Registry) -> None:
             description=N_("Link your Discord and Telegram accounts into one member"),
             handler=link,
             params=(
-                Param("code", N_("The code /link gave you on your other account"), required=False),
+                Param(
+                    N_("code"), N_("The code /link gave you on your other account"), required=False
+                ),
             ),
             ephemeral=True,
         )

@@ -32,7 +32,7 @@ async def whoami(ctx: Context, _args: Args) -> list[Effect]:
 
 
 async def language(ctx: Context, args: Args) -> list[Effect]:
-    chosen = args.text("language")
+    chosen = args.choice("language")
     if chosen is None:
         choices = ", ".join(f"{code} ({_language_name(code)})" for code in SUPPORTED_LOCALES)
         return [
@@ -75,7 +75,7 @@ def register(registry: Registry) -> None:
             handler=language,
             params=(
                 Param(
-                    "language",
+                    N_("language"),
                     N_("en for English, zh_CN for Simplified Chinese"),
                     kind=ParamKind.CHOICE,
                     required=False,

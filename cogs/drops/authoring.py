@@ -5,36 +5,27 @@ handle anyone's."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Refuse
 from bot.core.context import Context
 from bot.core.effects import Button, Effect, Reply
 from bot.core.events import Attachment
 from bot.core.i18n import N_
-from bot.core.money import Money, format_money
+from bot.core.money import format_money
 from bot.core.permissions import Level
 from bot.core.registry import Registry
 from bot.core.text import clean_name, format_size
+from bot.core.values import DROP
 from cogs.drops import service as drops
-from cogs.drops.rendering import drop_of, full_text, label, teaser_text
-from cogs.drops.when import WhenError, parse_when
+from cogs.drops.rendering import full_text, label, teaser_text
 from storage.models import Drop
 
-# The /drop parameter a file comes in (only /drop new takes one).
-FILE = "file"
-NEW, PUBLISH, LIST, EDIT, CANCEL, DELETE, STATS = (
-    "new",
-    "publish",
-    "list",
-    "edit",
-    "cancel",
-    "delete",
-    "stats",
-)
 TITLE_LIMIT = 200
 LISTED = 15
+SUGGESTED = 25
 _URL = re.compile(r"^https?://\S+$")
 STATUSES = {
     drops.DRAFT: N_("draft"),
@@ -43,34 +34,24 @@ STATUSES = {
     drops.CANCELLED: N_("cancelled"),
     drops.DELETED: N_("deleted"),
 }
+# The drops each subcommand may act on, for the suggestions offered.
+NOT_OUT = (drops.DRAFT, drops.SCHEDULED)
+STILL_SHOWN = (drops.DRAFT, drops.SCHEDULED, drops.PUBLISHED)
 
 
-class _Refusal(Exception):
-    def __init__(self, reply: Reply) -> None:
-        self.reply = reply
-
-
-async def drop(ctx: Context, args: Args) -> list[Effect]:
-    action = args.text("action") or LIST
-    details = args.text("details") or ""
-    file = args.attachment(FILE)
-    try:
-        if action == NEW:
-            return await _new(ctx, details, file)
-        if file is not None:
-            return [ctx.reply(ctx._("A file goes only with /drop new."))]
-        return await ACTIONS[action](ctx, details)
-    except _Refusal as refusal:
-        return [refusal.reply]
-
-
-async def _new(ctx: Context, details: str, file: Attachment | None) -> list[Effect]:
-    header, _, rest = details.partition("\n")
-    tiers, price, at = _options(ctx, header)
-    title, body, link = _content(ctx, rest, USAGE)
+async def new(ctx: Context, args: Args) -> list[Effect]:
+    tiers, file = args.tiers("tiers"), args.attachment("file")
+    title, body, link = _content(ctx, args.text("text") or "", USAGE)
     # Checked and downloaded before the drop exists: a file that cannot go out leaves no draft.
     data = await _file_data(ctx, file, tiers) if file is not None else None
-    draft = drops.Draft(title=title, body=body, tiers=tiers, link=link, price=price, publish_at=at)
+    draft = drops.Draft(
+        title=title,
+        body=body,
+        tiers=tiers,
+        link=link,
+        price=args.money("price"),
+        publish_at=args.when("at"),
+    )
     made = await drops.create(ctx.uow, ctx.member.id, draft, ctx.clock.now())
     if file is None or data is None:
         return [_preview(ctx, made, None, 0)]
@@ -91,15 +72,13 @@ async def _file_data(ctx: Context, file: Attachment, tiers: tuple[str, ...]) -> 
     name = clean_name(file.filename, 60)
     if file.fetch_limit is not None and file.size > file.fetch_limit:
         message = N_("“{name}” is {size}: I can download files of at most {limit} from {platform}.")
-        raise _Refusal(
-            ctx.reply(
-                ctx._(
-                    message,
-                    name=name,
-                    size=format_size(file.size),
-                    limit=format_size(file.fetch_limit),
-                    platform=ctx.event.actor.platform.value.capitalize(),
-                )
+        raise Refuse(
+            ctx._(
+                message,
+                name=name,
+                size=format_size(file.size),
+                limit=format_size(file.fetch_limit),
+                platform=ctx.event.actor.platform.value.capitalize(),
             )
         )
     limit, platforms = drops.file_limit(ctx.settings, tiers)
@@ -111,54 +90,16 @@ async def _file_data(ctx: Context, file: Attachment, tiers: tuple[str, ...]) -> 
             "“{name}” is {size}: a drop for these tiers can carry a file of at most {limit}, "
             "the most a bot may post on {platforms}."
         )
-        raise _Refusal(
-            ctx.reply(
-                ctx._(
-                    message,
-                    name=name,
-                    size=format_size(size),
-                    limit=format_size(limit),
-                    platforms=", ".join(p.capitalize() for p in platforms),
-                )
+        raise Refuse(
+            ctx._(
+                message,
+                name=name,
+                size=format_size(size),
+                limit=format_size(limit),
+                platforms=", ".join(p.capitalize() for p in platforms),
             )
         )
     return data
-
-
-def _options(ctx: Context, header: str) -> tuple[tuple[str, ...], Money | None, datetime | None]:
-    """`member,pro 4.99 at tomorrow 20:00`: the tiers, a one-off price, a time."""
-    head, _, when = header.partition(" at ")
-    words = head.split()
-    if not words:
-        raise _Refusal(ctx.reply(ctx._(USAGE)))
-    tiers = tuple(t for t in words[0].lower().split(",") if t)
-    unknown = [t for t in tiers if t not in ctx.settings.tiers]
-    if unknown or not tiers:
-        known = ", ".join(ctx.settings.tiers) or "—"
-        raise _Refusal(
-            ctx.reply(
-                ctx._("No tier “{tier}”. Tiers: {known}.", tier=",".join(unknown), known=known)
-            )
-        )
-    price: Money | None = None
-    if len(words) > 1:
-        try:
-            price = ctx.settings.money(words[1])
-        except ValueError:
-            raise _Refusal(
-                ctx.reply(ctx._("“{price}” is not a price.", price=words[1][:20]))
-            ) from None
-        if price.minor <= 0:
-            raise _Refusal(ctx.reply(ctx._("A drop's price must be more than zero.")))
-    at: datetime | None = None
-    if when.strip():
-        try:
-            at = parse_when(when, now=ctx.clock.now(), zone=ctx.settings.community.tzinfo)
-        except WhenError as error:
-            raise _Refusal(
-                ctx.reply(ctx._("I could not read the time: {reason}", reason=str(error)))
-            ) from None
-    return tiers, price, at
 
 
 def _content(ctx: Context, text: str, usage: str) -> tuple[str, str, str | None]:
@@ -168,11 +109,9 @@ def _content(ctx: Context, text: str, usage: str) -> tuple[str, str, str | None]
     link = lines.pop().strip() if lines and _URL.match(lines[-1].strip()) else None
     body = "\n".join(lines).strip()
     if not title.strip() or not body:
-        raise _Refusal(ctx.reply(ctx._(usage)))
+        raise Refuse(ctx._(usage))
     if len(title) > TITLE_LIMIT:
-        raise _Refusal(
-            ctx.reply(ctx._("A title is at most {limit} characters.", limit=TITLE_LIMIT))
-        )
+        raise Refuse(ctx._("A title is at most {limit} characters.", limit=TITLE_LIMIT))
     return title.strip(), body, link
 
 
@@ -208,33 +147,44 @@ def _preview(ctx: Context, made: Drop, filename: str | None, size: int) -> Reply
     return Reply("\n\n".join(lines), ephemeral=True, buttons=(publish,))
 
 
-async def _mine(ctx: Context, details: str) -> Drop:
-    """The drop `details` names, if this member may handle it."""
-    named = details.split(maxsplit=1)[0] if details.split() else ""
-    drop_id = drop_of(named) or (int(named) if named.isdigit() else None)
-    found = await ctx.uow.drops.get(drop_id) if drop_id is not None else None
+async def _mine(ctx: Context, args: Args, allowed: tuple[str, ...]) -> Drop:
+    """The drop the command names, if this member may handle it and it is in a state the
+    command acts on; else a refusal that says the state it is in."""
+    named = args.label("drop")
+    assert named is not None  # required: the dispatcher asked for it
+    found = await ctx.uow.drops.get(named.id)
     if found is None:
-        raise _Refusal(ctx.reply(ctx._("There is no drop {label}.", label=named[:20] or "?")))
+        raise Refuse(ctx._("There is no drop {label}.", label=str(named)))
     if found.author_id != ctx.member.id and ctx.level < Level.MOD:
-        raise _Refusal(ctx.reply(ctx._("Drop {label} is not yours.", label=label(found.id))))
+        raise Refuse(ctx._("Drop {label} is not yours.", label=label(found.id)))
+    if found.status not in allowed:
+        when = _local(ctx, found.publish_at) if found.publish_at else ""
+        raise Refuse(ctx._(_STATE[found.status], label=label(found.id), time=when))
     return found
 
 
-async def _publish(ctx: Context, details: str) -> list[Effect]:
-    found = await _mine(ctx, details)
+# What a drop is, said when a command cannot act on it.
+_STATE = {
+    drops.DRAFT: N_("Drop {label} is a draft: publish it first."),
+    drops.SCHEDULED: N_("Drop {label} is scheduled for {time} already."),
+    drops.PUBLISHED: N_("Drop {label} is published already."),
+    drops.CANCELLED: N_("Drop {label} is cancelled."),
+    drops.DELETED: N_("Drop {label} is deleted already."),
+}
+
+
+async def publish(ctx: Context, args: Args) -> list[Effect]:
+    found = await _mine(ctx, args, (drops.DRAFT,))
     now = ctx.clock.now()
-    try:
-        if found.publish_at is not None and found.publish_at > now:
-            drops.schedule(found, now)
-            return _about(
-                ctx,
-                N_("Drop {label} is scheduled for {time}."),
-                found,
-                time=_local(ctx, found.publish_at),
-            )
-        told = await drops.publish(ctx.uow, ctx.settings, found, now)
-    except drops.DropStateError:
-        return _about(ctx, N_("Drop {label} cannot be published now."), found)
+    if found.publish_at is not None and found.publish_at > now:
+        drops.schedule(found, now)
+        return _about(
+            ctx,
+            N_("Drop {label} is scheduled for {time}."),
+            found,
+            time=_local(ctx, found.publish_at),
+        )
+    told = await drops.publish(ctx.uow, ctx.settings, found, now)
     return _about(
         ctx,
         N_("Drop {label} is published; {count} members get it by private message."),
@@ -243,9 +193,9 @@ async def _publish(ctx: Context, details: str) -> list[Effect]:
     )
 
 
-async def _list(ctx: Context, details: str) -> list[Effect]:
-    wanted = details.strip().lower()
-    statuses = (wanted,) if wanted in STATUSES else tuple(STATUSES)
+async def listing(ctx: Context, args: Args) -> list[Effect]:
+    wanted = args.choice("status")
+    statuses = (wanted,) if wanted else tuple(STATUSES)
     author = None if ctx.level >= Level.MOD else ctx.member.id
     found = await ctx.uow.drops.listing(statuses=statuses, author_id=author, limit=LISTED)
     if not found:
@@ -254,41 +204,35 @@ async def _list(ctx: Context, details: str) -> list[Effect]:
     return [ctx.reply("\n".join(lines))]
 
 
-async def _edit(ctx: Context, details: str) -> list[Effect]:
-    label_line, _, rest = details.partition("\n")
-    found = await _mine(ctx, label_line)
-    title, body, _ = _content(ctx, rest, EDIT_USAGE)
-    try:
-        edited = await drops.edit(
-            ctx.uow, ctx.settings, found, title=title, body=body, now=ctx.clock.now()
-        )
-    except drops.DropStateError:
-        return _about(ctx, N_("Drop {label} cannot be edited now."), found)
+async def edit(ctx: Context, args: Args) -> list[Effect]:
+    found = await _mine(ctx, args, STILL_SHOWN)
+    title, body, _ = _content(ctx, args.text("text") or "", EDIT_USAGE)
+    edited = await drops.edit(
+        ctx.uow, ctx.settings, found, title=title, body=body, now=ctx.clock.now()
+    )
     message = N_("Drop {label} is changed; {count} posted messages are being edited.")
     return _about(ctx, message, found, count=edited)
 
 
-async def _cancel(ctx: Context, details: str) -> list[Effect]:
-    found = await _mine(ctx, details)
-    try:
-        drops.cancel(found, ctx.clock.now())
-    except drops.DropStateError:
-        return _about(ctx, N_("Drop {label} is already out; delete it instead."), found)
+async def cancel(ctx: Context, args: Args) -> list[Effect]:
+    found = await _mine(ctx, args, (*NOT_OUT, drops.PUBLISHED))
+    if found.status == drops.PUBLISHED:
+        raise Refuse(
+            ctx._("Drop {label} is already out; delete it instead.", label=label(found.id))
+        )
+    drops.cancel(found, ctx.clock.now())
     return _about(ctx, N_("Drop {label} is cancelled."), found)
 
 
-async def _delete(ctx: Context, details: str) -> list[Effect]:
-    found = await _mine(ctx, details)
-    try:
-        gone = await drops.delete(ctx.uow, found, ctx.clock.now())
-    except drops.DropStateError:
-        return _about(ctx, N_("Drop {label} is already deleted."), found)
+async def delete(ctx: Context, args: Args) -> list[Effect]:
+    found = await _mine(ctx, args, (*STILL_SHOWN, drops.CANCELLED))
+    gone = await drops.delete(ctx.uow, found, ctx.clock.now())
     message = N_("Drop {label} is deleted; {count} posted messages are being removed.")
     return _about(ctx, message, found, count=gone)
 
 
-async def _stats(ctx: Context, details: str) -> list[Effect]:
-    found = await _mine(ctx, details)
+async def stats(ctx: Context, args: Args) -> list[Effect]:
+    found = await _mine(ctx, args, (*STILL_SHOWN, drops.CANCELLED))
     stats = await drops.stats(ctx.uow, found)
     lines = [ctx._("Drop {label} · {title}", label=label(found.id), title=found.title)]
     for platform, counts in sorted(stats.by_platform.items()):
@@ -310,52 +254,144 @@ def _about(ctx: Context, message: str, drop: Drop, **values: object) -> list[Eff
     return [ctx.reply(ctx._(message, label=label(drop.id), **values))]
 
 
+async def _suggest(statuses: tuple[str, ...], ctx: Context, typed: str) -> list[str]:
+    """The member's own drops the subcommand can act on (anyone's, for moderators), newest
+    first."""
+    author = None if ctx.level >= Level.MOD else ctx.member.id
+    found = await ctx.uow.drops.listing(statuses=statuses, author_id=author, limit=SUGGESTED)
+    labels = [label(d.id) for d in found]
+    return [shown for shown in labels if shown.lower().startswith(typed.strip().lower())]
+
+
 USAGE = N_(
-    "Write a drop like this:\n/drop new member,pro [price] [at tomorrow 20:00]\nTitle\nThe body "
-    "(Markdown and code blocks welcome)\nhttps://an.optional/link"
+    'Write a drop like this:\n/drop new member,pro price:4.99 at:"tomorrow 20:00"\nTitle\n'
+    "The body (Markdown and code blocks welcome)\nhttps://an.optional/link"
 )
 EDIT_USAGE = N_(
-    "Edit a drop like this:\n/drop edit\nD7\nThe new title\nThe new body\n(in the console and on "
-    "Telegram, send /drop edit alone and the bot asks for the rest)"
+    "Edit a drop like this:\n/drop edit D7\nThe new title\nThe new body\n(in the console and "
+    "on Telegram, send /drop edit D7 alone and the bot asks for the rest)"
 )
-# The actions besides /drop new, which alone takes a file.
-ACTIONS: dict[str, Callable[[Context, str], Awaitable[list[Effect]]]] = {
-    PUBLISH: _publish,
-    LIST: _list,
-    EDIT: _edit,
-    CANCEL: _cancel,
-    DELETE: _delete,
-    STATS: _stats,
-}
+
+
+def _drop(statuses: tuple[str, ...]) -> Param:
+    return Param(
+        N_("drop"),
+        N_("The drop's label, like D7"),
+        kind=ParamKind.LABEL,
+        labels=(DROP,),
+        suggest=partial(_suggest, statuses),
+    )
 
 
 def register(registry: Registry) -> None:
+    text = Param(
+        N_("text"),
+        N_("The title on the first line, then the body; a link alone on the last line"),
+        rest=True,
+        long=True,
+        own_line=True,
+    )
     registry.register(
         CommandSpec(
             name="drop",
             description=N_("Write, publish and manage premium drops (creators)"),
-            handler=drop,
-            params=(
-                Param("action", N_("What to do"), kind=ParamKind.CHOICE, choices=(NEW, *ACTIONS)),
-                Param(
-                    "details",
-                    N_("The drop (for new and edit) or its label, like D7"),
-                    required=False,
-                    rest=True,
-                    long=True,
-                    form_when=(NEW, EDIT),
-                ),
-                Param(
-                    FILE,
-                    N_(
-                        "A file for /drop new: a PDF, an archive, an image "
-                        "(Discord and Telegram; not the console)"
+            subcommands=_for_creators(
+                CommandSpec(
+                    name="new",
+                    description=N_("Write a drop and see its preview"),
+                    handler=new,
+                    params=(
+                        Param(
+                            N_("tiers"),
+                            N_("The tiers that read it in full, comma-separated"),
+                            kind=ParamKind.TIER,
+                            many=True,
+                            example="member,pro",
+                        ),
+                        Param(
+                            N_("price"),
+                            N_("A one-off price for anyone else"),
+                            kind=ParamKind.MONEY,
+                            keyword=True,
+                            required=False,
+                            example="4.99",
+                        ),
+                        Param(
+                            N_("at"),
+                            N_("When it goes out (default: when you publish it)"),
+                            kind=ParamKind.WHEN,
+                            keyword=True,
+                            required=False,
+                            example='"tomorrow 20:00"',
+                        ),
+                        text,
+                        Param(
+                            N_("file"),
+                            N_(
+                                "A file for /drop new: a PDF, an archive, an image "
+                                "(Discord and Telegram; not the console)"
+                            ),
+                            kind=ParamKind.ATTACHMENT,
+                            required=False,
+                        ),
                     ),
-                    kind=ParamKind.ATTACHMENT,
-                    required=False,
+                    examples=(
+                        "/drop new member\nAsync patterns in Rust\nUse task groups.",
+                        '/drop new member,pro price:4.99 at:"fri 20:00"\nTitle\nBody',
+                    ),
+                ),
+                CommandSpec(
+                    name="publish",
+                    description=N_("Post a drop now, or at its time"),
+                    handler=publish,
+                    params=(_drop((drops.DRAFT,)),),
+                    examples=("/drop publish D7",),
+                ),
+                CommandSpec(
+                    name="list",
+                    description=N_("Your drops and their state"),
+                    handler=listing,
+                    params=(
+                        Param(
+                            N_("status"),
+                            N_("Only drops in this state"),
+                            kind=ParamKind.CHOICE,
+                            choices=tuple(STATUSES),
+                            required=False,
+                        ),
+                    ),
+                ),
+                CommandSpec(
+                    name="edit",
+                    description=N_("Change a drop's title and body, everywhere it is posted"),
+                    handler=edit,
+                    params=(_drop(STILL_SHOWN), text),
+                    examples=("/drop edit D7\nThe new title\nThe new body",),
+                ),
+                CommandSpec(
+                    name="cancel",
+                    description=N_("Cancel a drop before it goes out"),
+                    handler=cancel,
+                    params=(_drop(NOT_OUT),),
+                ),
+                CommandSpec(
+                    name="delete",
+                    description=N_("Delete a drop and every posted copy"),
+                    handler=delete,
+                    params=(_drop((*STILL_SHOWN, drops.CANCELLED)),),
+                ),
+                CommandSpec(
+                    name="stats",
+                    description=N_("How a drop did: interactions and sales"),
+                    handler=stats,
+                    params=(_drop(STILL_SHOWN),),
                 ),
             ),
             level=Level.CREATOR,
             ephemeral=True,
         )
     )
+
+
+def _for_creators(*subcommands: CommandSpec) -> tuple[CommandSpec, ...]:
+    return tuple(replace(sub, level=Level.CREATOR, ephemeral=True) for sub in subcommands)

@@ -95,7 +95,7 @@ async def buy(payments: PaymentService, ctx: Context, drop_id: int) -> list[Effe
 
 
 async def notify(ctx: Context, args: Args) -> list[Effect]:
-    enabled = args.text("choice") == "on"
+    enabled = args.choice("choice") == "on"
     await drops.set_notice(ctx.uow, ctx.member.id, enabled, ctx.clock.now())
     if enabled:
         return [ctx.reply(ctx._("New drops of your tiers will come to you by private message."))]
@@ -117,7 +117,7 @@ def register(registry: Registry) -> None:
             description=N_("Get new drops of your tiers by private message, or stop"),
             handler=notify,
             params=(
-                Param("choice", N_("on or off"), kind=ParamKind.CHOICE, choices=("on", "off")),
+                Param(N_("choice"), N_("on or off"), kind=ParamKind.CHOICE, choices=("on", "off")),
             ),
             ephemeral=True,
         )

@@ -16,12 +16,6 @@ def label(drop_id: int) -> str:
     return f"D{drop_id}"
 
 
-def drop_of(label_text: str) -> int | None:
-    """The drop a `D7` label names, or None."""
-    head, number = label_text[:1], label_text[1:]
-    return int(number) if head in ("D", "d") and number.isdigit() else None
-
-
 def full_text(drop: Drop, locale: str) -> str:
     """Title, body and link, in Markdown (each platform renders it its own way)."""
     parts = [f"**{drop.title}**", drop.body]

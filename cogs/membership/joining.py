@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from bot.config import Tier
-from bot.core.commands import Args, CommandSpec, Param
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Refuse
 from bot.core.context import Context
 from bot.core.effects import Button, Effect, Reply
 from bot.core.i18n import N_
@@ -29,40 +29,26 @@ STATUSES = {
 }
 
 
-async def suggest_tiers(ctx: Context, typed: str) -> list[str]:
-    return [key for key in ctx.settings.tiers if key.startswith(typed.lower())]
-
-
 async def join(payments: PaymentService, ctx: Context, args: Args) -> list[Effect]:
     tiers = ctx.settings.tiers
     if not tiers:
-        return [ctx.reply(ctx._("This community sells no memberships yet."))]
-    wanted = (args.text("tier") or "").lower()
-    if not wanted:
+        raise Refuse(ctx._("This community sells no memberships yet."))
+    wanted = args.tier("tier")
+    if wanted is None:
         lines = [ctx._("Membership tiers:")]
         lines += [f"• {key}: {_offer(ctx, tier)}" for key, tier in tiers.items()]
         lines.append(ctx._("Join one with /join <tier>."))
-        return [ctx.reply("\n".join(lines))]
-    tier = tiers.get(wanted)
-    if tier is None:
-        return [
-            ctx.reply(
-                ctx._(
-                    "There is no tier “{tier}”. Choose one of: {tiers}.",
-                    tier=wanted[:32],
-                    tiers=", ".join(tiers),
-                )
-            )
-        ]
+        buttons = tuple(Button(key, command=f"/join {key}") for key in tiers)
+        return [Reply("\n".join(lines), ephemeral=True, buttons=buttons)]
+    tier = tiers[wanted]
     held = await ctx.uow.memberships.get(ctx.member.id, wanted)
     if held is not None and holds_access(held, ctx.clock.now()):
         until = ctx.translator.datetime(held.ends_at, "yyyy-MM-dd") if held.ends_at else None
-        text = (
+        raise Refuse(
             ctx._("You already hold {tier}, until {date}.", tier=tier.name, date=until)
             if until
             else ctx._("You already hold {tier}.", tier=tier.name)
         )
-        return [ctx.reply(text)]
     switching = [
         ctx.settings.tiers[m.tier].name if m.tier in ctx.settings.tiers else m.tier
         for m in await ctx.uow.memberships.of_member(ctx.member.id)
@@ -154,7 +140,10 @@ def register(registry: Registry, payments: PaymentService) -> None:
             name="join",
             description=N_("See the membership tiers, or join one"),
             handler=partial(join, payments),
-            params=(Param("tier", N_("The tier to join"), required=False, suggest=suggest_tiers),),
+            params=(
+                Param(N_("tier"), N_("The tier to join"), kind=ParamKind.TIER, required=False),
+            ),
+            examples=("/join", "/join member"),
             ephemeral=True,
         )
     )

@@ -3,14 +3,13 @@ revoke, and list. Every change is audited with who and why."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Refuse
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
-from bot.core.money import Money, format_money, is_known_currency, parse_major
+from bot.core.money import format_money
 from bot.core.permissions import Level
 from bot.core.registry import Registry
 from cogs.membership.joining import STATUSES
@@ -21,54 +20,18 @@ from payments import ledger
 LISTED = 20
 
 
-@dataclass(frozen=True)
-class GrantDetails:
-    """`[days] [paid AMOUNT CURRENCY] [ref TEXT] [reason...]` after the tier."""
-
-    days: int | None = None
-    paid: Money | None = None
-    ref: str | None = None
-    reason: str = ""
-
-
-def parse_details(text: str) -> GrantDetails:
-    words = text.split()
-    days = int(words.pop(0)) if words and words[0].isdigit() else None
-    paid: Money | None = None
-    ref: str | None = None
-    rest: list[str] = []
-    while words:
-        word = words.pop(0)
-        if word.lower() == "paid" and len(words) >= 2 and is_known_currency(words[1]):
-            paid = parse_major(words.pop(0), words.pop(0))
-        elif word.lower() == "ref" and words:
-            ref = words.pop(0)
-        else:
-            rest.append(word)
-    return GrantDetails(days, paid, ref, " ".join(rest))
-
-
 async def grant(ctx: Context, args: Args) -> list[Effect]:
-    subject = args.member("member")
-    key = (args.text("tier") or "").lower()
-    tier = ctx.settings.tiers.get(key)
-    if subject is None or tier is None:
-        tiers = ", ".join(ctx.settings.tiers) or "-"
-        return [
-            ctx.reply(
-                ctx._(
-                    "There is no tier “{tier}”. Choose one of: {tiers}.", tier=key[:32], tiers=tiers
-                )
-            )
-        ]
-    try:
-        details = parse_details(args.text("details") or "")
-    except ValueError as error:
-        return [ctx.reply(ctx._("That amount does not work: {problem}", problem=str(error)))]
+    subject, key = args.member("member"), args.tier("tier")
+    assert subject is not None  # required: the dispatcher asked for it
+    assert key is not None
+    tier = ctx.settings.tiers[key]
+    duration, paid, ref = args.duration("duration"), args.money("paid"), args.text("ref")
+    if ref is not None and paid is None:
+        raise Refuse(ctx._("A ref goes with a payment: add paid:AMOUNT, like paid:300 cny."))
     now = ctx.clock.now()
     ends_at: datetime | None
-    if details.days is not None:
-        ends_at = now + timedelta(days=details.days)
+    if duration is not None:
+        ends_at = None if duration.delta is None else now + duration.delta
     else:
         ends_at = None if tier.interval == "lifetime" else now + PERIODS[tier.interval]
     membership = await entitle(
@@ -82,30 +45,25 @@ async def grant(ctx: Context, args: Args) -> list[Effect]:
         source="manual",
         payment_id=None,
         actor_id=ctx.member.id,
-        reason=details.reason or "granted by hand",
+        reason=args.text("reason") or "granted by hand",
     )
-    if details.paid is not None:
+    if paid is not None:
         await ledger.Ledger(ctx.uow).post(
             "manual",
             ledger.manual_reference(membership.id, membership.version),
-            ledger.transfer(ledger.revenue("membership"), ledger.clearing("manual"), details.paid),
+            ledger.transfer(ledger.revenue("membership"), ledger.clearing("manual"), paid),
             at=now,
-            memo=f"{key} {details.ref or ''}".strip(),
+            memo=f"{key} {ref or ''}".strip(),
         )
         await ctx.uow.audit.record(
             "payment.manual",
             at=now,
             actor_id=ctx.member.id,
             subject_id=subject.id,
-            detail={
-                "tier": key,
-                "amount": details.paid.minor,
-                "currency": details.paid.currency,
-                "ref": details.ref or "",
-            },
+            detail={"tier": key, "amount": paid.minor, "currency": paid.currency, "ref": ref or ""},
         )
     until = ctx.translator.datetime(ends_at, "yyyy-MM-dd") if ends_at else ctx._("for life")
-    paid = f" · {format_money(details.paid, ctx.translator.locale)}" if details.paid else ""
+    booked = f" · {format_money(paid, ctx.translator.locale)}" if paid else ""
     return [
         ctx.reply(
             ctx._(
@@ -113,7 +71,7 @@ async def grant(ctx: Context, args: Args) -> list[Effect]:
                 member=subject.display_name,
                 tier=tier.name,
                 until=until,
-                paid=paid,
+                paid=booked,
             )
         )
     ]
@@ -125,7 +83,7 @@ async def revoke(ctx: Context, args: Args) -> list[Effect]:
     reason = args.text("reason") or "revoked by hand"
     held = [m for m in await ctx.uow.memberships.of_member(subject.id) if m.status in HOLDING]
     if not held:
-        return [ctx.reply(ctx._("{member} holds no membership.", member=subject.display_name))]
+        raise Refuse(ctx._("{member} holds no membership.", member=subject.display_name))
     for membership in held:
         await withdraw(
             ctx.uow,
@@ -145,7 +103,7 @@ async def revoke(ctx: Context, args: Args) -> list[Effect]:
 
 
 async def members(ctx: Context, args: Args) -> list[Effect]:
-    tier, status = args.text("tier"), args.text("status")
+    tier, status = args.tier("tier"), args.choice("status")
     rows = await ctx.uow.memberships.listing(tier=tier, status=status, limit=LISTED + 1)
     if not rows:
         return [ctx.reply(ctx._("Nobody matches."))]
@@ -162,7 +120,7 @@ async def members(ctx: Context, args: Args) -> list[Effect]:
 
 
 def register(registry: Registry) -> None:
-    who = Param("member", N_("Who: @name or #member-id"), kind=ParamKind.MEMBER)
+    who = Param(N_("member"), N_("Who: @name or #member-id"), kind=ParamKind.MEMBER)
     registry.register(
         CommandSpec(
             name="grant",
@@ -170,16 +128,45 @@ def register(registry: Registry) -> None:
             handler=grant,
             params=(
                 who,
-                Param("tier", N_("The tier to give")),
+                Param(N_("tier"), N_("The tier to give"), kind=ParamKind.TIER),
                 Param(
-                    "details",
-                    N_("[days] [paid AMOUNT CURRENCY] [ref TEXT] [reason]"),
+                    N_("duration"),
+                    N_("How long: 30d, 2w, 1y or lifetime (default: the tier's period)"),
+                    kind=ParamKind.DURATION,
+                    required=False,
+                ),
+                Param(
+                    N_("paid"),
+                    N_("What they paid you outside the bot, booked as income: 300 cny"),
+                    kind=ParamKind.MONEY,
+                    keyword=True,
+                    required=False,
+                    any_currency=True,
+                    example="300cny",
+                ),
+                Param(
+                    N_("ref"),
+                    N_("The transfer's reference, kept with the payment"),
+                    keyword=True,
+                    required=False,
+                    example="TX-7",
+                ),
+                Param(
+                    N_("reason"),
+                    N_("Why, for the audit log"),
+                    keyword=True,
                     required=False,
                     rest=True,
+                    example="paid by bank transfer",
                 ),
             ),
             level=Level.MOD,
             ephemeral=True,
+            examples=(
+                "/grant @grace pro",
+                "/grant @grace member 90d paid:300cny ref:TX-7 reason:WeChat Pay",
+                "/grant #12 pro lifetime reason:speaker at our meetup",
+            ),
         )
     )
     registry.register(
@@ -187,9 +174,13 @@ def register(registry: Registry) -> None:
             name="revoke",
             description=N_("Take a member's tiers away now"),
             handler=revoke,
-            params=(who, Param("reason", N_("Why, for the audit log"), required=False, rest=True)),
+            params=(
+                who,
+                Param(N_("reason"), N_("Why, for the audit log"), required=False, rest=True),
+            ),
             level=Level.MOD,
             ephemeral=True,
+            examples=("/revoke @mallory shared the invite link",),
         )
     )
     registry.register(
@@ -198,16 +189,18 @@ def register(registry: Registry) -> None:
             description=N_("List members by tier and status"),
             handler=members,
             params=(
-                Param("tier", N_("Only this tier"), required=False),
+                Param(N_("tier"), N_("Only this tier"), kind=ParamKind.TIER, required=False),
                 Param(
-                    "status",
+                    N_("status"),
                     N_("Only this status"),
                     kind=ParamKind.CHOICE,
                     choices=tuple(STATUSES),
+                    keyword=True,
                     required=False,
                 ),
             ),
             level=Level.MOD,
             ephemeral=True,
+            examples=("/members", "/members pro status:grace"),
         )
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Refuse
 from bot.core.context import Context
-from bot.core.effects import Effect
+from bot.core.effects import Button, Effect, Reply
 from bot.core.i18n import N_
 from bot.core.outbox import retry_dead
 from bot.core.permissions import Level
@@ -13,22 +13,7 @@ from bot.core.registry import Registry
 ERROR_SHOWN = 80
 
 
-async def outbox(ctx: Context, args: Args) -> list[Effect]:
-    if args.text("action") == "retry":
-        item_id = args.integer("id")
-        if item_id is None:
-            return [ctx.reply(ctx._("Say which item: /outbox retry <id>."))]
-        item = await retry_dead(ctx.uow, item_id, ctx.clock.now())
-        if item is None:
-            return [ctx.reply(ctx._("There is no dead item #{id}.", id=item_id))]
-        await ctx.uow.audit.record(
-            "outbox.retried",
-            at=ctx.clock.now(),
-            actor_id=ctx.member.id,
-            subject_id=None,
-            detail={"item": item_id, "kind": item.kind},
-        )
-        return [ctx.reply(ctx._("Item #{id} will be tried again now.", id=item_id))]
+async def show(ctx: Context, _args: Args) -> list[Effect]:
     counts = await ctx.uow.outbox.counts()
     lines = [
         ctx._(
@@ -37,12 +22,37 @@ async def outbox(ctx: Context, args: Args) -> list[Effect]:
             dead=counts.get("dead", 0),
         )
     ]
-    for item in await ctx.uow.outbox.dead():
+    dead = await ctx.uow.outbox.dead()
+    for item in dead:
         error = (item.last_error or "")[:ERROR_SHOWN]
         lines.append(f"#{item.id} {item.kind} · {item.attempts}× · {error}")
-    if counts.get("dead"):
+    if dead:
         lines.append(ctx._("Try one again with /outbox retry <id>."))
-    return [ctx.reply("\n".join(lines))]
+    buttons = tuple(
+        Button(ctx._("Retry #{id}", id=item.id), command=f"/outbox retry {item.id}")
+        for item in dead[:5]
+    )
+    return [Reply("\n".join(lines), ephemeral=True, buttons=buttons)]
+
+
+async def retry(ctx: Context, args: Args) -> list[Effect]:
+    item_id = args.integer("id")
+    assert item_id is not None  # required: the dispatcher asked for it
+    item = await retry_dead(ctx.uow, item_id, ctx.clock.now())
+    if item is None:
+        raise Refuse(ctx._("There is no dead item #{id}.", id=item_id))
+    await ctx.uow.audit.record(
+        "outbox.retried",
+        at=ctx.clock.now(),
+        actor_id=ctx.member.id,
+        subject_id=None,
+        detail={"item": item_id, "kind": item.kind},
+    )
+    return [ctx.reply(ctx._("Item #{id} will be tried again now.", id=item_id))]
+
+
+async def suggest_dead(ctx: Context, typed: str) -> list[str]:
+    return [str(item.id) for item in await ctx.uow.outbox.dead() if str(item.id).startswith(typed)]
 
 
 def register(registry: Registry) -> None:
@@ -50,16 +60,31 @@ def register(registry: Registry) -> None:
         CommandSpec(
             name="outbox",
             description=N_("Show what the bot still has to deliver, and retry what failed"),
-            handler=outbox,
-            params=(
-                Param(
-                    "action",
-                    N_("retry: try a failed item again"),
-                    kind=ParamKind.CHOICE,
-                    choices=("retry",),
-                    required=False,
+            subcommands=(
+                CommandSpec(
+                    name="show",
+                    description=N_("What is waiting, and what failed for good"),
+                    handler=show,
+                    level=Level.MOD,
+                    ephemeral=True,
                 ),
-                Param("id", N_("The failed item's number"), kind=ParamKind.INTEGER, required=False),
+                CommandSpec(
+                    name="retry",
+                    description=N_("Try a failed item again"),
+                    handler=retry,
+                    params=(
+                        Param(
+                            N_("id"),
+                            N_("The failed item's number"),
+                            kind=ParamKind.INTEGER,
+                            minimum=1,
+                            suggest=suggest_dead,
+                        ),
+                    ),
+                    level=Level.MOD,
+                    ephemeral=True,
+                    examples=("/outbox retry 17",),
+                ),
             ),
             level=Level.MOD,
             ephemeral=True,

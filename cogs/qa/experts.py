@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Refuse
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
-from bot.core.money import format_money, parse_major
+from bot.core.money import format_money
 from bot.core.permissions import Level
 from bot.core.registry import Registry
 from cogs.qa import service as qa
@@ -60,7 +60,7 @@ async def experts(ctx: Context, args: Args) -> list[Effect]:
     if not people:
         return [ctx.reply(ctx._("There are no experts here yet."))]
     questions = await ctx.uow.questions.answered_by_anyone()
-    lines = [ctx._("Experts (ask with /ask @name price question):")]
+    lines = [ctx._("Experts (ask with /ask @name price:AMOUNT question):")]
     for expert in people[:MOST_LISTED]:
         lines.append(await _line(ctx, expert, record_of(expert.id, questions)))
     return [ctx.reply("\n".join(lines))]
@@ -87,14 +87,11 @@ async def _line(ctx: Context, expert: Member, record: ExpertRecord) -> str:
 async def expert(ctx: Context, args: Args) -> list[Effect]:
     """`/expert price AMOUNT`: questions to this expert cost at least AMOUNT."""
     floor = qa.minimum_price(ctx.settings)
-    amount = args.text("amount") or ""
-    try:
-        price = parse_major(amount, floor.currency)
-    except ValueError:
-        return [ctx.reply(ctx._("“{price}” is not a price.", price=amount[:20]))]
-    shown = format_money(floor, ctx.translator.locale)
+    price = args.money("amount")
+    assert price is not None  # required: the dispatcher asked for it
     if price.minor < floor.minor:
-        return [ctx.reply(ctx._("Questions cost at least {price} here.", price=shown))]
+        shown = format_money(floor, ctx.translator.locale)
+        raise Refuse(ctx._("Questions cost at least {price} here.", price=shown))
     await qa.set_expert_price(ctx.uow, ctx.member.id, price, ctx.clock.now())
     mine = format_money(price, ctx.translator.locale)
     return [ctx.reply(ctx._("Questions to you now cost at least {price}.", price=mine))]
@@ -112,11 +109,24 @@ def register(registry: Registry) -> None:
     registry.register(
         CommandSpec(
             name="expert",
-            description=N_("Set the lowest price you answer questions for (experts)"),
-            handler=expert,
-            params=(
-                Param("setting", N_("What to set"), kind=ParamKind.CHOICE, choices=("price",)),
-                Param("amount", N_("The price, e.g. 20.00")),
+            description=N_("Your settings as an expert"),
+            subcommands=(
+                CommandSpec(
+                    name="price",
+                    description=N_("Set the lowest price you answer questions for (experts)"),
+                    handler=expert,
+                    params=(
+                        Param(
+                            N_("amount"),
+                            N_("The price, e.g. 20.00"),
+                            kind=ParamKind.MONEY,
+                            example="20",
+                        ),
+                    ),
+                    level=Level.CREATOR,
+                    ephemeral=True,
+                    examples=("/expert price 20",),
+                ),
             ),
             level=Level.CREATOR,
             ephemeral=True,

@@ -4,14 +4,13 @@ bot (a bank transfer, PayPal...). The bot never sends money itself: it keeps the
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Refuse
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
-from bot.core.money import Money, format_money, parse_major
+from bot.core.money import Money, format_money
 from bot.core.permissions import Level
 from bot.core.registry import Registry
 from cogs.qa.payout_ledger import PAYOUT, Booked, Payout, book, owed_to, owed_to_everyone
@@ -24,30 +23,17 @@ LISTED = 20
 REF_LENGTH = 64
 
 
-def parse_amount(typed: str, currency: str) -> Money:
-    """`25`, `12.50`, `300xtr`, `12.50usd`: a number in major units, in `currency` unless a
-    currency code follows it. Signed, so that the caller can say why a negative one is refused;
-    raises ValueError for anything else."""
-    number = typed.strip().rstrip(string.ascii_letters)
-    code = typed.strip()[len(number) :].lower() or currency
-    if number.startswith("-"):
-        return -parse_major(number.removeprefix("-"), code)
-    return parse_major(number, code)
-
-
 async def payouts(ctx: Context, args: Args) -> list[Effect]:
-    if args.text("scope") != "all":
+    if args.choice("scope") != "all":
         return [ctx.reply(await _mine(ctx))]
     if ctx.level < Level.MOD:
-        return [
-            ctx.reply(
-                ctx._(
-                    "You need the {role} role to use /{command}.",
-                    role=ctx._(Level.MOD.label),
-                    command="payouts all",
-                )
+        raise Refuse(
+            ctx._(
+                "You need the {role} role to use /{command}.",
+                role=ctx._(Level.MOD.label),
+                command="payouts all",
             )
-        ]
+        )
     return [ctx.reply(await _everyone(ctx))]
 
 
@@ -143,16 +129,12 @@ REFUSED = {
 
 
 async def mark(ctx: Context, args: Args) -> list[Effect]:
-    expert = args.member("member")
-    assert expert is not None  # required param, resolved by the dispatcher
-    amount = _amount(ctx, args.text("amount") or "")
-    if not isinstance(amount, Money):
-        return [amount]
+    expert, amount = args.member("member"), args.money("amount")
+    assert expert is not None  # required: the dispatcher asked for it
+    assert amount is not None
     ref = " ".join((args.text("ref") or "").split())
-    if not ref or len(ref) > REF_LENGTH:
-        return [
-            ctx.reply(ctx._("Give the transfer's ref, up to {limit} characters.", limit=REF_LENGTH))
-        ]
+    if len(ref) > REF_LENGTH:
+        raise Refuse(ctx._("Give the transfer's ref, up to {limit} characters.", limit=REF_LENGTH))
     payout = Payout(expert.id, amount, ref)
     booked = await book(ctx.uow, payout, ctx.clock.now())
     owed = -await ledger.Ledger(ctx.uow).balance(ledger.payable(expert.id), amount.currency)
@@ -163,7 +145,7 @@ async def mark(ctx: Context, args: Args) -> list[Effect]:
         "owed": _money(ctx, owed),
     }
     if booked in REFUSED:
-        return [ctx.reply(ctx._(REFUSED[booked], **values))]
+        raise Refuse(ctx._(REFUSED[booked], **values))
     await _audit(ctx, payout)
     await tell(
         ctx.uow,
@@ -181,25 +163,6 @@ async def mark(ctx: Context, args: Args) -> list[Effect]:
             ctx._("Recorded: {amount} paid to {member} (ref {ref}). Still owed: {owed}.", **values)
         )
     ]
-
-
-def _amount(ctx: Context, typed: str) -> Money | Effect:
-    """The payout's amount, or the reply that says what is wrong with it."""
-    currency = ctx.settings.community.currency
-    try:
-        amount = parse_amount(typed, currency)
-    except ValueError:
-        return ctx.reply(
-            ctx._(
-                "“{amount}” is not an amount. Write it like 25 or 12.50 (in {currency}), "
-                "or with a currency code like 300xtr.",
-                amount=typed[:32],
-                currency=currency.upper(),
-            )
-        )
-    if amount.minor <= 0:
-        return ctx.reply(ctx._("A payout must be more than zero."))
-    return amount
 
 
 async def _audit(ctx: Context, payout: Payout) -> None:
@@ -228,7 +191,7 @@ def register(registry: Registry) -> None:
             handler=payouts,
             params=(
                 Param(
-                    "scope",
+                    N_("scope"),
                     N_("all: everyone who is owed money (moderators)"),
                     kind=ParamKind.CHOICE,
                     choices=("all",),
@@ -236,23 +199,40 @@ def register(registry: Registry) -> None:
                 ),
             ),
             ephemeral=True,
+            examples=("/payouts", "/payouts all"),
         )
     )
     registry.register(
         CommandSpec(
             name="payout",
-            description=N_("Record a payout you made to an expert outside the bot"),
-            handler=mark,
-            params=(
-                Param(
-                    "action",
-                    N_("mark: record a payout"),
-                    kind=ParamKind.CHOICE,
-                    choices=("mark",),
+            description=N_("Payouts made to experts outside the bot (moderators)"),
+            subcommands=(
+                CommandSpec(
+                    name="mark",
+                    description=N_("Record a payout you made to an expert outside the bot"),
+                    handler=mark,
+                    params=(
+                        Param(
+                            N_("member"),
+                            N_("Who was paid: @name or #member-id"),
+                            kind=ParamKind.MEMBER,
+                        ),
+                        Param(
+                            N_("amount"),
+                            N_("How much: 25, 12.50, or with a currency code: 300xtr"),
+                            kind=ParamKind.MONEY,
+                            any_currency=True,
+                        ),
+                        Param(
+                            N_("ref"),
+                            N_("The transfer's reference, once per payout"),
+                            example="PP-7",
+                        ),
+                    ),
+                    level=Level.MOD,
+                    ephemeral=True,
+                    examples=("/payout mark @grace 18 PP-7", "/payout mark #12 300xtr stars-1"),
                 ),
-                Param("member", N_("Who was paid: @name or #member-id"), kind=ParamKind.MEMBER),
-                Param("amount", N_("How much: 25, 12.50, or with a currency code: 300xtr")),
-                Param("ref", N_("The transfer's reference, once per payout")),
             ),
             level=Level.MOD,
             ephemeral=True,

@@ -4,13 +4,14 @@ answer (/unlock)."""
 
 from __future__ import annotations
 
-from bot.core.commands import Args, CommandSpec, Param, ParamKind
+from bot.core.commands import Args, CommandSpec, Param, ParamKind, Refuse
 from bot.core.context import Context
 from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.money import Money, format_money
 from bot.core.permissions import Level
 from bot.core.registry import Registry
+from bot.core.values import QUESTION
 from cogs.checkout import choose_provider, in_stars, offer
 from cogs.qa import listen_in
 from cogs.qa import service as qa
@@ -19,6 +20,7 @@ from storage.models import Question
 
 OPEN_ONES, MINE, ANSWERED_ONES = "open", "mine", "answered"
 LISTED = 15
+SUGGESTED = 25
 STATUSES = {
     qa.AWAITING_PAYMENT: N_("awaiting payment"),
     qa.OPEN: N_("open"),
@@ -31,16 +33,36 @@ STATUSES = {
 }
 
 
-async def find(ctx: Context, args: Args) -> Question | Effect:
-    """The question the command names, or the reply saying there is none."""
-    return await find_question(ctx, args.integer("id"))
+async def find(ctx: Context, args: Args) -> Question:
+    """The question the command names; refused when there is none."""
+    label = args.label("id")
+    assert label is not None  # required: the dispatcher asked for it
+    return await find_question(ctx, label.id)
 
 
-async def find_question(ctx: Context, question_id: int | None) -> Question | Effect:
-    question = await ctx.uow.questions.get(question_id) if question_id is not None else None
+async def find_question(ctx: Context, question_id: int) -> Question:
+    question = await ctx.uow.questions.get(question_id)
     if question is None:
-        return ctx.reply(ctx._("There is no question #{id}.", id=question_id or "?"))
+        raise Refuse(ctx._("There is no question #{id}.", id=question_id))
     return question
+
+
+async def suggest_questions(ctx: Context, typed: str) -> list[str]:
+    """The member's own questions first (asked, or asked of them), then the open ones."""
+    mine = await ctx.uow.questions.listing(member_id=ctx.member.id, limit=SUGGESTED)
+    open_ones = await ctx.uow.questions.listing(statuses=(qa.OPEN,), limit=SUGGESTED)
+    numbers = dict.fromkeys(str(q.id) for q in [*mine, *open_ones])
+    wanted = typed.removeprefix("#")
+    return [number for number in numbers if number.startswith(wanted)][:SUGGESTED]
+
+
+QUESTION_ID = Param(
+    N_("id"),
+    N_("The question's number"),
+    kind=ParamKind.LABEL,
+    labels=(QUESTION,),
+    suggest=suggest_questions,
+)
 
 
 def summary(ctx: Context, question: Question) -> str:
@@ -55,8 +77,6 @@ def summary(ctx: Context, question: Question) -> str:
 
 async def show(ctx: Context, args: Args) -> list[Effect]:
     found = await find(ctx, args)
-    if not isinstance(found, Question):
-        return [found]
     lines = [summary(ctx, found), found.text]
     if found.answer is not None:
         lines.append(await _answer_or_how_to_read_it(ctx, found))
@@ -83,7 +103,7 @@ async def _answer_or_how_to_read_it(ctx: Context, question: Question) -> str:
 
 async def questions(ctx: Context, args: Args) -> list[Effect]:
     """Open questions (for experts to pick), one's own, or answered ones others can unlock."""
-    which = args.text("which") or OPEN_ONES
+    which = args.choice("which") or OPEN_ONES
     if which == MINE:
         found = await ctx.uow.questions.listing(member_id=ctx.member.id, limit=LISTED)
         empty = ctx._("You have no paid questions yet. Ask one with /ask.")
@@ -107,10 +127,8 @@ def _line(ctx: Context, question: Question) -> str:
 async def unlock_question(payments: PaymentService, ctx: Context, question_id: int) -> list[Effect]:
     """`/unlock 12`: the accepted answer at once if it is readable already, else its checkout."""
     found = await find_question(ctx, question_id)
-    if not isinstance(found, Question):
-        return [found]
     if not listen_in.readable(found):
-        return [ctx.reply(ctx._("Question #{id} has no accepted answer to unlock.", id=found.id))]
+        raise Refuse(ctx._("Question #{id} has no accepted answer to unlock.", id=found.id))
     moderator = ctx.level >= Level.MOD
     if qa.may_read_answer(found, ctx.member.id, moderator=moderator) or (
         await listen_in.has_unlocked(ctx.uow, found, ctx.member.id)
@@ -143,8 +161,9 @@ def register(registry: Registry) -> None:
             name="question",
             description=N_("Read a paid question (and its answer, if you may)"),
             handler=show,
-            params=(Param("id", N_("The question's number"), kind=ParamKind.INTEGER),),
+            params=(QUESTION_ID,),
             ephemeral=True,
+            examples=("/question 12",),
         )
     )
     registry.register(
@@ -154,7 +173,7 @@ def register(registry: Registry) -> None:
             handler=questions,
             params=(
                 Param(
-                    "which",
+                    N_("which"),
                     N_("open, mine or answered"),
                     required=False,
                     kind=ParamKind.CHOICE,

@@ -34,7 +34,10 @@ async def test_the_console_asks_for_long_text_over_several_lines(
     dispatcher = dispatcher_for(uow, clock, QA_SETTINGS)
     typed = "/ask\nWhy is this slow?\n```\nawait  main()\n```\n.\n/whoami\n"
     out = await _session(dispatcher, typed, Level.MEMBER)
-    assert out.startswith("[@expert] [price] then your question: type it over as many lines")
+    assert out.startswith(
+        "/ask needs <question>: Your question.\n"
+        "Type it over as many lines as you like, then a line with only a dot.\n"
+    )
     assert "You are member #1 (ada)." in out  # the dot ended the question, not the session
     async with uow() as unit:
         question = await unit.questions.get(1)

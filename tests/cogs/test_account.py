@@ -29,8 +29,11 @@ async def _code_for(dispatcher: Dispatcher, who: Actor) -> str:
 
 async def test_help_explains_one_command(dispatcher: Dispatcher) -> None:
     reply = await say(dispatcher, actor(), "/help link")
-    assert reply.startswith("/link [code] — Link your Discord and Telegram accounts")
-    assert reply.splitlines()[1] == "  code: The code /link gave you on your other account"
+    assert reply.splitlines() == [
+        "/link [code]",
+        "Link your Discord and Telegram accounts into one member",
+        "  code — The code /link gave you on your other account · optional",
+    ]
     refused = await say(dispatcher, actor(), "/help audit")
     assert refused == "There is no command /audit you can use. Send /help for the list."
 

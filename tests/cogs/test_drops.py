@@ -55,7 +55,7 @@ SETTINGS = make_settings(
     telegram={"drops_chat_id": -100300},
     payments={"stars_per_unit": 50},
 )
-NEW = "/drop new member 4.99\nAsync patterns\nUse task groups.\nThey cancel well.\nhttps://x.dev/tg"
+NEW = "/drop new member price:4.99\nAsync patterns\nUse task groups.\nThey cancel well.\nhttps://x.dev/tg"
 
 
 @pytest.fixture
@@ -112,7 +112,8 @@ async def test_a_member_cannot_write_a_drop_and_a_creator_sees_a_preview_first(
     assert "Anyone can unlock it for $4.99: /unlock D1" in preview
     assert "In full in: discord 700, telegram -100200" in preview
     assert await _outbox(uow, clock) == []
-    assert "No tier “gold”" in await say(dispatcher, CREATOR, "/drop new gold\nT\nBody")
+    gold = await say(dispatcher, CREATOR, "/drop new gold\nT\nBody")
+    assert gold.splitlines()[0] == "tiers: There is no tier “gold”. Choose one of: member."
     assert "Write a drop like this" in await say(
         dispatcher, CREATOR, "/drop new member\nOnly a title"
     )
@@ -150,7 +151,7 @@ async def test_publishing_posts_in_full_where_tiers_read_a_teaser_in_public_and_
     assert outsider not in [d.member_id for d in dms]
     assert quiet not in [d.member_id for d in dms]
     again = await say(dispatcher, CREATOR, "/drop publish D1")
-    assert again == "Drop D1 cannot be published now."
+    assert again == "Drop D1 is published already."
 
 
 def test_a_teaser_cut_inside_a_code_block_still_closes_it() -> None:
@@ -166,7 +167,7 @@ def test_a_teaser_cut_inside_a_code_block_still_closes_it() -> None:
 async def test_a_scheduled_drop_is_published_once_at_its_time_across_restarts(
     dispatcher: Dispatcher, uow: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    await say(dispatcher, CREATOR, NEW.replace("4.99", "4.99 at in 2h"))
+    await say(dispatcher, CREATOR, NEW.replace("4.99", '4.99 at:"in 2h"'))
     scheduled = await say(dispatcher, CREATOR, "/drop publish D1")
     assert scheduled.startswith("Drop D1 is scheduled for")
     assert await drops.publish_due(uow, SETTINGS, clock) == 0
@@ -177,8 +178,10 @@ async def test_a_scheduled_drop_is_published_once_at_its_time_across_restarts(
     assert await drops.publish_due(uow, SETTINGS, clock) == 0
     posts = [e for e in await _outbox(uow, clock) if isinstance(e, PostToChat)]
     assert len(posts) == 4
-    assert "I could not read the time" in await say(
-        dispatcher, CREATOR, "/drop new member at yesterday\nT\nB"
+    yesterday = await say(dispatcher, CREATOR, "/drop new member at:yesterday\nT\nB")
+    assert yesterday.splitlines()[0] == (
+        "at: Could not understand “yesterday”. Try 2026-12-01 20:00, today 20:00, "
+        "tomorrow 20:00, fri 20:00, in 90m / 2h / 3d, or now."
     )
 
 
@@ -205,7 +208,7 @@ async def test_editing_changes_every_copy_and_deleting_removes_them(
     assert deleted == "Drop D1 is deleted; 2 posted messages are being removed."
     gone = [e for e in await _outbox(uow, clock) if isinstance(e, DeleteMessage)]
     assert sorted(e.message_id for e in gone) == ["1", "2"]
-    assert "already deleted" in await say(dispatcher, CREATOR, "/drop delete D1")
+    assert await say(dispatcher, CREATOR, "/drop delete D1") == "Drop D1 is deleted already."
 
 
 async def test_buying_a_drop_delivers_it_and_only_readers_see_it_in_full(
@@ -253,7 +256,11 @@ async def test_a_drop_bought_inside_telegram_is_paid_in_stars(
 
 async def test_unlock_names_a_question_or_a_drop(dispatcher: Dispatcher) -> None:
     said = await say(dispatcher, READER, "/unlock soon")
-    assert said.startswith("“soon” names no question or drop")
+    assert said.splitlines() == [
+        "what: “soon” names no question or drop: 12 for question #12, D7 for drop D7.",
+        "For example: D7",
+        "Usage: /unlock <what>",
+    ]
     assert await say(dispatcher, READER, "/unlock D9") == "There is no drop D9."
     assert await say(dispatcher, READER, "/unlock 9") == "There is no question #9."
 

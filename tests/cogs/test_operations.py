@@ -23,11 +23,11 @@ async def test_outbox_lists_dead_items_and_retries_one(
         dead = await unit.outbox.get(2)
         assert dead is not None
         dead.status, dead.attempts, dead.last_error = "dead", 8, "Forbidden: bot was blocked"
-    listing = await say(dispatcher, BOSS, "/outbox")
+    listing = await say(dispatcher, BOSS, "/outbox show")
     assert listing.startswith("Outbox: 1 waiting, 1 failed for good.")
     assert "#2 NotifyMember · 8× · Forbidden: bot was blocked" in listing
     assert await say(dispatcher, BOSS, "/outbox retry 2") == "Item #2 will be tried again now."
     assert await say(dispatcher, BOSS, "/outbox retry 2") == "There is no dead item #2."
-    assert await say(dispatcher, BOSS, "/outbox") == "Outbox: 2 waiting, 0 failed for good."
-    refused = await say(dispatcher, actor("pleb"), "/outbox")
+    assert await say(dispatcher, BOSS, "/outbox show") == "Outbox: 2 waiting, 0 failed for good."
+    refused = await say(dispatcher, actor("pleb"), "/outbox show")
     assert refused == "You need the mod role to use /outbox."

@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
-from bot.core.effects import Reply
+from bot.core.effects import Ask, Reply
 from bot.core.permissions import Level
 from cogs.services import Services
 from payments.service import PaymentService
@@ -37,7 +37,10 @@ async def test_the_chosen_expert_answers_and_the_asker_accepts(
     assert "others can read it once it is accepted" in hidden
     assert "Only the asker" in await say(dispatcher, STRANGER, f"/accept {question}")
     assert await say(dispatcher, ASKER, f"/accept {question}") == "Accepted. Thank you!"
-    assert "has no answer to accept" in await say(dispatcher, ASKER, f"/accept {question}")
+    again = await say(dispatcher, ASKER, f"/accept {question}")
+    assert again == f"The answer to #{question} was accepted already."
+    rejected = await say(dispatcher, ASKER, f"/reject {question} too late")
+    assert rejected == f"The answer to #{question} was accepted already."
     async with uow() as unit:
         owed = await unit.ledger.balances()
     assert owed[("payable:member:2", "usd")] == -1800
@@ -57,7 +60,7 @@ async def test_asking_opens_a_checkout_and_paying_opens_the_question(
     dispatcher: Dispatcher, uow: UnitOfWorkFactory, qa_payments: PaymentService, clock: FakeClock
 ) -> None:
     await say(dispatcher, EXPERT, "/whoami")  # the bot knows the expert (#1)
-    [offer] = await send(dispatcher, ASKER, "/ask #1 25 How do I profile asyncio?")
+    [offer] = await send(dispatcher, ASKER, "/ask #1 price:25 How do I profile asyncio?")
     assert isinstance(offer, Reply)
     assert "Question #1 is ready. Once it is paid, it goes to expert" in offer.text
     [button] = offer.buttons
@@ -78,8 +81,23 @@ async def test_asking_opens_a_checkout_and_paying_opens_the_question(
 
 async def test_asking_explains_what_is_wrong(dispatcher: Dispatcher) -> None:
     await say(dispatcher, EXPERT, "/whoami")
-    assert "at least $5.00" in await say(dispatcher, ASKER, "/ask 2 Cheap question?")
-    assert "is not a price" in await say(dispatcher, ASKER, "/ask 2.999 What?")
-    assert "is not an expert here" in await say(dispatcher, ASKER, "/ask @nobody Hello?")
-    assert "is not an expert here" in await say(dispatcher, EXPERT, "/ask #1 Myself?")
-    assert "Write your question" in await say(dispatcher, ASKER, "/ask #1 30")
+    usage = "Usage: /ask [expert] [price:20] <question>"
+    cheap = await say(dispatcher, ASKER, "/ask price:2 Cheap question?")
+    assert cheap == "Questions cost at least $5.00."
+    assert await say(dispatcher, ASKER, "/ask price:2.999 What?") == (
+        f"price: “2.999” has more decimal places than USD allows.\nFor example: price:20\n{usage}"
+    )
+    assert await say(dispatcher, ASKER, "/ask @nobody Hello?") == (
+        "expert: I can't find @nobody here. They need to have used the bot at least once.\n"
+        f"For example: @name\n{usage}"
+    )
+    assert await say(dispatcher, EXPERT, "/ask #1 Myself?") == "expert is not an expert here."
+    [asked] = await send(dispatcher, ASKER, "/ask #1 price:30")
+    assert asked == Ask(
+        text="/ask needs <question>: Your question.",
+        line="/ask #1 price:30",
+        option="question",
+        description="Your question",
+        long=True,
+        rest=True,
+    )

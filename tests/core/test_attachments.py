@@ -4,11 +4,12 @@ still decode."""
 
 from __future__ import annotations
 
-from bot.core.commands import CommandSpec, Param, ParamKind, parse_arguments
+from bot.core.commands import CommandSpec, Param, ParamKind
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import NotifyMember, PostToChat
 from bot.core.i18n import N_
 from bot.core.outbox import decode, encode
+from bot.core.parsing import bind_line
 from bot.core.permissions import Level
 from bot.core.registry import Registry
 from bot.core.text import format_size
@@ -30,7 +31,7 @@ def test_a_file_param_after_the_rest_of_the_line_takes_no_text() -> None:
         ),
     )
     Registry().register(spec)  # the rest of the line is still the last typed parameter
-    assert parse_arguments(spec, "new a b c", None) == {"details": "new a b c"}
+    assert bind_line(spec, "new a b c") == {"details": "new a b c"}
 
 
 def test_an_old_outbox_payload_without_a_file_still_decodes() -> None:
@@ -65,7 +66,9 @@ def test_sizes_read_as_each_platform_names_its_limit() -> None:
 
 async def test_the_console_says_it_cannot_send_files(dispatcher: Dispatcher) -> None:
     owner = actor("ada", level=Level.OWNER)
-    shown = await say(dispatcher, owner, "/help drop")
-    assert "/drop <new|publish|list|edit|cancel|delete|stats> [details] [file]" in shown
-    assert "file: A file for /drop new: a PDF, an archive, an image" in shown
-    assert "(Discord and Telegram; not the console)" in shown
+    shown = (await say(dispatcher, owner, "/help drop new")).splitlines()
+    assert shown[0] == '/drop new <tiers> [price:4.99] [at:"tomorrow 20:00"] [file]'
+    assert shown[7] == (
+        "  file — A file for /drop new: a PDF, an archive, an image (Discord and Telegram; "
+        "not the console) (a file sent with the command) · optional"
+    )

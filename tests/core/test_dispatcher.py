@@ -147,12 +147,20 @@ async def test_community_default_locale_applies(uow: UnitOfWorkFactory, clock: F
 
 async def test_argument_errors_show_usage(dispatcher: Dispatcher) -> None:
     reply = await say(dispatcher, actor(), "/language klingon")
-    assert reply == "“klingon” is not one of: en, zh_CN.\nUsage: /language [en|zh_CN]"
+    assert reply == (
+        "language: “klingon” is not one of: en, zh_CN.\n"
+        "For example: en\n"
+        "Usage: /language [en|zh_CN]"
+    )
 
 
 async def test_unknown_member_reference_is_explained(dispatcher: Dispatcher) -> None:
     reply = await say(dispatcher, actor("boss", level=Level.MOD), "/audit @nobody")
-    assert reply == "I can't find @nobody here. They need to have used the bot at least once."
+    assert reply.splitlines() == [
+        "member: I can't find @nobody here. They need to have used the bot at least once.",
+        "For example: @name",
+        "Usage: /audit [member]",
+    ]
 
 
 async def _writes_then_fails(ctx: Context, _args: Args) -> list[Effect]:

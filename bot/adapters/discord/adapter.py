@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -16,14 +17,14 @@ from discord import app_commands
 from bot.adapters.discord import translate
 from bot.adapters.discord.commands import CatalogueTranslator, build_commands
 from bot.adapters.discord.gateway import DeliveryRefused, DiscordGateway
-from bot.adapters.discord.ui import CommandButton, LongTextModal
+from bot.adapters.discord.ui import TEXT_INPUT_LIMIT, CommandButton, LongTextModal
 from bot.config import Settings
 from bot.config.schema import DiscordConfig
-from bot.core.commands import CommandSpec, Param, missing_long_text, split_command
+from bot.core.commands import CommandSpec
 from bot.core.dispatcher import Dispatcher
-from bot.core.effects import DirectMessage, Reply
+from bot.core.effects import Ask, DirectMessage, Reply
 from bot.core.events import Actor, Attachment, CommandEvent, PlatformEvent
-from bot.core.i18n import Translator, negotiate
+from bot.core.parsing import split_command
 from bot.errors import StartupError
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class DiscordAdapter:
 
     def __init__(self, dispatcher: Dispatcher, settings: Settings, token: str) -> None:
         self._dispatcher = dispatcher
+        self._settings = settings
         self._config = settings.discord
         self._default_locale = settings.community.default_locale
         self._long_text_limit = settings.limits.max_long_text_length
@@ -100,7 +102,9 @@ class DiscordAdapter:
         await self.tree.set_translator(CatalogueTranslator())
         self.client.add_dynamic_items(CommandButton)
         guild = discord.Object(self._config.guild_id) if self._config.guild_id else None
-        commands = build_commands(self._dispatcher.registry, self._run_slash_command, self._suggest)
+        commands = build_commands(
+            self._dispatcher.registry, self._settings, self._run_slash_command, self._suggest
+        )
         for command in commands:
             self.tree.add_command(command, guild=guild)
         synced = await self.tree.sync(guild=guild)
@@ -159,7 +163,11 @@ class DiscordAdapter:
                 log.warning("Discord: could not carry out %s: %s", type(effect).__name__, error)
 
     async def _run_slash_command(
-        self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
+        self,
+        interaction: discord.Interaction,
+        top: CommandSpec,
+        sub: CommandSpec | None,
+        options: dict[str, Any],
     ) -> None:
         files = {
             name: _attachment(value)
@@ -171,45 +179,48 @@ class DiscordAdapter:
             for name, value in options.items()
             if value is not None and name not in files
         }
-        event = self._command_event(interaction, spec.name, options=given, attachments=files)
-        missing_long = missing_long_text(spec, "", given)
-        if missing_long:
-            if refused := await self._dispatcher.refusal(event):
-                await self.gateway.respond(interaction, refused)
-                return
-            await interaction.response.send_modal(
-                self._modal_for(interaction, spec, given, files, missing_long)
-            )
-            return
+        event = self._command_event(
+            interaction,
+            top.name,
+            subcommand=sub.name if sub else None,
+            options=given,
+            attachments=files,
+        )
         await self._serve(interaction, event)
 
     async def _suggest(
-        self, interaction: discord.Interaction, spec: CommandSpec, param_name: str, typed: str
-    ) -> list[str]:
-        event = self._command_event(interaction, spec.name, options={})
-        return await self._dispatcher.suggest(event, param_name, typed)
-
-    def _modal_for(
         self,
         interaction: discord.Interaction,
-        spec: CommandSpec,
-        given: dict[str, str],
-        files: dict[str, Attachment],
-        missing: list[Param],
+        top: CommandSpec,
+        sub: CommandSpec | None,
+        param_name: str,
+        typed: str,
+    ) -> list[str]:
+        event = self._command_event(
+            interaction, top.name, subcommand=sub.name if sub else None, options={}
+        )
+        return await self._dispatcher.suggest(event, param_name, typed)
+
+    def _form_for(
+        self, interaction: discord.Interaction, event: CommandEvent, asked: Ask
     ) -> LongTextModal:
-        speak = Translator(negotiate(interaction.locale.value) or self._default_locale)
+        """A form for the value the command asked for; sent, it runs the command with it."""
 
         async def submitted(modal_interaction: discord.Interaction, values: dict[str, str]) -> None:
+            answer = values.get(asked.option, "")
+            if event.options is not None:  # a slash command: the answer is one more option
+                options = {**event.options, asked.option: answer}
+                completed = replace(event, options=options)
+            else:  # a pressed button: the answer completes the typed line
+                name, arguments = split_command(asked.completed(answer)) or ("", "")
+                completed = replace(event, name=name, arguments=arguments)
             # The files chosen with the command wait for the form, as its other options do.
-            event = self._command_event(
-                modal_interaction, spec.name, options={**given, **values}, attachments=files
-            )
-            await self._serve(modal_interaction, event)
+            await self._serve(modal_interaction, completed)
 
         return LongTextModal(
-            title=f"/{spec.name}",
-            fields=[(param.name, speak.gettext(param.description)) for param in missing],
-            max_length=self._long_text_limit,
+            title=asked.line.splitlines()[0],
+            fields=[(asked.option, asked.description)],
+            max_length=self._long_text_limit if asked.long else TEXT_INPUT_LIMIT,
             on_submit=submitted,
         )
 
@@ -222,17 +233,25 @@ class DiscordAdapter:
         handling = asyncio.create_task(self._dispatcher.handle(event))
         done, _ = await asyncio.wait({handling}, timeout=DEFER_AFTER_SECONDS)
         if not done:
-            spec = self._dispatcher.registry.get(event.name)
+            target = self._dispatcher.target(event)
             await interaction.response.defer(
-                ephemeral=spec.ephemeral if spec else True, thinking=True
+                ephemeral=target.spec.ephemeral if target else True, thinking=True
             )
-        await self.gateway.respond(interaction, await handling)
+        effects = await handling
+        asked = next((effect for effect in effects if isinstance(effect, Ask)), None)
+        if asked is not None and not interaction.response.is_done():
+            await interaction.response.send_modal(self._form_for(interaction, event, asked))
+            return
+        # A question that came too late for a form (the command was slow) is said instead.
+        said = [Reply(e.text, ephemeral=True) if isinstance(e, Ask) else e for e in effects]
+        await self.gateway.respond(interaction, said)
 
     def _command_event(
         self,
         interaction: discord.Interaction,
         name: str,
         *,
+        subcommand: str | None = None,
         options: dict[str, str] | None = None,
         arguments: str = "",
         attachments: dict[str, Attachment] | None = None,
@@ -241,6 +260,7 @@ class DiscordAdapter:
             self._actor(interaction),
             translate.place(interaction.channel_id or 0, interaction.guild_id),
             name,
+            subcommand=subcommand,
             options=options,
             arguments=arguments,
             attachments=attachments,

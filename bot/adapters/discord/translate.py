@@ -85,16 +85,19 @@ def command(
     where: Place,
     name: str,
     *,
+    subcommand: str | None = None,
     options: Mapping[str, str] | None = None,
     arguments: str = "",
     attachments: Mapping[str, Attachment] | None = None,
 ) -> CommandEvent:
-    """A slash command (typed options, as text: users as `<@id>` mentions; files apart), or a
-    pressed command button (the command's text after its name, as a member would type it)."""
+    """A slash command (its subcommand, typed options as text: users as `<@id>` mentions;
+    files apart), or a pressed command button (the command's text after its name, as a member
+    would type it)."""
     return CommandEvent(
         actor=who,
         place=where,
         name=name,
+        subcommand=subcommand,
         arguments=arguments,
         options=dict(options) if options is not None else None,
         attachments=dict(attachments or {}),

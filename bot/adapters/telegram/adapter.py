@@ -22,11 +22,19 @@ from bot.adapters.telegram import commands, translate
 from bot.adapters.telegram.gateway import DeliveryRefused, TelegramGateway
 from bot.config import Settings
 from bot.config.schema import TelegramConfig
-from bot.core.commands import Param, attachment_param, missing_long_text
 from bot.core.dispatcher import Dispatcher
-from bot.core.effects import Button, DirectMessage, Effect, Invoice, JoinRequestAnswer, Reply
+from bot.core.effects import (
+    Ask,
+    Button,
+    DirectMessage,
+    Effect,
+    Invoice,
+    JoinRequestAnswer,
+    Reply,
+)
 from bot.core.events import Attachment, CommandEvent, MessagePosted, PlatformEvent
 from bot.core.i18n import N_
+from bot.core.parsing import attachment_param, split_command
 from bot.errors import StartupError
 
 log = logging.getLogger(__name__)
@@ -59,10 +67,11 @@ class StarsCheckout(Protocol):
 
 @dataclass(frozen=True)
 class _Prompt:
-    """A command waiting for its long text, which the member sends as a reply to the prompt."""
+    """A command waiting for a value it needs, which the member sends as a reply to the
+    question (a file they send along is the command's too)."""
 
     command: CommandEvent
-    param: Param
+    asked: Ask
     asked_at: float
 
 
@@ -209,9 +218,10 @@ class TelegramAdapter:
                 await self.gateway.answer_button(inbound.callback_query_id)
                 await self._run_command(inbound.command, reply_to=None)
             elif isinstance(inbound, MessagePosted) and (prompt := self._prompt_answered(inbound)):
-                arguments = f"{prompt.command.arguments} {inbound.text}".strip()
+                name, arguments = split_command(prompt.asked.completed(inbound.text)) or ("", "")
+                completed = replace(prompt.command, name=name, arguments=arguments)
                 # The answer may carry the command's file (a document whose caption is the text).
-                answered = self._with_file(replace(prompt.command, arguments=arguments), file)
+                answered = self._with_file(completed, file)
                 await self._run_command(answered, reply_to=inbound.message_id)
             else:
                 await self._carry_out(inbound, await self._dispatcher.notify(inbound))
@@ -235,21 +245,19 @@ class TelegramAdapter:
         log.error("Telegram: handling an update failed", exc_info=context.error)
 
     async def _run_command(self, event: CommandEvent, *, reply_to: str | None) -> None:
-        spec = self._dispatcher.registry.get(event.name)
-        missing = missing_long_text(spec, event.arguments, None) if spec else []
-        refused = await self._dispatcher.refusal(event) if missing else None
-        if missing and not refused:
-            await self._ask_for(event, missing[0], reply_to)
-            return
-        effects = refused or await self._dispatcher.handle(event)
-        private = spec is not None and spec.ephemeral and not event.place.is_private
+        effects = await self._dispatcher.handle(event)
+        target = self._dispatcher.target(event)
+        private = target is not None and target.spec.ephemeral and not event.place.is_private
         for effect in effects:
-            await self._deliver(event, effect, reply_to=reply_to, private=private)
+            if isinstance(effect, Ask):
+                await self._ask(event, effect, reply_to)
+            else:
+                await self._deliver(event, effect, reply_to=reply_to, private=private)
 
     def _with_file(self, event: CommandEvent, file: translate.SentFile | None) -> CommandEvent:
         """The command with the file sent along, if the command takes one."""
-        spec = self._dispatcher.registry.get(event.name)
-        param = attachment_param(spec) if spec is not None else None
+        target = self._dispatcher.target(event)
+        param = attachment_param(target.spec) if target is not None else None
         if file is None or param is None:
             return event
         attachment = Attachment(
@@ -263,11 +271,10 @@ class TelegramAdapter:
         )
         return replace(event, attachments={**event.attachments, param.name: attachment})
 
-    async def _ask_for(self, event: CommandEvent, param: Param, reply_to: str | None) -> None:
+    async def _ask(self, event: CommandEvent, asked: Ask, reply_to: str | None) -> None:
+        """The question, as a message the member replies to (Telegram's force-reply)."""
         speak = await self._dispatcher.translator_for(event.actor)
-        text = speak.gettext(
-            N_("Reply to this message with: {what}"), what=speak.gettext(param.description)
-        )
+        text = f"{asked.text}\n" + speak.gettext(N_("Reply to this message with it."))
         [*_, prompt_id] = await self.gateway.send(
             event.place.chat_id,
             text,
@@ -278,7 +285,7 @@ class TelegramAdapter:
         if len(self._prompts) >= PROMPTS_KEPT:
             self._prompts.pop(next(iter(self._prompts)))
         self._prompts[(event.place.chat_id, str(prompt_id))] = _Prompt(
-            event, param, time.monotonic()
+            event, asked, time.monotonic()
         )
 
     def _prompt_answered(self, message: MessagePosted) -> _Prompt | None:

@@ -25,7 +25,7 @@ from tests.fakes.discord.wire import ATTACHMENT_SIZE_LIMIT
 
 CREATOR = 500000000000000005
 READER = 500000000000000006
-DROP = "member\nAsync patterns in Rust\nUse task groups."
+DROP = {"tiers": "member", "text": "Async patterns in Rust\nUse task groups."}
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40  # binary, so any re-encoding would show
 
 
@@ -74,15 +74,13 @@ async def test_the_file_goes_out_with_the_drop_byte_for_byte(
     picked = fake_discord.upload("notes.pdf", PDF, content_type="application/pdf")
 
     preview = await fake_discord.invoke_slash(
-        CREATOR, "drop", {"action": "new", "details": DROP, "file": picked}, timeout=10
+        CREATOR, "drop new", {**DROP, "file": picked}, timeout=10
     )
     assert preview.content is not None
     assert "With the file notes.pdf (11 kB), in full copies and private messages." in (
         preview.content
     )
-    published = await fake_discord.invoke_slash(
-        CREATOR, "drop", {"action": "publish", "details": "D1"}, timeout=10
-    )
+    published = await fake_discord.invoke_slash(CREATOR, "drop publish", {"drop": "D1"}, timeout=10)
     assert published.content == "Drop D1 is published; 1 members get it by private message."
     while await worker.run_once():
         pass
@@ -102,7 +100,7 @@ async def test_a_file_over_discords_limit_is_refused_naming_it(
     big = fake_discord.upload("video.mp4", bytes(ATTACHMENT_SIZE_LIMIT + 1))
 
     refused = await fake_discord.invoke_slash(
-        CREATOR, "drop", {"action": "new", "details": DROP, "file": big}, timeout=10
+        CREATOR, "drop new", {**DROP, "file": big}, timeout=10
     )
     assert refused.content == (
         "“video.mp4” is 10.5 MB: a drop for these tiers can carry a file of at most 10 MiB, "
@@ -115,8 +113,18 @@ async def test_a_file_over_discords_limit_is_refused_naming_it(
 async def test_a_file_goes_only_with_drop_new(
     fake_discord: FakeDiscord, worker: OutboxWorker
 ) -> None:
-    picked = fake_discord.upload("notes.pdf", PDF)
-    said = await fake_discord.invoke_slash(
-        CREATOR, "drop", {"action": "list", "file": picked}, timeout=10
-    )
-    assert said.content == "A file goes only with /drop new."
+    """Only /drop new has a file option: Discord offers no file box on the others."""
+    [drop] = [c for c in fake_discord.synced_commands if c["name"] == "drop"]
+    files = {
+        sub["name"]: [o["name"] for o in sub.get("options", []) if o["type"] == 11]
+        for sub in drop["options"]
+    }
+    assert files == {
+        "new": ["file"],
+        "publish": [],
+        "list": [],
+        "edit": [],
+        "cancel": [],
+        "delete": [],
+        "stats": [],
+    }

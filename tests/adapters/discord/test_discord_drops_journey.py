@@ -18,7 +18,6 @@ from tests.fakes.discord.interaction_payloads import walk
 CREATOR = 500000000000000005  # has the creator role
 LEE = 500000000000000006  # no tier: buys the drop
 DROP = (
-    "member 4.99\n"
     "Async patterns in Rust\n"
     "Use task groups.\n"
     "They cancel well.\n"
@@ -34,9 +33,7 @@ TEASER = (
     "**Async patterns in Rust**\nUse task groups.\nThey cancel well.\n```rust…\n```\n\n"
     "Members of Member read it in full. Anyone can unlock it for $4.99: /unlock D1"
 )
-REVISED = (
-    "D1\nAsync patterns, revised\nSpawn into a JoinSet.\nAwait join_next.\nOne.\nSECRET FOURTH"
-)
+REVISED = "Async patterns, revised\nSpawn into a JoinSet.\nAwait join_next.\nOne.\nSECRET FOURTH"
 
 
 @pytest.fixture
@@ -60,14 +57,16 @@ def buttons(result: InteractionResult | JSON) -> list[JSON]:
 
 
 async def written_in_the_form(
-    journey: Journey, user_id: int, action: str, text: str
+    journey: Journey, user_id: int, command: str, options: dict[str, str], text: str
 ) -> InteractionResult:
-    """/drop ACTION opens a form with one box for the drop; the user types `text` in it."""
-    form = await journey.discord.invoke_slash(user_id, "drop", {"action": action})
+    """/drop new (or edit) without its text opens a form with boxes for the title and body;
+    the user types `text` in the first."""
+    form = await journey.discord.invoke_slash(user_id, command, options)
     assert form.modal is not None
+    assert form.modal["title"] == f"/{command}"
     boxes = [c["custom_id"] for c in walk(form.modal["components"]) if c["type"] == 4]
-    assert boxes[0] == "details"
-    return await journey.discord.submit_modal(user_id, form.modal["custom_id"], {"details": text})
+    assert boxes == ["text", "text:2", "text:3"]  # 10,000 characters over three boxes
+    return await journey.discord.submit_modal(user_id, form.modal["custom_id"], {"text": text})
 
 
 async def say(journey: Journey, user_id: int, command: str, **options: object) -> str:
@@ -80,7 +79,9 @@ async def test_write_publish_edit_sell_and_delete_a_drop(journey: Journey) -> No
     discord = journey.discord
     members, public = discord.channels["members"], discord.channels["drops"]
 
-    preview = await written_in_the_form(journey, CREATOR, "new", DROP)
+    preview = await written_in_the_form(
+        journey, CREATOR, "drop new", {"tiers": "member", "price": "4.99"}, DROP
+    )
     assert preview.ephemeral
     assert preview.content is not None
     assert preview.content.startswith("Preview of drop D1 (nothing is posted yet):\n\n" + FULL)
@@ -106,7 +107,7 @@ async def test_write_publish_edit_sell_and_delete_a_drop(journey: Journey) -> No
     assert unlock["label"] == "Unlock for $4.99"
     assert unlock["custom_id"] == "kp:cmd:/unlock D1"
 
-    edited = await written_in_the_form(journey, CREATOR, "edit", REVISED)
+    edited = await written_in_the_form(journey, CREATOR, "drop edit", {"drop": "D1"}, REVISED)
     assert edited.content == "Drop D1 is changed; 2 posted messages are being edited."
     await journey.deliver_promises()
     patched = {
@@ -140,17 +141,17 @@ async def test_write_publish_edit_sell_and_delete_a_drop(journey: Journey) -> No
     outsider = await say(journey, ADA, "drops")
     assert "SECRET FOURTH" not in outsider
     assert outsider == teaser["content"]
-    stats = await say(journey, CREATOR, "drop", action="stats", details="D1")
+    stats = await say(journey, CREATOR, "drop stats", drop="D1")
     assert "Sold 1 times · revenue $4.99" in stats
 
-    assert (
-        await say(journey, ADA, "drop", action="new") == "You need the creator role to use /drop."
-    )
-    assert await say(journey, LEE, "drop", action="delete", details="D1") == (
+    # Hidden from members in Discord's list; run anyway (a server that shows it), it is refused.
+    refused = await say(journey, ADA, "drop new", tiers="member", text="T\nB")
+    assert refused == "You need the creator role to use /drop."
+    assert await say(journey, LEE, "drop delete", drop="D1") == (
         "You need the creator role to use /drop."
     )
 
-    gone = await say(journey, CREATOR, "drop", action="delete", details="D1")
+    gone = await say(journey, CREATOR, "drop delete", drop="D1")
     assert gone == "Drop D1 is deleted; 2 posted messages are being removed."
     await journey.deliver_promises()
     assert {m["id"] for m in discord.deleted} == {full["id"], teaser["id"]}

@@ -161,7 +161,7 @@ async def test_upgrading_swaps_roles_and_refunds_the_unused_days(journey: Journe
 async def test_moderators_grant_by_hand_and_members_cannot(journey: Journey) -> None:
     member_role = journey.discord.roles["member"]
     refused = await journey.discord.invoke_slash(
-        ADA, "grant", {"member": ADA, "tier": "member", "details": "30"}
+        ADA, "grant", {"member": ADA, "tier": "member", "duration": "30d"}
     )
     assert refused.content is not None
     assert "You need the mod role to use /grant." in refused.content
@@ -170,10 +170,16 @@ async def test_moderators_grant_by_hand_and_members_cannot(journey: Journey) -> 
     granted = await journey.discord.invoke_slash(
         MODERATOR,
         "grant",
-        {"member": ADA, "tier": "member", "details": "30 paid 200 CNY ref WX123 bank transfer"},
+        {
+            "member": ADA,
+            "tier": "member",
+            "duration": "30d",
+            "paid": "200 CNY",
+            "ref": "WX123",
+            "reason": "bank transfer",
+        },
     )
-    assert granted.content is not None
-    assert "Member" in granted.content
+    assert granted.content == "Ada now holds Member (2026-05-06) · CN¥200.00."
     await journey.deliver_promises()
     assert member_role in journey.discord.member_roles(ADA)
     async with journey.uow() as unit:

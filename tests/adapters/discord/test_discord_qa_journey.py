@@ -56,10 +56,10 @@ def text_inputs(modal: JSON) -> list[JSON]:
 async def test_ask_pay_answer_in_the_thread_accept_and_get_paid(journey: Journey) -> None:
     discord = journey.discord
     await say(journey, EXPERT, "whoami")  # the expert is known before anyone asks them
-    form = await discord.invoke_slash(ADA, "ask")
+    form = await discord.invoke_slash(ADA, "ask", {"expert": EXPERT, "price": "20"})
     assert form.modal is not None
     offer = await discord.submit_modal(
-        ADA, form.modal["custom_id"], {"question": "@lin 20 How do I profile asyncio?"}
+        ADA, form.modal["custom_id"], {"question": "How do I profile asyncio?"}
     )
     await journey.checkout(offer)
 

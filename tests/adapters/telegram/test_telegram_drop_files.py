@@ -23,7 +23,8 @@ from tests.conftest import dispatcher_for
 from tests.fakes.telegram import DOWNLOAD_LIMIT, UPLOAD_LIMIT, FakeTelegram
 
 CREATOR = 5550003
-DROP = "member\nAsync patterns in Rust\nUse task groups."
+TEXT = "Async patterns in Rust\nUse task groups."
+DROP = f"member\n{TEXT}"
 ARCHIVE = bytes(range(256)) * 64
 
 
@@ -72,9 +73,14 @@ async def test_the_file_can_come_as_the_answer_to_the_prompt(
     fake_telegram: FakeTelegram, worker: OutboxWorker
 ) -> None:
     await fake_telegram.send_command(CREATOR, "/drop new")
-    prompt = await fake_telegram.wait_for_bot_message(CREATOR)
+    choose = await fake_telegram.wait_for_bot_message(CREATOR)  # the tiers, as buttons
+    [[member]] = choose["reply_markup"]["inline_keyboard"]
+    await fake_telegram.press_button(
+        CREATOR, CREATOR, choose["message_id"], member["callback_data"]
+    )
+    prompt = await fake_telegram.wait_for_bot_message(CREATOR)  # then the text, by a reply
     await fake_telegram.send_document(
-        CREATOR, ARCHIVE, "code.zip", caption=DROP, reply_to=prompt["message_id"]
+        CREATOR, ARCHIVE, "code.zip", caption=TEXT, reply_to=prompt["message_id"]
     )
     assert "With the file code.zip" in (await fake_telegram.wait_for_bot_message(CREATOR))["text"]
     await publish(fake_telegram, worker)

@@ -26,7 +26,8 @@ CREATOR = 5550003
 OUTSIDER = 5550004
 DROPS_CHAT = -1006000000001
 TITLE = "Async patterns in Rust, with task groups"  # longer than an invoice title may be
-DROP = f"member 5.00\n{TITLE}\nSpawn into a JoinSet.\nAwait join_next.\nOne more.\nSECRET FOURTH"
+NEW = "/drop new member price:5.00"
+TEXT = f"{TITLE}\nSpawn into a JoinSet.\nAwait join_next.\nOne more.\nSECRET FOURTH"
 # Telegram shows the Markdown title in bold, without its asterisks.
 FULL = f"Drop D1 · {TITLE}\n\nSpawn into a JoinSet.\nAwait join_next.\nOne more.\nSECRET FOURTH"
 TEASER = (
@@ -98,15 +99,28 @@ async def test_write_publish_notify_and_sell_a_drop_in_stars(journey: Journey) -
     assert await said(journey, LI, "/notify on") == (
         "你所在等级的新内容将通过私信发给你。"  # Li speaks Chinese
     )
-    await fake.send_command(MOD, "/grant @liwei member 30")
+    await fake.send_command(MOD, "/grant @liwei member 30d")
     assert "Member" in (await fake.wait_for_bot_message(MOD))["text"]
     await journey.deliver_promises()
 
     assert await said(journey, OUTSIDER, "/drop new") == "You need the creator role to use /drop."
+    # Without its tiers, /drop new offers them as buttons.
     await fake.send_command(CREATOR, "/drop new")
+    choose = await fake.wait_for_bot_message(CREATOR)
+    assert choose["text"] == (
+        "/drop new needs <tiers>: The tiers that read it in full, comma-separated."
+    )
+    assert callback_buttons(choose) == [
+        {"text": "member", "callback_data": "kp:cmd:/drop new member"}
+    ]
+    # With them (and a price), it asks for the text by a reply.
+    await fake.send_command(CREATOR, NEW)
     prompt = await fake.wait_for_bot_message(CREATOR)
-    assert "The drop (for new and edit) or its label, like D7" in prompt["text"]
-    await fake.reply(CREATOR, DROP, reply_to=prompt["message_id"])
+    assert prompt["text"] == (
+        "/drop new needs <text>: The title on the first line, then the body; a link alone on "
+        "the last line.\nReply to this message with it."
+    )
+    await fake.reply(CREATOR, TEXT, reply_to=prompt["message_id"])
     preview = await fake.wait_for_bot_message(CREATOR)
     assert preview["text"].startswith(f"Preview of drop D1 (nothing is posted yet):\n\n{FULL}")
     assert f"Teaser in the public drops channel:\n\n{TEASER}" in preview["text"]
@@ -155,9 +169,9 @@ async def _published_to_li(journey: Journey) -> None:
     in one message and publishes it; the outbox delivers."""
     fake = journey.telegram
     await said(journey, LI, "/notify on")
-    await said(journey, MOD, "/grant @liwei member 30")
-    preview = await journey.telegram.send_command(CREATOR, f"/drop new {DROP}")
-    assert preview["text"].startswith("/drop new member 5.00\n")
+    await said(journey, MOD, "/grant @liwei member 30d")
+    preview = await journey.telegram.send_command(CREATOR, f"{NEW}\n{TEXT}")
+    assert preview["text"].startswith(f"{NEW}\n")
     shown = await fake.wait_for_bot_message(CREATOR)
     [publish] = callback_buttons(shown)
     await fake.press_button(CREATOR, CREATOR, shown["message_id"], publish["callback_data"])

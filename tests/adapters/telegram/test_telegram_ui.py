@@ -48,7 +48,9 @@ async def test_long_text_is_asked_for_with_a_reply_prompt(
 ) -> None:
     await fake_telegram.send_command(MOD, "/quiz 12")
     prompt = await fake_telegram.wait_for_bot_message(MOD)
-    assert prompt["text"] == "Reply to this message with: Your question"
+    assert (
+        prompt["text"] == "/quiz needs <question>: Your question.\nReply to this message with it."
+    )
     sent = [c for c in fake_telegram.calls if c.method == "sendMessage"][-1]
     assert sent.params["reply_markup"]["force_reply"] is True  # the app opens a reply for them
     question = "Why does\n```rust\nlet r = &mut v;\n```\nnot compile?"

@@ -73,15 +73,27 @@ class Commands(Interactions):
         channel: str = "general",
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> InteractionResult:
-        """`user_id` is typing `typed` into option `focused` of /name: ask for suggestions."""
-        scope, command = self._find_command(name)
-        declared = {o["name"]: o for o in command.get("options", [])}
+        """`user_id` is typing `typed` into option `focused` of /name ("name" or "group sub"):
+        ask for suggestions."""
+        root, *path = name.split()
+        scope, command = self._find_command(root)
+        declared_list: list[JSON] = command.get("options", [])
+        for part in path:
+            sub = next(
+                (o for o in declared_list if o["name"] == part and o["type"] in (1, 2)), None
+            )
+            if sub is None:
+                raise LookupError(f"/{root} has no subcommand {part!r}")
+            declared_list = sub.get("options", [])
+        declared = {o["name"]: o for o in declared_list}
         option = declared.get(focused)
         if option is None or not option.get("autocomplete"):
             raise LookupError(f"/{name} option {focused!r} does not autocomplete")
         # Discord sends what is typed so far as text, marked focused, whatever the option type.
         built = [{"name": focused, "type": option["type"], "value": typed, "focused": True}]
-        data: JSON = {"id": command["id"], "name": name, "type": 1, "options": built}
+        for part in reversed(path):
+            built = [{"name": part, "type": 1, "options": built}]
+        data: JSON = {"id": command["id"], "name": root, "type": 1, "options": built}
         if scope is not None:
             data["guild_id"] = str(scope)
         payload = self._interaction(4, user_id, self.channels[channel], locale, data)
@@ -156,6 +168,9 @@ class Commands(Interactions):
                 raise ApiError(400, 50035, f"Invalid Form Body: command name {name!r}")
             if kind == 1 and not 1 <= len(description) <= 100:
                 raise ApiError(400, 50035, f"Invalid Form Body: description of /{name}")
+            if kind == 1:
+                _check_localizations(command, f"/{name}")
+                _check_options(command.get("options", []), f"/{name}", depth=0)
             old = previous.get((name, kind))
             synced.append(
                 {
@@ -175,3 +190,61 @@ class Commands(Interactions):
             raise ApiError(400, 50035, "Invalid Form Body: duplicate command names")
         self.commands_by_scope[scope] = self.synced_commands = synced
         return 200, synced
+
+
+_NAME = re.compile(r"^[-_\w]{1,32}$")
+# Discord's option types: SUB_COMMAND 1, SUB_COMMAND_GROUP 2, STRING 3, INTEGER 4, BOOLEAN 5,
+# USER 6, CHANNEL 7, ROLE 8, MENTIONABLE 9, NUMBER 10, ATTACHMENT 11.
+_VALUE_TYPES = {3, 4, 5, 6, 7, 8, 9, 10, 11}
+
+
+def _check_name(name: str, where: str) -> None:
+    if not (_NAME.fullmatch(name) and name == name.lower()):
+        raise ApiError(400, 50035, f"Invalid Form Body: name {name!r} of {where}")
+
+
+def _check_localizations(thing: JSON, where: str) -> None:
+    """What Discord refuses in localized names and descriptions."""
+    for locale, name in (thing.get("name_localizations") or {}).items():
+        if locale not in wire.LOCALES:
+            raise ApiError(400, 50035, f"Invalid Form Body: locale {locale!r} of {where}")
+        if thing.get("type", 1) in (1, 2, *_VALUE_TYPES) and "value" not in thing:
+            _check_name(name, f"{where} ({locale})")
+    for locale, text in (thing.get("description_localizations") or {}).items():
+        if locale not in wire.LOCALES or not 1 <= len(text) <= 100:
+            raise ApiError(400, 50035, f"Invalid Form Body: description ({locale}) of {where}")
+
+
+def _check_options(options: list[JSON], where: str, *, depth: int) -> None:
+    """Discord's rules for a command's options: at most 25, named as commands are, described
+    in 1 to 100 characters, required ones first, choices at most 25 and never with
+    autocomplete, bounds only on numbers, subcommands only at the top (or in a group)."""
+    if len(options) > 25:
+        raise ApiError(400, 50035, f"Invalid Form Body: more than 25 options in {where}")
+    seen_optional = False
+    for option in options:
+        name, kind = option.get("name", ""), option.get("type")
+        here = f"{where} {name}"
+        _check_name(name, here)
+        if not 1 <= len(option.get("description", "")) <= 100:
+            raise ApiError(400, 50035, f"Invalid Form Body: description of {here}")
+        _check_localizations(option, here)
+        if kind in (1, 2):
+            if depth > (0 if kind == 2 else 1):
+                raise ApiError(400, 50035, f"Invalid Form Body: {here} nests too deep")
+            _check_options(option.get("options", []), here, depth=depth + 1)
+            continue
+        if kind not in _VALUE_TYPES:
+            raise ApiError(400, 50035, f"Invalid Form Body: type {kind!r} of {here}")
+        required = bool(option.get("required"))
+        if required and seen_optional:
+            raise ApiError(400, 50035, f"Invalid Form Body: {here} is required after optionals")
+        seen_optional |= not required
+        choices = option.get("choices") or []
+        if len(choices) > 25 or (choices and option.get("autocomplete")):
+            raise ApiError(400, 50035, f"Invalid Form Body: choices of {here}")
+        for choice in choices:
+            if not 1 <= len(choice.get("name", "")) <= 100:
+                raise ApiError(400, 50035, f"Invalid Form Body: a choice of {here}")
+        if ("min_value" in option or "max_value" in option) and kind not in (4, 10):
+            raise ApiError(400, 50035, f"Invalid Form Body: bounds on {here}")

@@ -138,3 +138,14 @@ def rate_limited(bucket: str, retry_after: float) -> tuple[JSON, dict[str, str]]
     headers.update({"Retry-After": str(math.ceil(retry_after)), "X-RateLimit-Scope": "user"})
     body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
     return body, headers
+
+
+# The locales Discord localizes commands in ("Locales",
+# https://discord.com/developers/docs/reference#locales).
+LOCALES = frozenset(
+    {
+        "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt",
+        "hu", "nl", "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el",
+        "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko",
+    }
+)  # fmt: skip

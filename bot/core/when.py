@@ -1,4 +1,4 @@
-"""Reading the time a creator types when scheduling a drop.
+"""Reading a point in time someone types (a drop's publishing time).
 
 Creators think in their community's wall clock, so every form except `in …` and `now` is read
 in `[community] timezone`; the result is always an aware UTC datetime, which is what storage
@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.core.i18n import N_
+from bot.core.values import Unreadable
 
 __all__ = ["MAX_AHEAD", "WhenError", "parse_when"]
 
@@ -33,8 +36,9 @@ _UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
 _ECHO_LIMIT = 40  # long enough to recognise the input, short enough for a chat reply
 
 
-class WhenError(ValueError):
-    """The text is not a time we accept; str() is a short English reason fit for the creator."""
+class WhenError(Unreadable):
+    """The text is not a time we accept: a message id and its values (str() is the English
+    reason, fit for the creator)."""
 
 
 def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
@@ -61,15 +65,17 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
     shown = _echo(text)
     cleaned = " ".join(text.lower().split())
     if not cleaned:
-        raise WhenError(f"Please give a time, e.g. {FORMS}.")
+        raise WhenError(N_("Please give a time, e.g. {forms}."), forms=FORMS)
     if cleaned == "now":
         return now
 
     moment = _read(cleaned, shown, now=now, zone=zone)
     if moment <= now:
-        raise WhenError(f"“{shown}” is in the past")
+        raise WhenError(N_("“{text}” is in the past"), text=shown)
     if moment - now > MAX_AHEAD:
-        raise WhenError(f"“{shown}” is more than {MAX_AHEAD.days} days ahead")
+        raise WhenError(
+            N_("“{text}” is more than {days} days ahead"), text=shown, days=MAX_AHEAD.days
+        )
     return moment
 
 
@@ -87,7 +93,7 @@ def _read(cleaned: str, shown: str, *, now: datetime, zone: ZoneInfo) -> datetim
         return _local_to_utc(day, _time_of_day(match), zone)
     if (match := _WEEKDAY.fullmatch(cleaned)) and (weekday := _weekday(match["day"])) is not None:
         return _next_weekday(weekday, _time_of_day(match), now=now, zone=zone)
-    raise WhenError(f"Could not understand “{shown}”. Try {FORMS}.")
+    raise WhenError(N_("Could not understand “{text}”. Try {forms}."), text=shown, forms=FORMS)
 
 
 def _duration(match: re.Match[str]) -> timedelta:
@@ -96,9 +102,11 @@ def _duration(match: re.Match[str]) -> timedelta:
     # Compare as an integer before building a timedelta: a huge amount would overflow it.
     minutes = int(digits) * _UNIT_MINUTES[match["unit"]] if len(digits) <= 9 else None
     if minutes is None or minutes > MAX_AHEAD // timedelta(minutes=1):
-        raise WhenError(f"“{shown}” is more than {MAX_AHEAD.days} days ahead")
+        raise WhenError(
+            N_("“{text}” is more than {days} days ahead"), text=shown, days=MAX_AHEAD.days
+        )
     if minutes == 0:
-        raise WhenError(f"“{shown}” is not in the future")
+        raise WhenError(N_("“{text}” is not in the future"), text=shown)
     return timedelta(minutes=minutes)
 
 
@@ -106,13 +114,17 @@ def _date(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise WhenError(f"“{year:04d}-{month:02d}-{day:02d}” is not a date") from None
+        raise WhenError(
+            N_("“{text}” is not a date"), text=f"{year:04d}-{month:02d}-{day:02d}"
+        ) from None
 
 
 def _time_of_day(match: re.Match[str]) -> time:
     hour, minute = int(match["hour"]), int(match["minute"])
     if hour > 23 or minute > 59:
-        raise WhenError(f"“{match['hour']}:{match['minute']}” is not a time of day")
+        raise WhenError(
+            N_("“{text}” is not a time of day"), text=f"{match['hour']}:{match['minute']}"
+        )
     return time(hour, minute)
 
 
@@ -150,7 +162,9 @@ def _local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
         if moment.astimezone(zone).replace(tzinfo=None) == candidate:
             return moment
         candidate += timedelta(minutes=1)
-    raise WhenError(f"“{wall:%Y-%m-%d %H:%M}” does not exist in {zone.key}")  # pragma: no cover
+    raise WhenError(  # pragma: no cover
+        N_("“{text}” does not exist in {zone}"), text=f"{wall:%Y-%m-%d %H:%M}", zone=zone.key
+    )
 
 
 def _echo(text: str) -> str:
