@@ -26,6 +26,9 @@ async def test_a_small_community_writes_the_three_report_files(tmp_path: Path) -
     engagement = report["engagement"]
     assert engagement["active_members"]["value"] == result.active_members > 0
     assert report["revenue"]["gross"]["value"] == result.gross.minor > 0
+    # Moderators' grants of transfers were booked (in dollars, and in yuan apart).
+    assert set(report["revenue"]["gross_by_source"]) == {"membership", "qa", "drops", "manual"}
+    assert report["revenue"]["other_currencies"]["cny"]["value"] > 0
     assert report["model"]["total"]["value"] == result.engagement_value > 0
     assert all(f["value"] > 0 for f in engagement["interactions_by_platform"].values())
     assert result.interactions > 0

@@ -128,6 +128,8 @@ class Param:
             shown = f"{self.name}:{self.sample()}"
         elif self.choices:
             shown = "|".join(self.choices)
+        elif self.kind is ParamKind.MEMBER:
+            shown = f"@{self.name}"  # typed as a mention: @name, #12
         else:
             shown = self.name
         return f"<{shown}>" if self.required else f"[{shown}]"

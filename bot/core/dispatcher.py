@@ -263,7 +263,10 @@ class Dispatcher:
         param = target.spec.param(error.option) if error.option else None
         if param is not None:
             lines[0] = f"{param.name}: {lines[0]}"
-            example = f"{param.name}:{param.sample()}" if param.keyword else param.sample()
+            sample = param.sample()
+            if param.kind is ParamKind.TIER and not param.example and self._settings.tiers:
+                sample = next(iter(self._settings.tiers))  # a tier of this community
+            example = f"{param.name}:{sample}" if param.keyword else sample
             lines.append(ctx._("For example: {example}", example=example))
         lines.append(ctx._("Usage: {usage}", usage=target.spec.usage(target.path)))
         return Reply("\n".join(lines), ephemeral=True)

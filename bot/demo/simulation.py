@@ -390,11 +390,13 @@ class _Simulation:
         """A moderator books a transfer: WeChat Pay in yuan, or a bank transfer in dollars."""
         member_id = await self._member_id(person)
         n = next(self._ids)
-        paid = f"paid 65 CNY ref WX{n}" if self.rng.random() < 0.6 else f"paid 9.00 USD ref BK{n}"
-        line = f"#{member_id} {person.tier} {paid} transfer"
+        paid = f"paid:65cny ref:WX{n}" if self.rng.random() < 0.6 else f"paid:9.00usd ref:BK{n}"
+        line = f"#{member_id} {person.tier} {paid} reason:transfer"
         mod = self.moderator
         where = place(mod.home, odds.MOD_CHANNEL, odds.COMMUNITY_CHAT)
-        await self.dispatcher.handle(CommandEvent(mod.actor(), where, "grant", line))
+        granted = await self.dispatcher.handle(CommandEvent(mod.actor(), where, "grant", line))
+        if not any("now holds" in getattr(effect, "text", "") for effect in granted):
+            raise RuntimeError(f"/grant {line} was refused: {granted}")
         if self.rng.random() < odds.REGRANTS:
             self._at(self.clock.now() + PERIODS["month"], partial(self._grant, person))
 

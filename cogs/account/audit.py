@@ -65,6 +65,7 @@ def register(registry: Registry) -> None:
                 ),
             ),
             level=Level.MOD,
+            examples=("/audit", "/audit @grace", "/audit #12"),
             ephemeral=True,
         )
     )

@@ -11,14 +11,11 @@ from bot.core.effects import Effect
 from bot.core.i18n import N_
 from bot.core.registry import Registry
 
-# What each kind of value looks like, for the option lines of /help.
+# What each kind of value looks like, for the option lines of /help (amounts, members and
+# lengths of time say it in their own descriptions, which Discord shows too).
 KINDS = {
     ParamKind.INTEGER: N_("a whole number"),
-    ParamKind.MEMBER: N_("a member: @name or #member-id"),
-    ParamKind.MONEY: N_("an amount: 25, 12.50 or 25 usd"),
-    ParamKind.DURATION: N_("a length of time: 30d, 2w, 1y or lifetime"),
     ParamKind.WHEN: N_("a time: 2026-12-01 20:00, tomorrow 20:00, fri 20:00, in 2h or now"),
-    ParamKind.TIER: N_("a tier"),
     ParamKind.ATTACHMENT: N_("a file sent with the command"),
 }
 
@@ -75,6 +72,10 @@ def _option(ctx: Context, param: Param) -> str:
     line = f"  {param.name} — {ctx._(param.description)}"
     if param.kind in KINDS:
         line += f" ({ctx._(KINDS[param.kind])})"
+    elif param.kind is ParamKind.TIER and ctx.settings.tiers:
+        line += " (" + ctx._("one of: {choices}", choices=", ".join(ctx.settings.tiers)) + ")"
+    elif param.choices:
+        line += " (" + ctx._("one of: {choices}", choices=", ".join(param.choices)) + ")"
     if param.keyword:
         line += " · " + ctx._("give it as {form}", form=f"{param.name}:{param.sample()}")
     elif param.own_line:

@@ -86,6 +86,7 @@ def register(registry: Registry) -> None:
                     N_("code"), N_("The code /link gave you on your other account"), required=False
                 ),
             ),
+            examples=("/link", "/link ABCD-EFGH"),
             ephemeral=True,
         )
     )

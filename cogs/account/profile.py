@@ -82,6 +82,7 @@ def register(registry: Registry) -> None:
                     choices=SUPPORTED_LOCALES,
                 ),
             ),
+            examples=("/language", "/language zh_CN"),
             ephemeral=True,
         )
     )

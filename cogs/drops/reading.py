@@ -119,6 +119,7 @@ def register(registry: Registry) -> None:
             params=(
                 Param(N_("choice"), N_("on or off"), kind=ParamKind.CHOICE, choices=("on", "off")),
             ),
+            examples=("/notify on", "/notify off"),
             ephemeral=True,
         )
     )

@@ -67,6 +67,7 @@ def register(registry: Registry) -> None:
             ),
             level=Level.MOD,
             # Revenue figures are for the staff: shown only to whoever asked.
+            examples=("/report", "/report 2026-W48"),
             ephemeral=True,
         )
     )

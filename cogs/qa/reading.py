@@ -180,6 +180,7 @@ def register(registry: Registry) -> None:
                     choices=(OPEN_ONES, MINE, ANSWERED_ONES),
                 ),
             ),
+            examples=("/questions", "/questions mine"),
             ephemeral=True,
         )
     )

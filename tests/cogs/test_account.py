@@ -33,6 +33,9 @@ async def test_help_explains_one_command(dispatcher: Dispatcher) -> None:
         "/link [code]",
         "Link your Discord and Telegram accounts into one member",
         "  code — The code /link gave you on your other account · optional",
+        "For example:",
+        "  /link",
+        "  /link ABCD-EFGH",
     ]
     refused = await say(dispatcher, actor(), "/help audit")
     assert refused == "There is no command /audit you can use. Send /help for the list."

@@ -342,3 +342,22 @@ async def test_a_new_drop_reaches_each_reader_in_the_language_their_platform_rep
     dms = {e.member_id: e.text for e in await _outbox(uow, clock) if isinstance(e, NotifyMember)}
     assert dms[await _member_id(uow, "li")].startswith("内容 D1 · ")
     assert dms[await _member_id(uow, "ed")].startswith("Drop D1 · ")
+
+
+async def test_publish_without_a_label_asks_which_of_ones_own_drafts(
+    dispatcher: Dispatcher, clock: FakeClock
+) -> None:
+    await say(dispatcher, CREATOR, NEW)
+    await say(dispatcher, OTHER_CREATOR, NEW)  # D2: someone else's
+    await say(dispatcher, CREATOR, NEW)  # D3
+    [asked] = await send(dispatcher, CREATOR, "/drop publish")
+    assert isinstance(asked, Reply)
+    assert asked.text == "/drop publish needs <drop>: The drop's label, like D7."
+    assert [(b.label, b.command) for b in asked.buttons] == [
+        ("D3", "/drop publish D3"),
+        ("D1", "/drop publish D1"),
+    ]
+    await say(dispatcher, CREATOR, "/drop publish D1")
+    [again] = await send(dispatcher, CREATOR, "/drop publish")
+    assert isinstance(again, Reply)
+    assert [b.label for b in again.buttons] == ["D3"]  # a published drop is no longer offered

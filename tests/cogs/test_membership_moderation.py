@@ -19,7 +19,7 @@ SETTINGS = make_settings(
     }
 )
 USAGE = (
-    "Usage: /grant <member> <tier> [duration] [paid:300cny] [ref:TX-7] "
+    "Usage: /grant <@member> <tier> [duration] [paid:300cny] [ref:TX-7] "
     "[reason:paid by bank transfer]"
 )
 MOD = actor("grace", level=Level.MOD)

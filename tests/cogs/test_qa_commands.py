@@ -7,6 +7,7 @@ import pytest
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Ask, Reply
+from bot.core.events import CommandEvent, Place, Platform
 from bot.core.permissions import Level
 from cogs.services import Services
 from payments.service import PaymentService
@@ -81,7 +82,7 @@ async def test_asking_opens_a_checkout_and_paying_opens_the_question(
 
 async def test_asking_explains_what_is_wrong(dispatcher: Dispatcher) -> None:
     await say(dispatcher, EXPERT, "/whoami")
-    usage = "Usage: /ask [expert] [price:20] <question>"
+    usage = "Usage: /ask [@expert] [price:20] <question>"
     cheap = await say(dispatcher, ASKER, "/ask price:2 Cheap question?")
     assert cheap == "Questions cost at least $5.00."
     assert await say(dispatcher, ASKER, "/ask price:2.999 What?") == (
@@ -101,3 +102,13 @@ async def test_asking_explains_what_is_wrong(dispatcher: Dispatcher) -> None:
         long=True,
         rest=True,
     )
+
+
+async def test_question_numbers_autocomplete_ones_own_first(
+    dispatcher: Dispatcher, uow: UnitOfWorkFactory, qa_payments: PaymentService, clock: FakeClock
+) -> None:
+    question, _, _ = await paid_question(uow, qa_payments, clock)
+    typing = CommandEvent(ASKER, Place(Platform.CONSOLE, "asker"), "accept")
+    assert await dispatcher.suggest(typing, "id", "") == [str(question)]
+    assert await dispatcher.suggest(typing, "id", "#") == [str(question)]
+    assert await dispatcher.suggest(typing, "id", "9") == []

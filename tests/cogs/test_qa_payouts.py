@@ -242,7 +242,7 @@ async def test_an_amount_that_is_not_a_positive_one_is_refused(
 ) -> None:
     await say(dispatcher, NOBODY, "/whoami")  # member #1
     assert await say(dispatcher, MOD, f"/payout mark #1 {amount} ref-1") == (
-        f"amount: {said}\nFor example: 25\nUsage: /payout mark <member> <amount> <ref>"
+        f"amount: {said}\nFor example: 25\nUsage: /payout mark <@member> <amount> <ref>"
     )
     async with uow() as unit:
         assert not await unit.ledger.transactions("payout:")

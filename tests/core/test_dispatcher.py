@@ -82,7 +82,7 @@ async def test_command_above_level_names_the_role(dispatcher: Dispatcher) -> Non
 async def test_help_is_filtered_by_level(dispatcher: Dispatcher) -> None:
     member_help = await say(dispatcher, actor(), "/help")
     mod_help = await say(dispatcher, actor("boss", level=Level.MOD), "/help")
-    audit = "/audit [member] — Show the audit log, for everyone or for one member"
+    audit = "/audit [@member] — Show the audit log, for everyone or for one member"
     whoami = "/whoami — Show your member number, role and linked accounts"
     assert audit not in member_help.splitlines()
     assert audit in mod_help.splitlines()
@@ -159,7 +159,7 @@ async def test_unknown_member_reference_is_explained(dispatcher: Dispatcher) -> 
     assert reply.splitlines() == [
         "member: I can't find @nobody here. They need to have used the bot at least once.",
         "For example: @name",
-        "Usage: /audit [member]",
+        "Usage: /audit [@member]",
     ]
 
 

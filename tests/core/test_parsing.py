@@ -305,9 +305,9 @@ def test_specs_check_themselves() -> None:
 
 
 def test_usage_shows_every_option_in_the_syntax_it_is_typed() -> None:
-    assert ASK.usage() == "/ask [expert] [price:25] <question>"
+    assert ASK.usage() == "/ask [@expert] [price:25] <question>"
     assert GRANT.usage() == (
-        "/grant <member> <tier> [duration] [paid:25] [ref:ref] [reason:reason]"
+        "/grant <@member> <tier> [duration] [paid:25] [ref:ref] [reason:reason]"
     )
     assert (
         NEW.usage("drop new") == "/drop new <tiers> [price:25] [at:tomorrow 20:00] [file]\n  <text>"

@@ -91,6 +91,11 @@ async def test_write_publish_edit_sell_and_delete_a_drop(journey: Journey) -> No
     assert publish["label"] == "Publish"
     assert publish["custom_id"] == "kp:cmd:/drop publish D1"
     assert discord.messages.get(members) is None  # a preview posts nothing
+    # Typing /drop publish, the creator is offered their drafts, answered within the 3 s.
+    offered = await discord.autocomplete(CREATOR, "drop publish", "drop", "")
+    assert offered.type == 8
+    assert offered.choices == [{"name": "D1", "value": "D1"}]
+    assert (await discord.autocomplete(CREATOR, "drop publish", "drop", "D9")).choices == []
 
     assert preview.message is not None
     published = await discord.press_button(
