@@ -24,7 +24,7 @@ from bot.core.permissions import Level
 from bot.core.registry import Registry
 from bot.core.values import DROP, QUESTION, Duration, Label
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import make_settings
+from tests.conftest import a_member, make_settings
 
 
 async def _noop(*_args: object) -> list[Effect]:
@@ -182,20 +182,14 @@ async def _read(spec: CommandSpec, line: str, uow: UnitOfWorkFactory) -> dict[st
 
 
 async def test_values_are_read_into_their_types(uow: UnitOfWorkFactory) -> None:
-    async with uow() as unit:
-        await unit.members.create_with_identity(
-            platform="console",
-            platform_user_id="grace",
-            display_name="Grace",
-            username="grace",
-            level=0,
-            now=NOW,
-        )
+    await a_member(uow, "grace")
     read = await _read(GRANT, "@grace member 2w paid:300cny ref:TX-7", uow)
     assert read["tier"] == "member"
     assert read["duration"] == Duration(14)
     assert read["paid"] == Money(300_00, "cny")
     assert read["ref"] == "TX-7"
+    community = await _read(GRANT, "@grace member paid:300", uow)
+    assert community["paid"] == Money(300_00, "usd")  # the community currency
     assert (await _read(GRANT, "@grace member lifetime", uow))["duration"] == Duration(None)
     new = await _read(NEW, 'pro,member,pro price:4.99 at:"fri 20:00"\nTitle\nBody', uow)
     assert new["tiers"] == ("pro", "member")
@@ -216,7 +210,6 @@ async def test_values_are_read_into_their_types(uow: UnitOfWorkFactory) -> None:
         (GRANT, "#1 member -5", "duration", "A length of time must be more than zero."),
         (GRANT, "#1 member 0", "duration", "A length of time must be more than zero."),
         (GRANT, "#1 member soon", "duration", "“{typed}” is not a length of time."),
-        (GRANT, "#1 member paid:300", None, None),
         (GRANT, "#1 member paid:abc", "paid", "“{typed}” is not an amount."),
         (
             GRANT,
@@ -235,20 +228,9 @@ async def test_values_are_read_into_their_types(uow: UnitOfWorkFactory) -> None:
     ],
 )
 async def test_a_value_that_does_not_read_is_refused_naming_its_option(
-    uow: UnitOfWorkFactory, spec: CommandSpec, line: str, option: str | None, message: str | None
+    uow: UnitOfWorkFactory, spec: CommandSpec, line: str, option: str, message: str
 ) -> None:
-    async with uow() as unit:
-        await unit.members.create_with_identity(
-            platform="console",
-            platform_user_id="grace",
-            display_name="Grace",
-            username="grace",
-            level=0,
-            now=NOW,
-        )
-    if message is None:
-        assert (await _read(spec, line, uow))["paid"] == Money(30000, "usd")
-        return
+    await a_member(uow, "grace")
     with pytest.raises(ArgumentError) as refused:
         await _read(spec, line, uow)
     assert (refused.value.option, refused.value.message) == (option, message)
