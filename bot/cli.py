@@ -142,6 +142,7 @@ def demo(members: int, weeks: int, out: str, seed: int) -> None:
     report.png and the database (knowpay-demo.db) to DIR.
     """
     logs.configure(logging.WARNING, Secrets.from_env({}))
+    _writable_folder(Path(out), "--out")
     with click.progressbar(length=weeks * 7, label="Simulating days", file=sys.stderr) as bar:
         result = asyncio.run(
             run_demo(
@@ -183,15 +184,32 @@ def report(week: str | None, output: str, chart: str | None, config: str | None)
         _fail(f"--week: {error}")
     built = _run(_build_report(settings, secrets, chosen))
     speak = Translator(settings.community.default_locale)
+    if chart is not None:
+        # Written first, so that a path that cannot be written fails before anything prints.
+        try:
+            Path(chart).write_bytes(render_chart(built, speak))
+        except OSError as error:
+            _fail(f"--chart: cannot write {chart} ({error.strerror or error})")
     renderers = {"text": lambda: to_markdown(built, speak), "json": lambda: to_json(built)}
     click.echo(renderers.get(output, lambda: to_csv(built))())
-    if chart is not None:
-        Path(chart).write_bytes(render_chart(built, speak))
+
+
+def _writable_folder(folder: Path, option: str) -> None:
+    """The folder a command writes into: made if missing, refused if it is a file."""
+    if folder.exists() and not folder.is_dir():
+        _fail(f"{option}: {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _fail(f"{option}: cannot make the folder {folder} ({error.strerror or error})")
 
 
 async def _build_report(settings: Settings, secrets: Secrets, week: Week | None) -> WeeklyReport:
     async with open_core(settings, secrets) as core:
-        chosen = week or Week.containing(core.clock.now(), settings.community.tzinfo).previous()
+        current = Week.containing(core.clock.now(), settings.community.tzinfo)
+        if week is not None and week.first_day > current.first_day:
+            raise StartupError(f"--week: {week} has not begun yet (this week is {current})")
+        chosen = week or current.previous()
         async with core.uow() as unit:
             return await build_report(unit, settings, chosen)
 

@@ -319,6 +319,33 @@ def test_report_refuses_a_week_that_is_not_one(tmp_path: Path) -> None:
     ]
 
 
+def test_report_refuses_a_week_that_has_not_begun(tmp_path: Path) -> None:
+    result = knowpay(tmp_path, "report", "--week", "2999-W10")
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("knowpay: --week: 2999-W10 has not begun yet (this week is ")
+    assert result.stdout == ""
+
+
+def test_report_names_a_chart_path_it_cannot_write(tmp_path: Path) -> None:
+    chart = tmp_path / "nosuchdir" / "x.png"
+    result = knowpay(tmp_path, "report", "--week", "2026-W47", "--chart", str(chart))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"knowpay: --chart: cannot write {chart} (No such file or directory)"
+    ]
+    assert result.stdout == ""  # nothing half-done
+
+
+def test_demo_refuses_an_out_that_is_a_file(tmp_path: Path) -> None:
+    existing = tmp_path / "notes.txt"
+    existing.write_text("keep me")
+    result = knowpay_bare(tmp_path, "demo", "--out", str(existing))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"knowpay: --out: {existing} is a file, not a folder"]
+    assert existing.read_text() == "keep me"
+
+
 def test_reconcile_needs_a_platform_token(tmp_path: Path) -> None:
     result = knowpay(tmp_path, "reconcile")
     assert result.returncode == 2
