@@ -30,6 +30,7 @@ from storage.engine import make_engine
 from storage.migrate import current_revision
 
 T = TypeVar("T")
+LOG_FILE = "knowpay.log"
 CONSOLE_ROLES = ("member", "creator", "mod", "admin", "owner")
 
 config_option = click.option(
@@ -74,15 +75,31 @@ def cli() -> None:
 
 
 @cli.command()
+@click.option("--verbose", "-v", is_flag=True, help="Show the log here instead of in a file.")
+@click.option(
+    "--log-file",
+    metavar="PATH",
+    default=None,
+    help="Where the log goes (default: knowpay.log beside the config file).",
+)
 @config_option
-def run(config: str | None) -> None:
+def run(verbose: bool, log_file: str | None, config: str | None) -> None:
     """Start the bot: every configured platform, the web server, migrations first.
 
     With neither DISCORD_TOKEN nor TELEGRAM_TOKEN set, you chat with it in this terminal.
-    Stop it with Ctrl-C (or SIGTERM).
+    The log goes to a file (warnings and errors show here too). Stop it with Ctrl-C (or
+    SIGTERM).
     """
     settings, secrets = _load(config)
-    logs.configure(logging.INFO, secrets)
+    if verbose:
+        logs.configure(logging.INFO, secrets)
+    else:
+        path = Path(log_file) if log_file else config_path(config, os.environ).parent / LOG_FILE
+        try:
+            logs.configure(logging.INFO, secrets, log_file=path)
+        except OSError as error:
+            _fail(f"--log-file: cannot write {path} ({error.strerror or error})")
+        click.echo(f"The log is in {path} (--verbose shows it here).", err=True)
     _run(run_bot(settings, secrets, console_user=getpass.getuser() or "owner"))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 from bot.config import Secrets
 
@@ -37,10 +38,17 @@ class RedactSecrets(logging.Filter):
         return text
 
 
-def configure(level: int, secrets: Secrets) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets.values()))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+def configure(level: int, secrets: Secrets, *, log_file: Path | None = None) -> None:
+    """Log at `level` to stderr or, given `log_file`, to that file, with warnings and errors
+    still on stderr: a chat in the terminal is not interleaved with the bot's narration."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file is not None:
+        handlers[0].setLevel(logging.WARNING)
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    redact = RedactSecrets(secrets.values())
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(redact)
+    logging.basicConfig(level=level, handlers=handlers, force=True)
     for name in _CHATTY:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))

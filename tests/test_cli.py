@@ -200,9 +200,23 @@ def test_run_serves_health_and_metrics_and_stops_on_a_signal(
             process.kill()
             process.wait()
     assert process.stderr is not None
-    log = process.stderr.read()
+    said = process.stderr.read()
+    # The terminal is the conversation: the log is in the file named at start.
+    log_file = tmp_path / "knowpay.log"
+    assert said.splitlines() == [f"The log is in {log_file} (--verbose shows it here)."]
+    log = log_file.read_text()
+    assert "web server listening" in log
     assert "knowpay stopped" in log
     assert "Traceback" not in log
+
+
+def test_run_verbose_shows_the_log_in_the_terminal(tmp_path: Path) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text(f"[server]\nport = {_free_port()}\n")
+    result = knowpay(tmp_path, "run", "--verbose", stdin="/whoami\n", config=config)
+    assert result.returncode == 0, result.stderr
+    assert "INFO bot.app: web server listening" in result.stderr
+    assert not (tmp_path / "knowpay.log").exists()
 
 
 def test_console_membership_journey_through_the_sandbox_page(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,19 @@ def test_chatty_libraries_are_quiet_at_info() -> None:
     logging.getLogger("bot.app").info("web server listening")
     assert "getUpdates" not in stream.getvalue()
     assert "web server listening" in stream.getvalue()
+
+
+def test_with_a_log_file_only_warnings_reach_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_file = tmp_path / "knowpay.log"
+    logs.configure(logging.INFO, Secrets(telegram_token=TOKEN), log_file=log_file)
+    logging.getLogger("apscheduler").info("Running job every 15 minutes")
+    logging.getLogger("bot.app").warning("outbox: delivery failed for %s", TOKEN)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert capsys.readouterr().err.count("\n") == 1  # the warning alone
+    written = log_file.read_text()
+    assert "Running job every 15 minutes" in written
+    assert "outbox: delivery failed" in written
+    assert TOKEN not in written
