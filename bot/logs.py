@@ -52,3 +52,5 @@ def configure(level: int, secrets: Secrets, *, log_file: Path | None = None) -> 
     logging.basicConfig(level=level, handlers=handlers, force=True)
     for name in _CHATTY:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    # It warns on every chart that a Chinese font has no "normal" weight, then draws it fine.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)

@@ -22,7 +22,7 @@ def _restore_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
-    for name in ("alembic", "httpx", "httpcore"):
+    for name in ("alembic", "httpx", "httpcore", "matplotlib.font_manager"):
         logging.getLogger(name).setLevel(logging.NOTSET)
 
 

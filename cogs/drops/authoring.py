@@ -123,7 +123,7 @@ def _preview(ctx: Context, made: Drop, filename: str | None, size: int) -> Reply
         ctx._("Preview of drop {label} (nothing is posted yet):", label=label(made.id)),
         full_text(made, ctx.translator.locale),
         ctx._("Teaser in the public drops channel:"),
-        teaser_text(made, ctx.settings),
+        teaser_text(made, ctx.settings, ctx.settings.community.default_locale),
         ctx._("In full in: {where}", where=where or ctx._("no tier chat is configured")),
     ]
     if filename is not None:

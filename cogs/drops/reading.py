@@ -48,7 +48,7 @@ async def recent(ctx: Context, args: Args) -> list[Effect]:
     shown = [
         full_text(d, ctx.translator.locale)
         if await may_read(ctx, d)
-        else teaser_text(d, ctx.settings)
+        else teaser_text(d, ctx.settings, ctx.translator.locale)
         for d in published
     ]
     return [ctx.reply("\n\n———\n\n".join(shown))]

@@ -25,9 +25,10 @@ def full_text(drop: Drop, locale: str) -> str:
     return f"{header} · " + "\n\n".join(parts)
 
 
-def teaser_text(drop: Drop, settings: Settings) -> str:
-    """The title, the body's first lines, and who reads the rest (and for how much)."""
-    speak = Translator(settings.community.default_locale)
+def teaser_text(drop: Drop, settings: Settings, locale: str) -> str:
+    """The title, the body's first lines, and who reads the rest (and for how much), in
+    `locale`: the reader's in /drops, the community's in a public post."""
+    speak = Translator(locale)
     lines = drop.body.strip().splitlines()[:TEASER_LINES]
     opening = "\n".join(lines)[:TEASER_CHARACTERS]
     if opening.count("```") % 2:

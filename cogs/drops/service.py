@@ -159,7 +159,7 @@ async def publish(uow: UnitOfWork, settings: Settings, drop: Drop, now: datetime
         post = PostToChat(
             platform,
             chat,
-            teaser_text(drop, settings),
+            teaser_text(drop, settings, settings.community.default_locale),
             buttons=_unlock_button(drop, settings),
             content_ref=ref,
         )
@@ -226,7 +226,7 @@ async def edit(
     for (platform, chat), messages in (await _copies(uow, drop)).items():
         teaser = (platform, chat) in teasers
         text = (
-            teaser_text(drop, settings)
+            teaser_text(drop, settings, settings.community.default_locale)
             if teaser
             else full_text(drop, settings.community.default_locale)
         )

@@ -158,7 +158,7 @@ def test_a_teaser_cut_inside_a_code_block_still_closes_it() -> None:
     drop = Drop(
         id=3, title="T", body="Look:\n```rust\nlet x = 1;\nlet y = 2;\n```", tiers=["member"]
     )
-    teaser = teaser_text(drop, SETTINGS)
+    teaser = teaser_text(drop, SETTINGS, "en")
     assert "let x = 1;…\n```\n" in teaser
     assert "let y" not in teaser
     assert teaser.count("```") == 2
@@ -342,6 +342,17 @@ async def test_a_new_drop_reaches_each_reader_in_the_language_their_platform_rep
     dms = {e.member_id: e.text for e in await _outbox(uow, clock) if isinstance(e, NotifyMember)}
     assert dms[await _member_id(uow, "li")].startswith("内容 D1 · ")
     assert dms[await _member_id(uow, "ed")].startswith("Drop D1 · ")
+
+
+async def test_the_drops_teaser_is_in_the_readers_language(
+    dispatcher: Dispatcher, clock: FakeClock
+) -> None:
+    await say(dispatcher, CREATOR, NEW)
+    await say(dispatcher, CREATOR, "/drop publish D1")
+    teaser = await say(dispatcher, actor("li", locale="zh-CN"), "/drops")
+    assert "Members of" not in teaser
+    assert "/unlock D1" in teaser
+    assert "Use task groups." in teaser  # the creator's words stay as written
 
 
 async def test_publish_without_a_label_asks_which_of_ones_own_drafts(

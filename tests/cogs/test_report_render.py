@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from matplotlib import font_manager
 
 from bot.core.i18n import Translator
-from cogs.engagement.report_chart import render_chart
+from cogs.engagement.report_chart import CJK_FONTS, render_chart
 from cogs.engagement.report_data import (
     SCHEMA_VERSION,
     Contribution,
@@ -282,3 +283,13 @@ def test_the_chart_is_a_png_of_chat_size(translator: Translator) -> None:
 
 def test_the_same_report_draws_the_same_chart() -> None:
     assert render_chart(sample(), EN) == render_chart(sample(), EN)
+
+
+def test_a_chinese_chart_is_drawn_in_chinese_where_a_chinese_font_is_installed() -> None:
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    if not installed & set(CJK_FONTS):
+        pytest.skip("no Chinese font installed (.ci/run installs fonts-wqy-zenhei)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph would be a warning
+        chinese = render_chart(sample(), ZH)
+    assert chinese != render_chart(sample(), EN)
