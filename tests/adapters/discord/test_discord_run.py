@@ -45,10 +45,13 @@ async def test_run_serves_discord_and_stops_cleanly(
             process.kill()
             await process.wait()
     assert process.stderr is not None
-    log = (await process.stderr.read()).decode()
+    said = (await process.stderr.read()).decode()
+    assert "Traceback" not in said
+    log = (tmp_path / "knowpay.log").read_text()  # named on stderr as it started
+    assert f"The log is in {tmp_path / 'knowpay.log'}" in said
     assert "slash commands synced" in log
     assert "Traceback" not in log
-    assert FakeDiscord.TOKEN not in log
+    assert FakeDiscord.TOKEN not in log + said
 
 
 async def test_run_exits_2_with_one_line_when_the_token_is_rejected(
