@@ -22,10 +22,12 @@ from storage.models.payments import (
     WebhookEvent,
 )
 from storage.models.question import ExpertPrice, Question, QuestionUnlock
+from storage.models.sandbox import ConsoleMessage, SandboxClock, SandboxSubscription
 
 __all__ = [
     "AuditEntry",
     "Base",
+    "ConsoleMessage",
     "Content",
     "ContentMessage",
     "Drop",
@@ -47,5 +49,7 @@ __all__ = [
     "QuestionUnlock",
     "ReportRun",
     "RollupMark",
+    "SandboxClock",
+    "SandboxSubscription",
     "WebhookEvent",
 ]

@@ -17,6 +17,9 @@ from storage.migrate import current_revision, head_revision, run_alembic, upgrad
 from storage.models import Base
 
 TABLES = {
+    "sandbox_subscriptions",
+    "sandbox_clock",
+    "console_messages",
     "members",
     "platform_identities",
     "link_codes",
@@ -64,7 +67,7 @@ async def _schema_differences(engine: AsyncEngine) -> list[Any]:
 async def test_upgrade_from_empty_reaches_head(database: Any) -> None:
     engine = database.engine()
     try:
-        assert head_revision() == "0009"
+        assert head_revision() == "0010"
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
 
