@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -26,13 +26,14 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramDeliverer, TelegramReportPoster
 from bot.config import Secrets, Settings, database_url
 from bot.core.access import PlatformAccess
-from bot.core.clock import Clock, SystemClock
+from bot.core.clock import Clock, ShiftedClock, SystemClock
 from bot.core.delivery import OutboxWorker
 from bot.core.dispatcher import Dispatcher
 from bot.core.outbox import Deliverer
 from bot.core.permissions import Level
 from bot.errors import StartupError
 from bot.payments_wiring import WiredPayments, wire_payments
+from bot.sandbox_time import SandboxTime
 from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
 from cogs import build_registry
@@ -66,6 +67,8 @@ class Core:
     clock: Clock
     dispatcher: Dispatcher
     payments: WiredPayments
+    # The movable clock, when the sandbox takes the payments.
+    sandbox_time: SandboxTime | None = None
 
     @property
     def services(self) -> Services:
@@ -81,6 +84,12 @@ async def open_core(
     try:
         await migrate(engine, secrets)
         uow = UnitOfWorkFactory(make_sessionmaker(engine))
+        sandbox_time = None
+        if settings.payments.provider != "stripe":
+            # With no real money at stake, the whole bot lives on the sandbox's time.
+            sandbox_time = SandboxTime(uow, ShiftedClock(clock))
+            await sandbox_time.load()
+            clock = sandbox_time.clock
         interactions = InteractionRecorder(engine, settings.community.tzinfo)
         payments = wire_payments(settings, secrets, uow, clock, interactions)
         dispatcher = Dispatcher(
@@ -89,7 +98,7 @@ async def open_core(
         stop_recording = asyncio.Event()
         recording = asyncio.create_task(interactions.run(stop_recording), name="interactions")
         try:
-            yield Core(settings, engine, uow, clock, dispatcher, payments)
+            yield Core(settings, engine, uow, clock, dispatcher, payments, sandbox_time)
         finally:
             # What was handed over is written before the engine goes.
             stop_recording.set()
@@ -175,17 +184,49 @@ async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) ->
             scheduler.every(
                 "stripe-catch-up", core.payments.catch_up.run, daily, now=core.clock.now()
             )
-        scheduler.start()
         stop_worker = asyncio.Event()
-        delivering = asyncio.create_task(worker.run(stop_worker), name="outbox")
+        background = [asyncio.create_task(worker.run(stop_worker), name="outbox")]
+        sandbox = _run_sandbox(
+            core, scheduler=scheduler, lifecycle=lifecycle, worker=worker, stop=stop_worker
+        )
+        if sandbox is not None:
+            background.append(sandbox)
+        scheduler.start()
         try:
             await _serve_until_stopped(running.adapters)
         finally:
             stop_worker.set()
-            await asyncio.wait_for(delivering, timeout=SHUTDOWN_SECONDS)
+            await asyncio.wait_for(asyncio.gather(*background), timeout=SHUTDOWN_SECONDS)
             await scheduler.shutdown(SHUTDOWN_SECONDS)
             await server.stop()
     log.info("knowpay stopped")
+
+
+def _run_sandbox(
+    core: Core,
+    *,
+    scheduler: Scheduler,
+    lifecycle: Callable[[], Awaitable[object]],
+    worker: OutboxWorker,
+    stop: asyncio.Event,
+) -> asyncio.Task[None] | None:
+    """The sandbox bills by its own clock: every minute, and at once when the clock moves
+    (from its page or `knowpay sandbox advance`), followed by what time passing does to the
+    memberships, delivered without waiting for the next poll."""
+    time, billing, page = core.sandbox_time, core.payments.sandbox, core.payments.sandbox_page
+    if time is None or billing is None:
+        return None
+
+    async def catch_up() -> None:
+        await billing.bill_due()
+        await lifecycle()
+        worker.wake()
+
+    time.catch_up = catch_up
+    if page is not None:
+        page.advance = time.advance
+    scheduler.every("sandbox-billing", billing.bill_due, timedelta(minutes=1), now=time.clock.now())
+    return asyncio.create_task(time.watch(stop), name="sandbox-clock")
 
 
 @dataclass(frozen=True)

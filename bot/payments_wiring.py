@@ -22,6 +22,7 @@ from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsPayments, StarsProvider
 from payments.providers.stripe import StripeProvider
 from payments.providers.stripe_events import StripeEvents
+from payments.sandbox_billing import SandboxBilling
 from payments.sandbox_page import SandboxCheckoutPage
 from payments.webhooks import StripeCatchUp, StripeWebhook
 from storage.interaction_recorder import InteractionRecorder
@@ -38,6 +39,9 @@ class WiredPayments:
     stars_provider: StarsProvider | None = None
     stars: StarsPayments | None = None
     http_client: stripe.HTTPClient | None = None
+    # The sandbox's billing and its page, when the sandbox takes the payments.
+    sandbox: SandboxBilling | None = None
+    sandbox_page: SandboxCheckoutPage | None = None
 
     async def close(self) -> None:
         if self.http_client is not None:
@@ -103,12 +107,15 @@ def wire_payments(
         )
         wired.routes.append(stripe_route(webhook))
         wired.catch_up = StripeCatchUp(client, webhook, clock)
-    if "sandbox" in providers:
-        page = SandboxCheckoutPage(
+    if isinstance(sandbox := providers.get("sandbox"), SandboxProvider):
+        sandbox.billing = wired.sandbox = SandboxBilling(uow, service, clock)
+        wired.sandbox_page = SandboxCheckoutPage(
             uow=uow,
             service=service,
+            billing=wired.sandbox,
             clock=clock,
+            community=settings.community.name,
             default_locale=settings.community.default_locale,
         )
-        wired.routes.extend(page.routes())
+        wired.routes.extend(wired.sandbox_page.routes())
     return wired

@@ -9,6 +9,7 @@ from typing import Protocol
 from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.effects import DurableEffect
+from bot.core.i18n import Translator
 from bot.core.money import Money
 from bot.core.outbox import queue
 from payments import ledger
@@ -61,6 +62,10 @@ class PurposeHandler(Protocol):
 
     async def still_for_sale(self, ctx: PurposeContext, purpose: Purpose, amount: Money) -> bool:
         """Asked just before a member pays (Telegram pre-checkout): is the offer still good?"""
+        ...
+
+    async def title(self, ctx: PurposeContext, purpose: Purpose, speak: Translator) -> str:
+        """What is bought, in the payer's language (the checkout page's heading)."""
         ...
 
     async def paid(self, ctx: PurposeContext, payment: Payment) -> None: ...

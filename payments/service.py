@@ -68,6 +68,8 @@ class PaymentService:
                 amount_minor=amount.minor,
                 currency=amount.currency,
                 refunded_minor=0,
+                interval=interval,
+                trial_days=trial_days,
                 created_at=self._clock.now(),
             )
         )
@@ -84,7 +86,7 @@ class PaymentService:
             return False
         purpose = Purpose.parse(payment.purpose)
         handler = self.purposes.for_purpose(purpose)
-        return await handler.still_for_sale(self._context(uow), purpose, amount)
+        return await handler.still_for_sale(self.context(uow), purpose, amount)
 
     async def request_refund(
         self, uow: UnitOfWork, payment: Payment, amount: Money, *, reason: str
@@ -106,7 +108,7 @@ class PaymentService:
             log.warning("%s %s: no payment of ours matches", event.provider, event.event_id)
             return None
         self._remember_names(payment, event)
-        ctx = self._context(uow)
+        ctx = self.context(uow)
         purpose = Purpose.parse(payment.purpose)
         handler = self.purposes.for_purpose(purpose)
         match event.kind:
@@ -308,7 +310,7 @@ class PaymentService:
         if event.cancel_at_period_end is not None:
             payment.cancel_at_period_end = event.cancel_at_period_end
 
-    def _context(self, uow: UnitOfWork) -> PurposeContext:
+    def context(self, uow: UnitOfWork) -> PurposeContext:
         return PurposeContext(uow, self._clock, self._settings, ledger.Ledger(uow))
 
     @staticmethod

@@ -20,6 +20,7 @@ from storage.repositories.memberships import MembershipRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.payments import PaymentRepository
 from storage.repositories.questions import QuestionRepository
+from storage.repositories.sandbox import SandboxRepository
 from storage.repositories.webhook_events import WebhookEventRepository
 
 
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.contents = ContentRepository(session)
         self.questions = QuestionRepository(session)
         self.drops = DropRepository(session)
+        self.sandbox = SandboxRepository(session)
 
 
 class UnitOfWorkFactory:

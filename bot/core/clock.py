@@ -30,3 +30,15 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class ShiftedClock:
+    """Another clock's time, moved ahead by an offset that can grow: the sandbox's clock, so
+    that a month of renewals, reminders and expiries can be watched in minutes."""
+
+    def __init__(self, base: Clock, offset: timedelta = timedelta(0)) -> None:
+        self._base = base
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return self._base.now() + self.offset

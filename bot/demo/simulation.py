@@ -57,8 +57,8 @@ from cogs.engagement.report_render import to_json, to_markdown
 from cogs.engagement.service import register_content, show
 from cogs.engagement.weeks import Week, day_start
 from cogs.membership.lifecycle import run_lifecycle
-from cogs.membership.purpose import PERIODS
 from payments.events import PaymentEvent, PaymentEventKind
+from payments.providers.base import PERIODS
 from payments.providers.sandbox import SandboxProvider
 from storage.engine import make_engine, make_sessionmaker
 from storage.interaction_recorder import InteractionRecorder

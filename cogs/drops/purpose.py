@@ -4,6 +4,7 @@ message at once, and a refund takes the purchase back."""
 from __future__ import annotations
 
 from bot.core.effects import NotifyMember
+from bot.core.i18n import N_, Translator
 from bot.core.identity import speaker
 from bot.core.money import Money
 from cogs.drops.rendering import full_text
@@ -33,6 +34,11 @@ class DropPurpose(PaidOnce):
     async def still_for_sale(self, ctx: PurposeContext, purpose: Purpose, amount: Money) -> bool:
         purchase = await ctx.uow.drops.purchase(int(purpose.ref))
         return purchase is not None and purchase.status == AWAITING_PAYMENT
+
+    async def title(self, ctx: PurposeContext, purpose: Purpose, speak: Translator) -> str:
+        purchase = await ctx.uow.drops.purchase(int(purpose.ref))
+        drop = await ctx.uow.drops.get(purchase.drop_id) if purchase else None
+        return speak.gettext(N_("Drop: {title}"), title=drop.title if drop else purpose.ref)
 
     async def paid(self, ctx: PurposeContext, payment: Payment) -> None:
         purchase = await _purchase(ctx, payment)

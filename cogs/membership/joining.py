@@ -12,12 +12,11 @@ from bot.core.i18n import N_
 from bot.core.money import Money, format_money
 from bot.core.registry import Registry
 from cogs.checkout import choose_provider, offer
-from cogs.membership.service import HOLDING, holds_access
+from cogs.membership.service import HOLDING, INTERVALS, holds_access
 from payments.purposes import Purpose
 from payments.service import PaymentService
 from storage.models import Membership
 
-INTERVALS = {"month": N_("per month"), "year": N_("per year"), "lifetime": N_("once, for life")}
 STATUSES = {
     "trialing": N_("free trial"),
     "active": N_("active"),
@@ -66,7 +65,8 @@ async def _checkout(
     provider, amount = choose_provider(
         payments, ctx, tier.price_money(ctx.settings.community.currency), stars
     )
-    interval = tier.interval if provider == "stripe" and tier.interval != "lifetime" else None
+    # Cards renew (Stripe, and the sandbox that plays it); Stars are paid period by period.
+    interval = tier.interval if provider != "stars" and tier.interval != "lifetime" else None
     started = await payments.start_checkout(
         ctx.uow,
         member_id=ctx.member.id,

@@ -13,7 +13,7 @@ from bot.core.effects import NotifyMember
 from bot.core.i18n import N_
 from bot.core.identity import speaker
 from bot.core.outbox import queue
-from cogs.membership.service import HOLDING, withdraw
+from cogs.membership.service import HOLDING, say_ended, withdraw
 from storage.models import Membership
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -50,6 +50,7 @@ async def run_lifecycle(
                     actor_id=None,
                     reason="ended",
                 )
+                await say_ended(unit, settings, membership, now)
                 expired += 1
                 continue
             before = REMIND_BEFORE_GRACE_ENDS if membership.status == "grace" else REMIND_BEFORE_END

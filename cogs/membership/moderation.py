@@ -13,9 +13,9 @@ from bot.core.money import format_money
 from bot.core.permissions import Level
 from bot.core.registry import Registry
 from cogs.membership.joining import STATUSES
-from cogs.membership.purpose import PERIODS
 from cogs.membership.service import HOLDING, entitle, withdraw
 from payments import ledger
+from payments.providers.base import PERIODS
 
 LISTED = 20
 

@@ -6,18 +6,15 @@ from datetime import datetime, timedelta
 
 from bot.config import Tier
 from bot.core.effects import CancelSubscription, NotifyMember, RefundPayment
-from bot.core.i18n import N_
+from bot.core.i18n import N_, Translator
 from bot.core.identity import speaker
 from bot.core.money import Money, format_money
-from cogs.membership.service import HOLDING, entitle, withdraw
+from cogs.membership.service import HOLDING, INTERVALS, entitle, say_ended, withdraw
 from payments import ledger
 from payments.provider_calls import refunds_in_part
+from payments.providers.base import PERIODS
 from payments.purposes import Purpose, PurposeContext
 from storage.models import Membership, Payment
-
-# Without a subscription telling us the period (a Stars payment, the sandbox), a paid period
-# runs this long.
-PERIODS = {"month": timedelta(days=30), "year": timedelta(days=365)}
 
 
 class MembershipPurpose:
@@ -28,6 +25,10 @@ class MembershipPurpose:
 
     async def still_for_sale(self, ctx: PurposeContext, purpose: Purpose, amount: Money) -> bool:
         return purpose.ref in ctx.settings.tiers
+
+    async def title(self, ctx: PurposeContext, purpose: Purpose, speak: Translator) -> str:
+        tier = ctx.settings.tiers.get(purpose.ref)
+        return speak.gettext(N_("{tier} membership"), tier=tier.name if tier else purpose.ref)
 
     async def paid(self, ctx: PurposeContext, payment: Payment) -> None:
         tier_key, tier = _tier(ctx, payment)
@@ -51,19 +52,44 @@ class MembershipPurpose:
             if held.tier != tier_key and held.status in HOLDING and held.source == "payment":
                 await _switch_away(ctx, held, tier_key)
         speak = await speaker(ctx.uow, ctx.settings, payment.member_id)
-        receipt = speak.gettext(
-            N_("Thank you! Your {tier} membership is active. Paid: {amount}."),
-            tier=tier.name,
-            amount=format_money(Money(payment.amount_minor, payment.currency), speak.locale),
-        )
+        if trialing:
+            receipt = speak.gettext(
+                N_(
+                    "Your {tier} free trial has begun. Nothing is charged until {date}; then "
+                    "{price} {period}, until you cancel (see /membership)."
+                ),
+                tier=tier.name,
+                date=_date(speak, _ends_at(tier, payment)),
+                price=format_money(tier.price_money(payment.currency), speak.locale),
+                period=speak.gettext(INTERVALS[tier.interval]),
+            )
+        else:
+            receipt = speak.gettext(
+                N_("Thank you! Your {tier} membership is active. Paid: {amount}."),
+                tier=tier.name,
+                amount=format_money(Money(payment.amount_minor, payment.currency), speak.locale),
+            )
         await ctx.promise(NotifyMember(payment.member_id, receipt), key=f"receipt:{payment.id}")
 
     async def renewed(self, ctx: PurposeContext, payment: Payment) -> None:
         membership = await _membership(ctx, payment)
-        if membership is not None:
-            membership.status, membership.grace_until = "active", None
-            membership.ends_at = payment.period_end or membership.ends_at
-            membership.updated_at = ctx.clock.now()
+        _, tier = _tier(ctx, payment)
+        if membership is None or tier is None:
+            return
+        membership.status, membership.grace_until = "active", None
+        membership.ends_at = payment.period_end or membership.ends_at
+        membership.updated_at = ctx.clock.now()
+        charge = await ctx.uow.payments.latest_charge(payment.subscription_ref or "")
+        if charge is None or charge.id == payment.id:
+            return
+        speak = await speaker(ctx.uow, ctx.settings, payment.member_id)
+        receipt = speak.gettext(
+            N_("Your {tier} membership renewed. Paid: {amount}. It runs until {date}."),
+            tier=tier.name,
+            amount=format_money(Money(charge.amount_minor, charge.currency), speak.locale),
+            date=_date(speak, membership.ends_at),
+        )
+        await ctx.promise(NotifyMember(payment.member_id, receipt), key=f"receipt:{charge.id}")
 
     async def renewal_failed(self, ctx: PurposeContext, payment: Payment) -> None:
         membership = await _membership(ctx, payment)
@@ -121,6 +147,7 @@ class MembershipPurpose:
             actor_id=None,
             reason=reason,
         )
+        await say_ended(ctx.uow, ctx.settings, membership, ctx.clock.now())
 
 
 def _tier(ctx: PurposeContext, payment: Payment) -> tuple[str, Tier | None]:
@@ -203,3 +230,7 @@ def _ends_at(tier: Tier, payment: Payment) -> datetime | None:
         return payment.period_end
     paid_at = payment.paid_at or payment.created_at
     return paid_at + PERIODS[tier.interval]
+
+
+def _date(speak: Translator, when: datetime | None) -> str:
+    return speak.datetime(when, "yyyy-MM-dd") if when else "—"

@@ -12,6 +12,7 @@ from bot.core.effects import (
     AdmitToTelegramChat,
     DurableEffect,
     GrantDiscordRole,
+    NotifyMember,
     RemoveFromTelegramChat,
     RevokeDiscordRole,
 )
@@ -25,6 +26,7 @@ from storage.uow import UnitOfWork
 # Statuses that give access (a cancelled membership runs until its end, a lapsed one through
 # its grace period).
 HOLDING = frozenset({"trialing", "active", "grace", "cancelled"})
+INTERVALS = {"month": N_("per month"), "year": N_("per year"), "lifetime": N_("once, for life")}
 
 
 def holds_access(membership: Membership, now: datetime) -> bool:
@@ -119,6 +121,24 @@ async def withdraw(
     if had_access:
         membership.version += 1
         await _promise_change(uow, settings, membership, before, now)
+
+
+async def say_ended(
+    uow: UnitOfWork, settings: Settings, membership: Membership, now: datetime
+) -> None:
+    """Tell the member their access went, and how to come back (once per membership term)."""
+    speak = await speaker(uow, settings, membership.member_id)
+    tier = settings.tiers.get(membership.tier)
+    text = speak.gettext(
+        N_(
+            "Your {tier} membership has ended and its access was removed. "
+            "Join again with /join {key}."
+        ),
+        tier=tier.name if tier else membership.tier,
+        key=membership.tier,
+    )
+    key = f"ended:{membership.id}:v{membership.version}"
+    await queue(uow, NotifyMember(membership.member_id, text), key=key, now=now)
 
 
 async def _promise_change(

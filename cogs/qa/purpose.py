@@ -42,6 +42,10 @@ class QuestionPurpose(PaidOnce):
             and Money(question.price_minor, question.currency) == amount
         )
 
+    async def title(self, ctx: PurposeContext, purpose: Purpose, speak: Translator) -> str:
+        question = await ctx.uow.questions.get(int(purpose.ref))
+        return _question_title(speak, purpose.ref, question)
+
     async def paid(self, ctx: PurposeContext, payment: Payment) -> None:
         """The question opens: its answer clock starts, it is posted for the experts, and the
         expert it was asked of hears of it."""
@@ -128,6 +132,14 @@ class ListenPurpose(PaidOnce):
     async def still_for_sale(self, ctx: PurposeContext, purpose: Purpose, amount: Money) -> bool:
         return await listen_in.still_for_sale(ctx.uow, int(purpose.ref))
 
+    async def title(self, ctx: PurposeContext, purpose: Purpose, speak: Translator) -> str:
+        unlock = await ctx.uow.questions.unlock(int(purpose.ref))
+        question = await ctx.uow.questions.get(unlock.question_id) if unlock else None
+        return speak.gettext(
+            N_("The accepted answer to {question}"),
+            question=_question_title(speak, str(question.id if question else "?"), question),
+        )
+
     async def paid(self, ctx: PurposeContext, payment: Payment) -> None:
         await listen_in.paid(ctx.uow, ctx.settings, payment, ctx.clock.now(), self._interactions)
 
@@ -157,3 +169,11 @@ def _posting(question: Question, locale: str, hours: int) -> str:
 
 async def _question(ctx: PurposeContext, payment: Payment) -> Question | None:
     return await ctx.uow.questions.get(int(Purpose.parse(payment.purpose).ref))
+
+
+def _question_title(speak: Translator, ref: str, question: Question | None) -> str:
+    if question is None:
+        return speak.gettext(N_("Question #{id}"), id=ref)
+    return speak.gettext(
+        N_("Question #{id}: {text}"), id=question.id, text=first_line(question.text)[:80]
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal, Protocol
 
 from bot.core.money import Money
@@ -10,6 +11,8 @@ from payments.purposes import Purpose
 from storage.models import Payment
 
 Interval = Literal["month", "year"]
+# A period where no provider tells us its length (Stars, the sandbox, a grant by hand).
+PERIODS: dict[str, timedelta] = {"month": timedelta(days=30), "year": timedelta(days=365)}
 
 
 @dataclass(frozen=True)

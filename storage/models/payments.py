@@ -34,6 +34,10 @@ class Payment(Base):
     subscription_status: Mapped[str | None] = mapped_column(String(24), default=None)
     cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
     period_end: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # The terms the checkout offered: renews every month or year (None: paid once), after a
+    # free trial of so many days.
+    interval: Mapped[str | None] = mapped_column(String(8), default=None)
+    trial_days: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 

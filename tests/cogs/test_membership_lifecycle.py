@@ -39,6 +39,9 @@ async def test_a_non_renewing_membership_is_reminded_once_then_expires(
     assert report.expired == 1
     assert await _status(uow) == "expired"
     async with uow() as unit:
-        kinds = [item.kind for item in await unit.outbox.due(clock.now(), 10)]
-    assert kinds == ["GrantDiscordRole", "NotifyMember", "RevokeDiscordRole"]
+        items = await unit.outbox.due(clock.now(), 10)
+    kinds = [item.kind for item in items]
+    # The reminder, then the access taken back and the member told how to come back.
+    assert kinds == ["GrantDiscordRole", "NotifyMember", "RevokeDiscordRole", "NotifyMember"]
+    assert "has ended" in items[-1].payload["text"]
     assert "Member: expired" in await say(desk, actor("alice"), "/membership")

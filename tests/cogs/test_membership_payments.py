@@ -267,7 +267,8 @@ async def test_a_role_two_tiers_open_stays_while_either_is_held(
     await run_lifecycle(uow, SETTINGS, clock)
 
     ended = (await _promised_effects(uow))[before:]
-    assert ended == [RemoveFromTelegramChat(1, CHAT)]
+    assert ended[0] == RemoveFromTelegramChat(1, CHAT)
+    assert [type(e).__name__ for e in ended[1:]] == ["NotifyMember"]  # told that Member ended
 
 
 async def test_late_news_of_an_earlier_payment_leaves_the_current_membership_alone(

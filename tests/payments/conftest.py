@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.effects import NotifyMember
+from bot.core.i18n import Translator
 from bot.core.money import Money
 from payments import ledger
 from payments.providers.sandbox import SandboxProvider
@@ -30,6 +31,9 @@ class RecordingPurpose:
 
     async def still_for_sale(self, ctx: PurposeContext, purpose: Purpose, amount: Money) -> bool:
         return self.for_sale
+
+    async def title(self, ctx: PurposeContext, purpose: Purpose, speak: Translator) -> str:
+        return f"Test purchase {purpose.ref}"
 
     async def paid(self, ctx: PurposeContext, payment: Payment) -> None:
         self.calls.append(("paid", payment.id))

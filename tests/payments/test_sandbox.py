@@ -15,6 +15,7 @@ from bot.core.outbox import queue
 from bot.web import WebServer, build_web_app
 from payments.providers.sandbox import SandboxProvider
 from payments.purposes import Purpose, Purposes
+from payments.sandbox_billing import SandboxBilling
 from payments.sandbox_page import SandboxCheckoutPage
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
@@ -35,7 +36,14 @@ async def site(
         clock=payments_clock,
         settings=make_settings(),
     )
-    page = SandboxCheckoutPage(uow=db, service=service, clock=payments_clock, default_locale="en")
+    page = SandboxCheckoutPage(
+        uow=db,
+        service=service,
+        billing=SandboxBilling(db, service, payments_clock),
+        clock=payments_clock,
+        community="Rustaceans",
+        default_locale="en",
+    )
     server = WebServer(build_web_app(engine, page.routes()))
     await server.start("127.0.0.1", port)
     yield f"http://127.0.0.1:{port}", service
