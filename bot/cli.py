@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Coroutine
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -16,18 +17,22 @@ import click
 from bot import __version__, logs
 from bot.app import migrate, open_core, run_bot, run_console, run_reconcile
 from bot.config import ConfigError, Secrets, Settings, config_path, database_url, load_settings
+from bot.core.clock import ShiftedClock, SystemClock
 from bot.core.i18n import Translator
 from bot.core.money import format_money
 from bot.core.permissions import Level
+from bot.core.values import Unreadable, read_duration
 from bot.demo.simulation import run_demo
 from bot.errors import StartupError
+from bot.sandbox_time import SandboxTime
 from cogs.engagement.report_build import build_report
 from cogs.engagement.report_chart import render_chart
 from cogs.engagement.report_data import WeeklyReport
 from cogs.engagement.report_render import to_csv, to_json, to_markdown
 from cogs.engagement.weeks import Week
-from storage.engine import make_engine
+from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import current_revision
+from storage.uow import UnitOfWorkFactory
 
 T = TypeVar("T")
 LOG_FILE = "knowpay.log"
@@ -229,6 +234,53 @@ async def _build_report(settings: Settings, secrets: Secrets, week: Week | None)
         chosen = week or current.previous()
         async with core.uow() as unit:
             return await build_report(unit, settings, chosen)
+
+
+@cli.group()
+def sandbox() -> None:
+    """The local sandbox that takes payments when Stripe is not set up (no real money)."""
+
+
+@sandbox.command("advance")
+@click.argument("duration")
+@config_option
+def sandbox_advance(duration: str, config: str | None) -> None:
+    """Move the sandbox clock DURATION ahead (30d, 2w, 1y).
+
+    Trials end, subscriptions renew (or fail, when the checkout page was told to), grace
+    periods run out, reminders go and memberships expire, as they would in that time. A running
+    bot catches up within seconds; a stopped one when it starts. The clock only moves forward.
+    """
+    settings, secrets = _load(config)
+    logs.configure(logging.WARNING, secrets)
+    if settings.payments.provider == "stripe":
+        _fail('payments.provider: "stripe" takes the payments here; only the sandbox has a clock')
+    try:
+        days = read_duration(duration).days
+    except Unreadable as error:
+        _fail(f"DURATION: {error}")
+    if days is None:
+        _fail("DURATION: a number of days, weeks or years (30d, 2w, 1y), not lifetime")
+    now, ahead = _run(_advance_sandbox(settings, secrets, timedelta(days=days)))
+    click.echo(
+        f"The sandbox clock reads {now:%Y-%m-%d %H:%M} UTC, {ahead.days} days ahead of real "
+        "time. A running bot catches up within seconds; a stopped one when it starts."
+    )
+
+
+async def _advance_sandbox(
+    settings: Settings, secrets: Secrets, by: timedelta
+) -> tuple[datetime, timedelta]:
+    engine = make_engine(database_url(settings, secrets))
+    try:
+        await migrate(engine, secrets)
+        time = SandboxTime(
+            UnitOfWorkFactory(make_sessionmaker(engine)), ShiftedClock(SystemClock())
+        )
+        await time.advance(by)
+        return time.clock.now(), time.clock.offset
+    finally:
+        await engine.dispose()
 
 
 @cli.group()

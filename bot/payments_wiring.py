@@ -114,8 +114,7 @@ def wire_payments(
             service=service,
             billing=wired.sandbox,
             clock=clock,
-            community=settings.community.name,
-            default_locale=settings.community.default_locale,
+            settings=settings,
         )
         wired.routes.extend(wired.sandbox_page.routes())
     return wired

@@ -38,16 +38,17 @@ def in_stars(settings: Settings, price: Money) -> Money | None:
     return Money(-(-price.minor * rate // one_unit), "xtr")
 
 
-def pay_reply(ctx: Context, text: str, price: Money, url: str | None) -> Reply:
-    label = ctx._("Pay {price}", price=format_money(price, ctx.translator.locale))
-    return Reply(text, ephemeral=True, buttons=(Button(label, url=url or ""),))
-
-
 def offer(ctx: Context, title: str, text: str, started: StartedCheckout) -> Effect:
-    """A Stars invoice to pay in the chat, or the text with a Pay button to the checkout page."""
+    """A Stars invoice to pay in the chat, or the text with a button to the checkout page: Pay,
+    or start the free trial (which charges nothing today)."""
     payment = started.payment
     invoice = started.checkout.invoice
     if invoice is not None:
         return Invoice(title, text, invoice.payload, payment.amount_minor)
     price = Money(payment.amount_minor, payment.currency)
-    return pay_reply(ctx, text, price, started.checkout.url)
+    label = (
+        ctx._("Start the free trial")
+        if payment.interval and payment.trial_days
+        else ctx._("Pay {price}", price=format_money(price, ctx.translator.locale))
+    )
+    return Reply(text, ephemeral=True, buttons=(Button(label, url=started.checkout.url or ""),))

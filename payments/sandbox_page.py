@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.i18n import N_, Translator
+from bot.core.identity import speaker
 from bot.core.money import Money, format_money
 from payments.events import PaymentEvent, PaymentEventKind
 from payments.providers.sandbox import REFERENCE_PREFIX
@@ -84,8 +86,7 @@ class SandboxCheckoutPage:
         service: PaymentService,
         billing: SandboxBilling,
         clock: Clock,
-        community: str,
-        default_locale: str,
+        settings: Settings,
         advance: Callable[[timedelta], Awaitable[None]] | None = None,
         on_processed: Callable[[], None] | None = None,
     ) -> None:
@@ -93,8 +94,7 @@ class SandboxCheckoutPage:
         self._service = service
         self._billing = billing
         self._clock = clock
-        self._community = community
-        self._default_locale = default_locale
+        self._settings = settings
         # Moves the sandbox clock and bills what fell due (set where the bot runs).
         self.advance = advance
         self._on_processed = on_processed
@@ -167,8 +167,7 @@ class SandboxCheckoutPage:
         await self.advance(timedelta(days=int(days)))
 
     async def _render(self, uow: UnitOfWork, payment: Payment) -> str:
-        member = await uow.members.get(payment.member_id)
-        speak = Translator((member.locale if member else None) or self._default_locale)
+        speak = await speaker(uow, self._settings, payment.member_id)
         purpose = Purpose.parse(payment.purpose)
         handler = self._service.purposes.for_purpose(purpose)
         title = await handler.title(self._service.context(uow), purpose, speak)
@@ -190,7 +189,7 @@ class SandboxCheckoutPage:
         return _PAGE.format(
             lang=speak.locale.replace("_", "-"),
             title=html.escape(title),
-            community=html.escape(self._community),
+            community=html.escape(self._settings.community.name),
             banner=_text(speak, N_("Sandbox: no real money is charged here.")),
             amount=html.escape(_price(speak, price, payment.interval)),
             body=body,
@@ -200,7 +199,8 @@ class SandboxCheckoutPage:
         date = speak.datetime(view.period_end, "yyyy-MM-dd") if view.period_end else ""
         amount = format_money(view.amount, speak.locale)
         status = _text(speak, _STATUSES[view.status], date=date, amount=amount)
-        parts = [f'<p id="outcome">{_text(speak, N_("Paid. The bot has your payment."))}</p>']
+        paid = _text(speak, N_("Paid. The bot has your payment."))
+        parts = [f'<p id="outcome">{paid}</p>']
         parts.append(f'<section><p id="subscription">{status}</p>')
         if view.status != "ended":
             buttons = ["resume" if view.status == "cancelling" else "stop-renewing"]

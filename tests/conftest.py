@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from selenium import webdriver
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,6 +33,7 @@ from storage.engine import make_engine, make_sessionmaker
 from storage.interaction_recorder import InteractionRecorder
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
+from tests.browser import chromium_browser
 
 # Tests assert no wall-clock times (the project's rule), Hypothesis's deadline included: a busy
 # CI machine must not fail a property that holds.
@@ -47,6 +49,13 @@ NO_POSTGRES = "PostgreSQL tests skipped: set KNOWPAY_TEST_POSTGRES_URL (.ci/run 
 
 def make_settings(**sections: Any) -> Settings:
     return settings_from_dict({"community": {"name": "Test club"}, **sections}, source="test.toml")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[webdriver.Chrome]:
+    """One headless Chromium for every page test (starting one takes a while)."""
+    with chromium_browser() as chrome:
+        yield chrome
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ async def test_join_opens_a_sandbox_checkout_and_paying_makes_you_a_member(
     [offer] = await send(dispatcher, actor(), "/join member")
     assert isinstance(offer, Reply)
     [button] = offer.buttons
-    assert button.label == "Pay $9.00"
+    assert button.label == "Start the free trial"  # Member's 7 days charge nothing today
     assert button.url is not None
     assert button.url.startswith("http://127.0.0.1:8080/sandbox/checkout/")
     assert (

@@ -41,8 +41,7 @@ async def site(
         service=service,
         billing=SandboxBilling(db, service, payments_clock),
         clock=payments_clock,
-        community="Rustaceans",
-        default_locale="en",
+        settings=make_settings(),
     )
     server = WebServer(build_web_app(engine, page.routes()))
     await server.start("127.0.0.1", port)
