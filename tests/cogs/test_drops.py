@@ -23,6 +23,7 @@ from bot.core.effects import (
     Reply,
 )
 from bot.core.events import Place, Platform
+from bot.core.i18n import Translator
 from bot.core.money import Money
 from bot.core.outbox import Recipient, decode
 from bot.core.permissions import Level
@@ -32,6 +33,7 @@ from cogs.engagement.service import show
 from cogs.services import Services
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsProvider
+from payments.purposes import Purpose
 from payments.service import PaymentService
 from storage.models import Drop, DropNotice, Member, Membership, PlatformIdentity
 from storage.uow import UnitOfWorkFactory
@@ -227,6 +229,12 @@ async def test_buying_a_drop_delivers_it_and_only_readers_see_it_in_full(
         purchase = await unit.drops.purchase_of(1, outsider)
         assert purchase is not None
         payment_id = purchase.payment_id
+        # What the checkout page names as bought, in the payer's language.
+        purpose = Purpose("drops", str(purchase.id))
+        handler = payments.purposes.for_purpose(purpose)
+        for locale, title in (("en", "Drop: Async patterns"), ("zh_CN", "内容：Async patterns")):
+            named = await handler.title(payments.context(unit), purpose, Translator(locale))
+            assert named == title
     for _ in range(2):  # the provider's news, twice
         await provider_says(uow, payments, clock, payment_id, Money(499, "usd"))
     dms = [e for e in await _outbox(uow, clock) if isinstance(e, NotifyMember)]

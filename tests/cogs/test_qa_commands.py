@@ -8,8 +8,10 @@ from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import Ask, Reply
 from bot.core.events import CommandEvent, Place, Platform
+from bot.core.i18n import Translator
 from bot.core.permissions import Level
 from cogs.services import Services
+from payments.purposes import Purpose
 from payments.service import PaymentService
 from storage.uow import UnitOfWorkFactory
 from tests.cogs.conftest import QA_SETTINGS, paid_question
@@ -75,6 +77,15 @@ async def test_asking_opens_a_checkout_and_paying_opens_the_question(
             1,
         )
         assert question.status == "awaiting_payment"
+        # What the checkout page names as bought, in the payer's language.
+        purpose = Purpose("qa", "1")
+        handler = qa_payments.purposes.for_purpose(purpose)
+        for locale, title in (
+            ("en", "Question #1: How do I profile asyncio?"),
+            ("zh_CN", "问题 #1：How do I profile asyncio?"),
+        ):
+            named = await handler.title(qa_payments.context(unit), purpose, Translator(locale))
+            assert named == title
     open_to_all = await say(dispatcher, ASKER, "/ask Why is CI slow?")
     assert "goes to every expert" in open_to_all
     assert "Pay" not in open_to_all  # the button carries the price, not the text

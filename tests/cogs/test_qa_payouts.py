@@ -13,12 +13,14 @@ from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.effects import NotifyMember
 from bot.core.events import Actor
+from bot.core.i18n import Translator
 from bot.core.money import Money
 from bot.core.outbox import decode
 from bot.core.permissions import Level
 from cogs.services import Services
 from payments import ledger
 from payments.events import PaymentEvent, PaymentEventKind
+from payments.purposes import Purpose
 from payments.service import PaymentService
 from storage.models import QuestionUnlock
 from storage.uow import UnitOfWorkFactory
@@ -127,6 +129,11 @@ async def test_listen_in_shares_in_stars_show_beside_the_community_currency(
             ledger.transfer(ledger.payable(expert_id), ledger.revenue("qa"), share),
             at=clock.now(),
         )
+        # The listen-in's checkout page names the answer it opens.
+        purpose = Purpose("listen", str(unlock.id))
+        handler = qa_payments.purposes.for_purpose(purpose)
+        title = await handler.title(qa_payments.context(unit), purpose, Translator("en"))
+        assert title.startswith("The accepted answer to Question #1: ")
     shown = (await say(dispatcher, EXPERT, "/payouts")).splitlines()
     assert shown[:4] == [
         "You are owed $18.00, 45 ⭐.",
