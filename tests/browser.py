@@ -14,6 +14,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 NO_CHROMIUM = "Chromium is not installed: .ci/run installs Debian's chromium and chromium-driver"
@@ -49,9 +51,15 @@ def button(browser: webdriver.Chrome, label: str) -> WebElement:
 
 def press(browser: webdriver.Chrome, label: str, *, then_shows: tuple[str, str]) -> None:
     """Click a button, and wait until the page it leads to shows `then_shows` (an element id
-    and a piece of its text)."""
+    and a piece of its text). The old page may show the same text, so the wait first sees it
+    go: an element read while the new page loads is stale or missing, and is read again."""
+    old_page = browser.find_element(By.TAG_NAME, "html")
     button(browser, label).click()
-    element_id, expected = then_shows
-    WebDriverWait(browser, PATIENCE_SECONDS).until(
-        lambda b: expected in b.find_element(By.ID, element_id).text
+    wait = WebDriverWait(
+        browser,
+        PATIENCE_SECONDS,
+        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
     )
+    wait.until(expected_conditions.staleness_of(old_page))
+    element_id, expected = then_shows
+    wait.until(lambda b: expected in b.find_element(By.ID, element_id).text)
