@@ -17,7 +17,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Adapter
-from bot.adapters.console import ConsoleAdapter
+from bot.adapters.console import ConsoleAdapter, Hello, join
+from bot.adapters.console.session import terminal_language
 from bot.adapters.discord.access import DiscordAccess, discord_access
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.delivery import DiscordDeliverer, DiscordReportPoster
@@ -25,6 +26,7 @@ from bot.adapters.telegram.access import TelegramAccess, telegram_access
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.delivery import TelegramDeliverer, TelegramReportPoster
 from bot.config import Secrets, Settings, database_url
+from bot.console_wiring import console_hub, console_socket
 from bot.core.access import PlatformAccess
 from bot.core.clock import Clock, ShiftedClock, SystemClock
 from bot.core.delivery import OutboxWorker
@@ -119,29 +121,33 @@ async def migrate(engine: AsyncEngine, secrets: Secrets) -> None:
         raise StartupError(f"{source}: cannot use the database ({reason})") from None
 
 
-def console_adapter(core: Core, *, user: str, level: Level) -> ConsoleAdapter:
-    return ConsoleAdapter(
-        core.dispatcher,
-        user=user,
-        level=level,
-        stdin=sys.stdin,
-        stdout=sys.stdout,
-        default_locale=core.settings.community.default_locale,
-        files=partial(load_file, core.uow),
-    )
-
-
 async def run_console(settings: Settings, secrets: Secrets, *, user: str, level: Level) -> None:
-    async with open_core(settings, secrets) as core:
-        await console_adapter(core, user=user, level=level).run()
+    """`knowpay console --as NAME`: join the bot that runs on this database, or, when none
+    does, run the whole local community here with NAME at this terminal."""
+    hello = Hello(
+        user=user, role=level.name.lower(), lang=terminal_language(), interactive=sys.stdin.isatty()
+    )
+    if await join(console_socket(settings, secrets), hello, sys.stdin, sys.stdout):
+        return
+    await run_bot(settings, secrets, console_user=user, console_level=level, platforms=False)
 
 
-async def run_bot(settings: Settings, secrets: Secrets, *, console_user: str) -> None:
-    """`knowpay run`: web server plus every configured platform, until a signal arrives."""
+async def run_bot(
+    settings: Settings,
+    secrets: Secrets,
+    *,
+    console_user: str,
+    console_level: Level = Level.OWNER,
+    platforms: bool = True,
+) -> None:
+    """`knowpay run`: web server plus every configured platform (or, without any, the console
+    as `console_user`), until a signal arrives."""
     async with open_core(settings, secrets) as core:
         web_app = build_web_app(core.engine, core.payments.routes)
         # Adapters first: the Telegram one adds its webhook route before the server starts.
-        running = _adapters(core, secrets, web_app, console_user)
+        running = _adapters(
+            core, secrets, web_app, console_user, console_level, platforms=platforms
+        )
         worker = OutboxWorker(core.uow, _deliverers(core, running), core.clock)
         server = WebServer(web_app)
         try:
@@ -243,15 +249,21 @@ class _Running:
 
 
 def _adapters(
-    core: Core, secrets: Secrets, web_app: web.Application, console_user: str
+    core: Core,
+    secrets: Secrets,
+    web_app: web.Application,
+    console_user: str,
+    console_level: Level,
+    *,
+    platforms: bool,
 ) -> _Running:
     discord = (
         DiscordAdapter(core.dispatcher, core.settings, secrets.discord_token)
-        if secrets.discord_token
+        if platforms and secrets.discord_token
         else None
     )
     telegram = None
-    if secrets.telegram_token:
+    if platforms and secrets.telegram_token:
         telegram = TelegramAdapter(
             core.dispatcher,
             core.settings,
@@ -262,8 +274,16 @@ def _adapters(
         if core.payments.stars_provider is not None:
             core.payments.stars_provider.refunder = telegram.gateway
     if discord is None and telegram is None:
-        log.info("no DISCORD_TOKEN or TELEGRAM_TOKEN: starting the console")
-        console = console_adapter(core, user=console_user, level=Level.OWNER)
+        log.info("no platform to run: starting the console")
+        console = console_hub(
+            core.settings,
+            secrets,
+            core.dispatcher,
+            core.uow,
+            core.clock,
+            user=console_user,
+            level=console_level,
+        )
         return _Running(console=console)
     return _Running(discord=discord, telegram=telegram)
 

@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from bot import __version__, logs
+from bot.adapters.console import BotStopped
 from bot.app import migrate, open_core, run_bot, run_console, run_reconcile
 from bot.config import ConfigError, Secrets, Settings, config_path, database_url, load_settings
 from bot.core.clock import ShiftedClock, SystemClock
@@ -37,6 +38,7 @@ from storage.uow import UnitOfWorkFactory
 T = TypeVar("T")
 LOG_FILE = "knowpay.log"
 CONSOLE_ROLES = ("member", "creator", "mod", "admin", "owner")
+CONSOLE_NAME_LIMIT = 64
 
 config_option = click.option(
     "--config",
@@ -119,13 +121,23 @@ def run(verbose: bool, log_file: str | None, config: str | None) -> None:
 )
 @config_option
 def console(name: str, role: str, config: str | None) -> None:
-    """Chat with the bot in the terminal as NAME (or pipe commands in, one per line)."""
-    if not name.strip():
-        raise click.BadParameter("must not be empty", param_hint="--as")
+    """Chat with the bot in the terminal as NAME (or pipe commands in, one per line).
+
+    When a bot runs on the same database (`knowpay run`, or another console), this terminal
+    joins its community: private messages for NAME arrive here. Otherwise this console runs
+    the whole community (the web server, the sandbox, deliveries) until you leave it.
+    """
+    name = name.strip()
+    if not name or len(name) > CONSOLE_NAME_LIMIT:
+        raise click.BadParameter(f"must be 1 to {CONSOLE_NAME_LIMIT} characters", param_hint="--as")
     settings, secrets = _load(config)
     logs.configure(logging.WARNING, secrets)
     sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
-    _run(run_console(settings, secrets, user=name.strip(), level=Level.parse(role)))
+    try:
+        _run(run_console(settings, secrets, user=name, level=Level.parse(role)))
+    except BotStopped:
+        click.echo("knowpay: the bot stopped, and this console with it.", err=True)
+        sys.exit(1)
 
 
 @cli.command()

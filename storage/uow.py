@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.engine import write_turn
 from storage.repositories.audit import AuditRepository
+from storage.repositories.console_messages import ConsoleMessageRepository
 from storage.repositories.contents import ContentRepository
 from storage.repositories.drops import DropRepository
 from storage.repositories.ledger import LedgerRepository
@@ -39,6 +40,7 @@ class UnitOfWork:
         self.questions = QuestionRepository(session)
         self.drops = DropRepository(session)
         self.sandbox = SandboxRepository(session)
+        self.console_messages = ConsoleMessageRepository(session)
 
 
 class UnitOfWorkFactory:

@@ -384,8 +384,19 @@ def test_run_reports_a_port_in_use(tmp_path: Path) -> None:
 
 def _start_run(tmp_path: Path, config: Path) -> subprocess.Popen[str]:
     """`knowpay run` with its console on pipes, to type into and read from."""
+    return _start(tmp_path, "run", "--config", str(config))
+
+
+def _start_console(
+    tmp_path: Path, config: Path, name: str, role: str = "member"
+) -> subprocess.Popen[str]:
+    """`knowpay console --as NAME` on pipes: a person who keeps their terminal open."""
+    return _start(tmp_path, "console", "--as", name, "--role", role, "--config", str(config))
+
+
+def _start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        [sys.executable, "-m", "bot", *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

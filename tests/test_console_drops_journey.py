@@ -1,7 +1,6 @@
-"""A premium drop in the console, as separate processes sharing one database: `knowpay run`
-(the owner, who grants a tier, and whose outbox prints what is delivered) and `knowpay console`
-sessions for a creator, a member of the tier and an outsider who buys the drop on the sandbox
-page."""
+"""A premium drop in the console's local community: `knowpay run` (the owner, who grants a
+tier) and `knowpay console` terminals for a creator, a member of the tier and an outsider who
+buys the drop on the sandbox page; each private message arrives in its reader's terminal."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-from tests.test_cli import _free_port, _read_until, _start_run, _wait_for, knowpay
+from tests.test_cli import _free_port, _read_until, _start_console, _start_run, _wait_for, knowpay
 from tests.test_console_qa_journey import _type
 
 # The console reads one line per command, so the drop's title and body come on the lines after
@@ -41,9 +40,17 @@ def _session(tmp_path: Path, config: Path, name: str, *lines: str, role: str = "
     return session.stdout
 
 
-def _delivered(process: subprocess.Popen[str], name: str) -> str:
-    """What `knowpay run` printed up to the end of the drop's private message to `name`."""
-    return _read_until(process, f"📬 {name}: Drop D1") + _read_until(process, "https://x.dev/tg")
+def _delivered(terminal: subprocess.Popen[str]) -> str:
+    """What a terminal showed up to the end of the drop's private message."""
+    return _read_until(terminal, "📬 Private message: Drop D1") + _read_until(
+        terminal, "https://x.dev/tg"
+    )
+
+
+def _leave(terminal: subprocess.Popen[str]) -> None:
+    assert terminal.stdin is not None
+    terminal.stdin.close()
+    assert terminal.wait(timeout=10) == 0
 
 
 def test_write_publish_notify_read_and_buy_a_drop_in_the_console(tmp_path: Path) -> None:
@@ -93,20 +100,28 @@ def test_write_publish_notify_read_and_buy_a_drop_in_the_console(tmp_path: Path)
         assert "In full in: no tier chat is configured" in written
         assert written.rstrip().endswith("[Publish] /drop publish D1")
 
+        lee_at_terminal = _start_console(tmp_path, config, "lee")
+        _type(lee_at_terminal, "/whoami")
+        _read_until(lee_at_terminal, "You are member")  # lee's terminal is open
         published = _session(tmp_path, config, "grace", "/drop publish D1", role="creator")
         assert published == "Drop D1 is published; 1 members get it by private message.\n"
-        assert f"📬 lee: {FULL}" in _delivered(process, "lee")
+        assert f"📬 Private message: {FULL}" in _delivered(lee_at_terminal)
+        _leave(lee_at_terminal)
         assert _session(tmp_path, config, "lee", "/drops") == f"{FULL}\n"
 
-        offer = _session(tmp_path, config, "max", "/drops", "/unlock D1")
-        assert offer.startswith(f"{TEASER}\n")
+        max_at_terminal = _start_console(tmp_path, config, "max")
+        _type(max_at_terminal, "/drops")
+        assert _read_until(max_at_terminal, "/unlock D1").startswith(TEASER.splitlines()[0])
+        _type(max_at_terminal, "/unlock D1")
+        offer = _read_until(max_at_terminal, "[Pay $4.99]")
         assert "SECRET FOURTH" not in offer
         assert "Unlock drop D1 for $4.99; it comes to you in a private message once paid." in offer
         url = offer.split("[Pay $4.99] ")[1].strip()
         paying = urllib.request.Request(url, data=b"action=pay", method="POST")
         with urllib.request.urlopen(paying, timeout=10) as response:
             assert "Paid." in response.read().decode()
-        assert f"📬 max: {FULL}" in _delivered(process, "max")
+        assert f"📬 Private message: {FULL}" in _delivered(max_at_terminal)
+        _leave(max_at_terminal)
         assert "SECRET FOURTH" in _session(tmp_path, config, "max", "/drops")
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0

@@ -83,9 +83,9 @@ def test_the_tree_keeps_every_contract(tree: Path) -> None:
         ("payments/ledger.py", "import cogs.qa.service", LAYERS),
         ("cogs/qa/shares.py", "import bot.adapters.discord.translate", LAYERS),
         ("bot/adapters/discord/translate.py", "import bot.app", SHELL),
-        ("bot/adapters/console.py", "import cogs.drops.service", ADAPTERS),
-        ("bot/adapters/console.py", "import storage.models", ADAPTERS),
-        ("bot/adapters/console.py", "import payments.providers.stars", ADAPTERS),
+        ("bot/adapters/console/hub.py", "import cogs.drops.service", ADAPTERS),
+        ("bot/adapters/console/hub.py", "import storage.models", ADAPTERS),
+        ("bot/adapters/console/hub.py", "import payments.providers.stars", ADAPTERS),
         ("cogs/qa/shares.py", "import telegram", PLATFORMS),
     ],
 )

@@ -417,3 +417,19 @@ async def test_move_identities_updates_loaded_identities(
 
         assert gone.member_id == target.id
         assert gone.member is target
+
+
+async def test_console_messages_are_handed_out_once_oldest_first(db: UnitOfWorkFactory) -> None:
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    async with db() as unit:
+        await unit.console_messages.keep("carol", "first", None, now)
+        await unit.console_messages.keep("carol", "second", 7, now + timedelta(minutes=1))
+        await unit.console_messages.keep("dave", "not carol's", None, now)
+    async with db() as unit:
+        taken = await unit.console_messages.take_unshown("carol", now + timedelta(hours=1))
+    assert [(m.text, m.file_id) for m in taken] == [("first", None), ("second", 7)]
+    assert all(m.shown_at == now + timedelta(hours=1) for m in taken)
+    async with db() as unit:
+        assert await unit.console_messages.take_unshown("carol", now) == []
+        [kept] = await unit.console_messages.take_unshown("dave", now)
+    assert kept.text == "not carol's"
