@@ -129,7 +129,23 @@ async def run_console(settings: Settings, secrets: Secrets, *, user: str, level:
     )
     if await join(console_socket(settings, secrets), hello, sys.stdin, sys.stdout):
         return
-    await run_bot(settings, secrets, console_user=user, console_level=level, platforms=False)
+    if not (secrets.discord_token or secrets.telegram_token):
+        await run_bot(settings, secrets, console_user=user, console_level=level, platforms=False)
+        return
+    # The platforms' database: what is queued for them waits for `knowpay run`, which alone
+    # can deliver it, so this console only talks.
+    log.warning("no bot runs on this database: what this console queues is sent once it runs")
+    async with open_core(settings, secrets) as core:
+        await console_hub(
+            core.settings,
+            secrets,
+            core.dispatcher,
+            core.uow,
+            core.clock,
+            user=user,
+            level=level,
+            hosting=False,
+        ).run()
 
 
 async def run_bot(

@@ -69,8 +69,10 @@ def console_hub(
     *,
     user: str,
     level: Level,
+    hosting: bool = True,
 ) -> ConsoleAdapter:
-    """The console for this terminal's person, hosting everyone else's on the socket."""
+    """The console for this terminal's person; `hosting`, everyone else's too, on the socket,
+    with the mailbox for those away."""
     return ConsoleAdapter(
         dispatcher,
         user=user,
@@ -79,6 +81,6 @@ def console_hub(
         stdout=sys.stdout,
         default_locale=settings.community.default_locale,
         files=partial(load_file, uow),
-        mailbox=StoredMailbox(uow, clock),
-        socket_path=console_socket(settings, secrets),
+        mailbox=StoredMailbox(uow, clock) if hosting else None,
+        socket_path=console_socket(settings, secrets) if hosting else None,
     )

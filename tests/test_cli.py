@@ -37,9 +37,17 @@ def knowpay(
     config: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    return knowpay_bare(
-        tmp_path, *args, "--config", str(config or REPO / "bot.toml"), stdin=stdin, env=env
-    )
+    config = config or _example_config(tmp_path)
+    return knowpay_bare(tmp_path, *args, "--config", str(config), stdin=stdin, env=env)
+
+
+def _example_config(tmp_path: Path) -> Path:
+    """The README's bot.toml, on a free port: a console with no bot beside it runs one."""
+    copy = tmp_path / "example.toml"
+    if not copy.exists():
+        text = (REPO / "bot.toml").read_text()
+        copy.write_text(text.replace("\nport = 8080\n", f"\nport = {_free_port()}\n"))
+    return copy
 
 
 def knowpay_bare(
@@ -104,9 +112,22 @@ def test_console_survives_hostile_input(tmp_path: Path) -> None:
 
 
 def test_console_needs_a_name(tmp_path: Path) -> None:
-    result = knowpay(tmp_path, "console", "--as", "  ")
-    assert result.returncode == 2
-    assert "--as" in result.stderr
+    for name in ("  ", "x" * 65):
+        result = knowpay(tmp_path, "console", "--as", name)
+        assert result.returncode == 2
+        assert "Invalid value for --as: must be 1 to 64 characters" in result.stderr
+
+
+def test_a_console_beside_no_bot_on_the_platforms_database_only_talks(tmp_path: Path) -> None:
+    """With a platform token set, the database is the platforms': a console with no bot
+    running answers commands but neither hosts others nor delivers what is queued."""
+    result = knowpay(
+        tmp_path, "console", "--as", "ada", stdin="/whoami\n", env={"DISCORD_TOKEN": "not.used"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "You are member #1 (ada)." in result.stdout
+    assert "what this console queues is sent once it runs" in result.stderr
+    assert not list(tmp_path.glob("*.sock"))
 
 
 @pytest.mark.parametrize(
@@ -257,7 +278,16 @@ def test_interactive_console_in_a_terminal(tmp_path: Path) -> None:
     """A real pseudo-terminal: the banner, a prompt, a reply, and Ctrl-D to leave."""
     leader, follower = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "console", "--as", "ada", "--config", str(REPO / "bot.toml")],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "console",
+            "--as",
+            "ada",
+            "--config",
+            str(_example_config(tmp_path)),
+        ],
         stdin=follower,
         stdout=follower,
         stderr=subprocess.PIPE,
