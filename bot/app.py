@@ -136,16 +136,22 @@ async def run_console(settings: Settings, secrets: Secrets, *, user: str, level:
     # can deliver it, so this console only talks.
     log.warning("no bot runs on this database: what this console queues is sent once it runs")
     async with open_core(settings, secrets) as core:
-        await console_hub(
-            core.settings,
-            secrets,
-            core.dispatcher,
-            core.uow,
-            core.clock,
-            user=user,
-            level=level,
-            hosting=False,
-        ).run()
+        await _console(core, secrets, user, level, hosting=False).run()
+
+
+def _console(
+    core: Core, secrets: Secrets, user: str, level: Level, *, hosting: bool = True
+) -> ConsoleAdapter:
+    return console_hub(
+        core.settings,
+        secrets,
+        core.dispatcher,
+        core.uow,
+        core.clock,
+        user=user,
+        level=level,
+        hosting=hosting,
+    )
 
 
 async def run_bot(
@@ -291,15 +297,7 @@ def _adapters(
             core.payments.stars_provider.refunder = telegram.gateway
     if discord is None and telegram is None:
         log.info("no platform to run: starting the console")
-        console = console_hub(
-            core.settings,
-            secrets,
-            core.dispatcher,
-            core.uow,
-            core.clock,
-            user=console_user,
-            level=console_level,
-        )
+        console = _console(core, secrets, console_user, console_level)
         return _Running(console=console)
     return _Running(discord=discord, telegram=telegram)
 

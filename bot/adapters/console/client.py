@@ -4,13 +4,12 @@ local socket, so what is for NAME arrives here, and the bot's web page and outbo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.console.screen import Screen
-from bot.adapters.console.terminals import read_lines
+from bot.adapters.console.terminals import read_lines, threadsafe
 from bot.adapters.console.wire import LINE_LIMIT, Hello, ToBot, WireError, decode_to_terminal
 
 
@@ -26,7 +25,6 @@ async def join(path: Path, hello: Hello, stdin: TextIO, stdout: TextIO) -> bool:
     except OSError:
         return False
     screen = Screen(stdout, interactive=hello.interactive)
-    loop = asyncio.get_running_loop()
     ended = threading.Event()
 
     def send(line: str | None) -> None:
@@ -39,11 +37,8 @@ async def join(path: Path, hello: Hello, stdin: TextIO, stdout: TextIO) -> bool:
             screen.typed()
             writer.write(ToBot(line=line).encode())
 
-    def feed(line: str | None) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody needs the line
-            loop.call_soon_threadsafe(send, line)
-
     writer.write(ToBot(hello=hello).encode())
+    feed = threadsafe(asyncio.get_running_loop(), send)
     threading.Thread(target=read_lines, args=(stdin, feed), daemon=True).start()
     try:
         while raw := await reader.readline():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from bot.adapters.console.session import ConsoleSession, terminal_language
+from bot.adapters.console.session import ConsoleSession, Terminal, terminal_language
 from bot.adapters.console.terminals import LocalTerminal, SocketTerminal
 from bot.adapters.console.wire import LINE_LIMIT, Hello, WireError, decode_to_bot
 from bot.core.dispatcher import Dispatcher
@@ -164,12 +164,13 @@ class ConsoleAdapter:
         """A `knowpay console` client: it says who it is, then talks like a local terminal."""
         try:
             hello = await _hello(reader)
+            level = Level.parse(hello.role)
         except (TimeoutError, OSError, ValueError, WireError) as error:
             log.warning("console client refused: %s", error)
             writer.close()
             return
         terminal = SocketTerminal(reader, writer, interactive=hello.interactive)
-        session = self._session(terminal, hello.user, Level.parse(hello.role), hello.lang)
+        session = self._session(terminal, hello.user, level, hello.lang)
         self._sessions.append(session)
         try:
             await self._attend(session)
@@ -178,7 +179,7 @@ class ConsoleAdapter:
             terminal.close()
 
     def _session(
-        self, terminal: LocalTerminal | SocketTerminal, user: str, level: Level, lang: str | None
+        self, terminal: Terminal, user: str, level: Level, lang: str | None
     ) -> ConsoleSession:
         return ConsoleSession(
             self._dispatcher,
@@ -201,7 +202,6 @@ async def _hello(reader: asyncio.StreamReader) -> Hello:
     hello = decode_to_bot(raw).hello
     if hello is None:
         raise WireError("the client did not say who it is")
-    Level.parse(hello.role)  # an unknown role is refused here, with the rest of the hello
     return hello
 
 

@@ -58,7 +58,7 @@ class LocalTerminal:
             self._reading = True
             # A daemon thread, because a blocking read on a terminal cannot be cancelled and
             # must never keep the process alive after a shutdown.
-            feed = _threadsafe(asyncio.get_running_loop(), self._lines.put)
+            feed = threadsafe(asyncio.get_running_loop(), self._lines.put)
             threading.Thread(target=read_lines, args=(self._stdin, feed), daemon=True).start()
         line = await self._lines.next_line()
         self._screen.typed()
@@ -121,9 +121,11 @@ def read_lines(stdin: TextIO, feed: Callable[[str | None], None]) -> None:
         feed(None)
 
 
-def _threadsafe(
+def threadsafe(
     loop: asyncio.AbstractEventLoop, put: Callable[[str | None], None]
 ) -> Callable[[str | None], None]:
+    """`put`, callable from another thread: it runs on `loop`."""
+
     def feed(line: str | None) -> None:
         # The loop is gone when the bot stopped first; then nobody waits for the line.
         with contextlib.suppress(RuntimeError):
