@@ -24,6 +24,8 @@ from storage.uow import UnitOfWork
 
 # Income sources always listed, even at zero, so a report reads the same every week.
 SOURCES = ("membership", "qa", "drops", "manual")
+# Revenue accounts reported under another source: a listen-in's fee is Q&A income.
+_SOURCE_OF = {"listen": "qa"}
 # A membership that ended with one of these ends its holder's access (cogs/membership).
 ENDED = frozenset({"expired", "revoked", "switched"})
 _REVENUE, _REFUNDS, _DISPUTES = ledger.revenue(""), ledger.refunds(""), ledger.disputes("")
@@ -58,7 +60,8 @@ async def revenue(uow: UnitOfWork, settings: Settings, week: Week) -> tuple[Reve
             if row.currency != currency:
                 other[row.currency][which] += income
                 continue
-            source = "manual" if row.manual else row.account.removeprefix(_REVENUE)
+            account = row.account.removeprefix(_REVENUE)
+            source = "manual" if row.manual else _SOURCE_OF.get(account, account)
             gross_by_source.setdefault(source, [0, 0])[which] += income
             if row.day >= 7:
                 daily[row.day - 7] += income

@@ -35,7 +35,8 @@ async def run_lifecycle(
     now = clock.now()
     expired = reminded = 0
     async with uow() as unit:
-        for membership in await unit.memberships.in_status(HOLDING):
+        soon = now + max(REMIND_BEFORE_END, REMIND_BEFORE_GRACE_ENDS)
+        for membership in await unit.memberships.ending_by(HOLDING, soon):
             renewing = await _renews(unit, membership)
             end = membership.grace_until if membership.status == "grace" else membership.ends_at
             if end is None:

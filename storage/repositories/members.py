@@ -6,14 +6,15 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Member, PlatformIdentity
 from storage.repositories.unique import add_unless_taken
 
 # Eager loading stops at the identity -> member -> identities cycle unless asked for by name,
-# and a lazy load cannot happen under asyncio.
-_WITH_MEMBER = selectinload(PlatformIdentity.member).selectinload(Member.identities)
+# and a lazy load cannot happen under asyncio. Every event looks its actor up, so the member and
+# all their identities come joined into that one query.
+_WITH_MEMBER = joinedload(PlatformIdentity.member, innerjoin=True).joinedload(Member.identities)
 
 
 class MemberRepository:
@@ -37,7 +38,7 @@ class MemberRepository:
         )
 
     async def identity(self, platform: str, platform_user_id: str) -> PlatformIdentity | None:
-        return await self._session.scalar(
+        found = await self._session.execute(
             select(PlatformIdentity)
             .options(_WITH_MEMBER)
             .where(
@@ -45,6 +46,7 @@ class MemberRepository:
                 PlatformIdentity.platform_user_id == platform_user_id,
             )
         )
+        return found.unique().scalar_one_or_none()
 
     async def create_with_identity(
         self,
@@ -73,7 +75,7 @@ class MemberRepository:
     async def find_by_username(self, platform: str, username: str) -> Member | None:
         identity = await self._session.scalar(
             select(PlatformIdentity)
-            .options(_WITH_MEMBER)
+            .options(selectinload(PlatformIdentity.member).selectinload(Member.identities))
             .where(
                 PlatformIdentity.platform == platform,
                 func.lower(PlatformIdentity.username) == username.lower(),

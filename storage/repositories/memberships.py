@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Member, Membership, PlatformIdentity
@@ -54,10 +54,18 @@ class MembershipRepository:
             query = query.where(Membership.status == status)
         return [(membership, member) for membership, member in await self._session.execute(query)]
 
-    async def in_status(self, statuses: Iterable[str]) -> Sequence[Membership]:
+    async def ending_by(self, statuses: Iterable[str], by: datetime) -> Sequence[Membership]:
+        """Memberships in `statuses` whose end or grace ends at or before `by`, locked: the
+        few that time passing can change, not every member's."""
         return (
             await self._session.scalars(
-                select(Membership).where(Membership.status.in_(list(statuses))).with_for_update()
+                select(Membership)
+                .where(
+                    Membership.status.in_(list(statuses)),
+                    or_(Membership.ends_at <= by, Membership.grace_until <= by),
+                )
+                .order_by(Membership.id)
+                .with_for_update()
             )
         ).all()
 

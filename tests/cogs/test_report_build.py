@@ -275,6 +275,16 @@ async def _ledger(unit: UnitOfWork, m: dict[str, int], dave_membership: int) -> 
             ],
             at(5),
         ),
+        # A listen-in's fee counts as Q&A income (the rest of it is owed to asker and expert).
+        (
+            "listen",
+            [
+                Entry(stripe, usd(100)),
+                Entry(ledger.payable(m["carol"]), usd(-70)),
+                Entry(ledger.revenue("listen"), usd(-30)),
+            ],
+            at(5, 12),
+        ),
         (
             "stars",
             ledger.transfer(ledger.revenue("membership"), "clearing:stars", Money(450, "xtr")),
@@ -343,15 +353,15 @@ async def test_every_figure_of_a_small_community(engine: AsyncEngine) -> None:
     assert r.currency == "usd"
     assert r.gross_by_source == {
         "membership": usd(1000, 3000),
-        "qa": usd(150, 0),
+        "qa": usd(180, 0),
         "drops": usd(500, 0),
         "manual": usd(4000, 0),  # Dave's, booked by a moderator against clearing:manual
     }
     assert list(r.gross_by_source) == ["membership", "qa", "drops", "manual"]
-    assert r.gross == usd(5650, 3000)
+    assert r.gross == usd(5680, 3000)
     assert r.refunds == usd(500, 1000)
     assert r.disputes == usd(3000, 0)
-    assert r.net == usd(2150, 2000)
+    assert r.net == usd(2180, 2000)
     assert r.other_currencies == {"xtr": MoneyFigure.of(450, 0, "xtr")}
     # At W10's end: Alice and Jack on Pro, Bob and George on Team, Erin for life.
     # At W09's end: Carol, George, Jack and Kate on Pro, Bob on Team, Erin for life.
@@ -365,7 +375,8 @@ async def test_every_figure_of_a_small_community(engine: AsyncEngine) -> None:
     assert r.mrr == usd(4500, 5250)
     assert r.new_paid_members == Figure.of(1, 1)  # Alice; Carol (George only switched)
     assert r.churned_paid_members == Figure.of(2, 1)  # Carol and Kate; Henry
-    assert r.expert_payouts_owed == usd(350, 0)  # 13.50 owed to Carol, 10.00 paid out
+    # 13.50 and 0.70 (her listen-in share) owed to Carol, 10.00 paid out.
+    assert r.expert_payouts_owed == usd(420, 0)
 
     model = report.model
     assert model.default_content_value == 0.5
@@ -425,7 +436,7 @@ async def test_every_figure_of_a_small_community(engine: AsyncEngine) -> None:
         day(2, 1000, 1, 0),
         day(3, 500, 1, 1),
         day(4, 4000, 0, 5),
-        day(5, 150, 0, 2),
+        day(5, 180, 0, 2),
         day(6, 0, 0, 0),
         day(7, 0, 1, 0),
         day(8, 0, 10, 1),
