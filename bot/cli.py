@@ -23,7 +23,7 @@ from bot.core.i18n import Translator
 from bot.core.money import format_money
 from bot.core.permissions import Level
 from bot.core.values import Unreadable, read_duration
-from bot.demo.simulation import run_demo
+from bot.demo.simulation import days_simulated, run_demo
 from bot.errors import StartupError
 from bot.sandbox_time import SandboxTime
 from cogs.engagement.report_build import build_report
@@ -165,19 +165,28 @@ def reconcile(dry_run: bool, config: str | None) -> None:
 
 @cli.command()
 @click.option("--members", type=click.IntRange(min=1), default=300, show_default=True)
-@click.option("--weeks", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option(
+    "--weeks",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Weeks simulated in full, after a year of members joining and paying.",
+)
 @click.option("--out", metavar="DIR", default="demo", show_default=True, help="Where to write.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same community.")
 def demo(members: int, weeks: int, out: str, seed: int) -> None:
     """Simulate a community in a fresh SQLite file and write its latest weekly report.
 
-    Members join, pay, renew, churn and are refunded; creators post; members react and reply on
-    Discord and Telegram, through the real handlers and ledger. Writes report.md, report.json,
-    report.png and the database (knowpay-demo.db) to DIR.
+    A year of members joining, paying, renewing, churning and being refunded, then WEEKS in
+    full: creators post and publish drops, members ask paid questions, unlock answers and
+    drops, react and reply on Discord and Telegram, all through the real handlers, sandbox
+    billing and ledger. Writes report.md, report.json, report.png and the database
+    (knowpay-demo.db) to DIR.
     """
     logs.configure(logging.WARNING, Secrets.from_env({}))
     _writable_folder(Path(out), "--out")
-    with click.progressbar(length=weeks * 7, label="Simulating days", file=sys.stderr) as bar:
+    days = days_simulated(weeks)
+    with click.progressbar(length=days, label="Simulating days", file=sys.stderr) as bar:
         result = asyncio.run(
             run_demo(
                 Path(out),

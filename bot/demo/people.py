@@ -1,6 +1,9 @@
 """The people of `knowpay demo` and the odds they live by: who joins when, on which platform,
 how active they are, who pays for what, and the community's configuration.
 
+Days are counted from the first of the simulated weeks: the year before it (negative days) is
+the community's history, when members join and pay but nobody's activity is simulated.
+
 Activity and popularity are heavy-tailed (Pareto), as in real communities: most members lurk
 or react now and then, a few do most of the talking, and a few posts get most of the attention.
 Everything is drawn from one seeded `random.Random`, so a seed always gives the same community.
@@ -46,21 +49,21 @@ SETTINGS = {
     "tiers": {
         "member": {
             "name": "Member",
-            "price": "9.00",
+            "price": "12.00",
             "interval": "month",
             "discord_role_ids": [MEMBER_ROLE],
             "telegram_chat_ids": [MEMBERS_CHAT],
         },
         "pro": {
             "name": "Pro",
-            "price": "199.00",
+            "price": "120.00",
             "interval": "year",
             "discord_role_ids": [MEMBER_ROLE, PRO_ROLE],
             "telegram_chat_ids": [MEMBERS_CHAT, PRO_CHAT],
         },
         "lifetime": {
             "name": "Lifetime",
-            "price": "399.00",
+            "price": "299.00",
             "interval": "lifetime",
             "discord_role_ids": [MEMBER_ROLE, PRO_ROLE],
             "telegram_chat_ids": [MEMBERS_CHAT, PRO_CHAT],
@@ -69,14 +72,18 @@ SETTINGS = {
     "engagement": {"track": {"discord": [POSTS_CHANNEL], "telegram": [COMMUNITY_CHAT]}},
 }
 
+HISTORY_DAYS = 364  # the community's age when the simulated weeks begin
+# Where contents are posted for everyone: the posts, the drops' teasers, the questions.
+PUBLIC_CHATS = (POSTS_CHANNEL, DROPS_CHANNEL, QA_CHANNEL, COMMUNITY_CHAT, DROPS_CHAT, QA_CHAT)
+
 # Shares of the population. Payers are drawn more often among the active (see `population`).
 TELEGRAM_SHARE = 0.4
 LURKER_SHARE = 0.3
-FOUNDING_SHARE = 0.4  # already there on day one; the others join over the weeks
+FOUNDING_SHARE = 0.1  # there from the first day; the others join steadily since
 LINKED_SHARE = 0.06  # later link an account on the other platform with /link
 BY_HAND_SHARE = 0.15  # of payers: pay by WeChat or bank transfer, granted by a moderator
 PAY_WITHIN_DAYS = 28  # payers decide within four weeks of joining
-TIER_ODDS = {"member": 0.7, "pro": 0.2, "lifetime": 0.1}
+TIER_ODDS = {"member": 0.8, "pro": 0.15, "lifetime": 0.05}
 POSTS_PER_WEEK = 3  # per creator
 QUESTIONS_PER_WEEK = 1, 0.01  # per week: a base, and so many more per active member
 DROP_DAY, DROP_TIME = 2, timedelta(hours=20)  # Wednesday evening is drop night
@@ -85,10 +92,16 @@ THREAD_SHARE = 0.3  # of replies: answering another reply rather than the conten
 TAKEN_BACK = 0.06  # of reactions
 SELF_REACTION = 0.25  # of posts: the creator reacts too (which does not count)
 # Of renewals: cancelled, failed (of which RECOVERS are paid within the grace days); of first
-# payments: refunded within a week.
-CHURN, FAILS, RECOVERS, REFUNDS = 0.08, 0.05, 0.5, 0.04
+# payments: refunded within a week. Renewals are decided this long before they fall due.
+CHURN, FAILS, RECOVERS, REFUNDS = 0.06, 0.05, 0.7, 0.03
+DECIDED_BEFORE = timedelta(days=3)
 REGRANTS = 0.8  # members paying by transfer who pay again for the next month
-DROP_PRICES, QUESTION_PRICES = ("5.00", "9.00", "19.00"), ("5.00", "10.00", "20.00", "30.00")
+DROP_NOTICES = 0.3  # of payers: ask for new drops by private message
+DROP_PRICES, QUESTION_PRICES = ("4.99", "9.00", "12.00"), ("5.00", "10.00", "20.00", "30.00")
+DROP_BUYERS = 2.5  # members without a tier who buy a drop, on average
+LISTENERS = 1.5  # members who pay to read an accepted answer, on average
+ANSWER_WITHIN_HOURS = 2, 30
+ACCEPTED_BY_ASKER = 0.8  # the others are accepted by the deadline job after [qa] accept_days
 # Weekly interactions of an active member: BASE_RATE x Pareto(ACTIVITY_ALPHA), capped.
 BASE_RATE, ACTIVITY_ALPHA, RATE_CAP = 1.8, 1.5, 40.0
 POPULARITY_ALPHA = 1.2
@@ -150,6 +163,16 @@ DROP_FORMATS = ("cheat sheet (PDF)", "source code pack", "video walkthrough", "w
 EMOJIS = ("👍", "🔥", "❤️", "🎉", "🤯", "👀")
 REPLIES = ("Thanks, this helped!", "What about Windows?", "+1", "Slides please?", "Same bug here.")
 QUESTIONS = ("How do I debug {} in production?", "Is it worth learning {} for a small team?")
+QUESTION_BODY = "We tried the obvious things; what would you look at first?"
+ANSWERS = (
+    "Measure first: a flame graph usually points at it in minutes.",
+    "Start small: one service, one week, and compare the numbers.",
+    "Turn on the slow log and read the three worst offenders.",
+)
+DROP_BODIES = (
+    "Everything from the live session, cleaned up, with the examples that work.",
+    "The checklist we use in review, with the reasons behind each line.",
+)
 
 
 @dataclass
@@ -226,11 +249,11 @@ def population(rng: random.Random, members: int, days: int) -> list[Person]:
             name=name,
             number=5_000_000_000 + n,
             platforms=[home],
-            join_day=0 if founding else rng.randrange(days),
+            join_day=-HISTORY_DAYS if founding else rng.randrange(-HISTORY_DAYS, days),
             rate=rate,
         )
-        # The engaged pay more often: about one in ten lurkers, about half the heaviest users.
-        if rng.random() < 0.1 + 0.4 * min(1.0, rate / 10):
+        # The engaged pay more often: one in five lurkers, three in five of the heaviest users.
+        if rng.random() < 0.2 + 0.4 * min(1.0, rate / 10):
             person.tier = rng.choices(list(TIER_ODDS), weights=list(TIER_ODDS.values()))[0]
             person.by_hand = person.tier == "member" and rng.random() < BY_HAND_SHARE
             person.pay_day = person.join_day + rng.randrange(PAY_WITHIN_DAYS)
@@ -264,14 +287,18 @@ def day_plan(
     start: datetime,
     weekday: int,
 ) -> list[Planned]:
-    """What everyone does on day `day`, which begins at `start`."""
+    """What everyone does on day `day`, which begins at `start`; before day 0, only what
+    concerns money: joining, paying, linking."""
     plan: list[Planned] = []
+    lively = day >= 0
     for person in (present := [p for p in people if p.join_day <= day]):
         since = start
         if person.join_day == day:
             since = start + time_of_day(rng)
             plan.append(Planned(since, "join", person))
-        doings: list[Doing] = ["interact"] * daily_count(rng, person.rate, weekday)
+        doings: list[Doing] = (
+            ["interact"] * daily_count(rng, person.rate, weekday) if lively else []
+        )
         if person.tier and person.pay_day == day:
             doings.append("grant" if person.by_hand else "buy")
         if person.link_day == day:
@@ -279,6 +306,8 @@ def day_plan(
         # Nothing before they joined.
         at = [max(start + time_of_day(rng), since + timedelta(minutes=5)) for _ in doings]
         plan += [Planned(when, doing, person) for when, doing in zip(at, doings, strict=True)]
+    if not lively:
+        return plan
     for creator in creators:
         posts = daily_count(rng, POSTS_PER_WEEK, weekday)
         plan += [Planned(start + time_of_day(rng), "post", creator) for _ in range(posts)]
@@ -303,8 +332,12 @@ def pick(rng: random.Random, shown: list[Shown], platform: Platform, now: dateti
 
 
 def daily_count(rng: random.Random, weekly_rate: float, weekday: int) -> int:
-    """A Poisson draw (Knuth's method: fine for the small means here) of today's actions."""
-    mean = weekly_rate / 7 * WEEKDAY[weekday]
+    """Today's actions, at `weekly_rate` a week."""
+    return poisson(rng, weekly_rate / 7 * WEEKDAY[weekday])
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (Knuth's method: fine for the small means here)."""
     limit, count, product = math.exp(-mean), 0, rng.random()
     while product > limit:
         count += 1
@@ -328,6 +361,10 @@ def post_text(rng: random.Random) -> str:
 
 def drop_title(rng: random.Random) -> str:
     return f"{rng.choice(TOPICS)} {rng.choice(DROP_FORMATS)}"
+
+
+def drop_body(rng: random.Random) -> str:
+    return rng.choice(DROP_BODIES)
 
 
 def question_title(rng: random.Random) -> str:
