@@ -18,6 +18,7 @@ from storage.repositories.ledger import LedgerRepository
 from storage.repositories.link_codes import LinkCodeRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.memberships import MembershipRepository
+from storage.repositories.mrr import MrrRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.payments import PaymentRepository
 from storage.repositories.questions import QuestionRepository
@@ -33,6 +34,7 @@ class UnitOfWork:
         self.link_codes = LinkCodeRepository(session)
         self.payments = PaymentRepository(session)
         self.memberships = MembershipRepository(session)
+        self.mrr = MrrRepository(session)
         self.webhook_events = WebhookEventRepository(session)
         self.ledger = LedgerRepository(session)
         self.outbox = OutboxRepository(session)

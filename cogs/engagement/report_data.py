@@ -63,7 +63,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 
 class _Model(BaseModel):
@@ -149,6 +149,37 @@ class Engagement(_Model):
     top_members: list[TopMember]
 
 
+class MrrMovements(_Model):
+    """How MRR moved over the week, member by member (ChartMogul's movements); exactly
+    mrr = start + new + expansion + reactivation - contraction - churn."""
+
+    start: MoneyFigure = Field(description="MRR at the week's start")
+    new: MoneyFigure = Field(description="members paying for the first time")
+    expansion: MoneyFigure = Field(description="members paying more (an upgrade)")
+    contraction: MoneyFigure = Field(description="members paying less (a downgrade)")
+    churn: MoneyFigure = Field(description="members who stopped paying, at their period's end")
+    churn_voluntary: MoneyFigure = Field(description="of churn: cancelled, refunded, revoked")
+    churn_involuntary: MoneyFigure = Field(description="of churn: a payment that failed")
+    reactivation: MoneyFigure = Field(description="members paying again after stopping")
+
+
+class Rates(_Model):
+    """The subscription business's rates over the week (None when nobody paid at its start)."""
+
+    gross_mrr_churn: RatioFigure = Field(description="churn / MRR at the start")
+    net_mrr_churn: RatioFigure = Field(
+        description="(churn + contraction - expansion - reactivation) / MRR at the start"
+    )
+    net_revenue_retention: RatioFigure = Field(
+        description="(MRR at the start + expansion - contraction - churn) / MRR at the start"
+    )
+    logo_churn: RatioFigure = Field(
+        description="members paying at the start who are not at the end / members paying at "
+        "the start"
+    )
+    arpu: MoneyFigure = Field(description="MRR / members paying at the week's end")
+
+
 class Revenue(_Model):
     currency: str
     gross_by_source: dict[str, MoneyFigure] = Field(
@@ -159,7 +190,13 @@ class Revenue(_Model):
     disputes: MoneyFigure
     net: MoneyFigure = Field(description="gross - refunds - disputes")
     mrr: MoneyFigure = Field(
-        description="monthly recurring revenue of paid memberships held at the week's end"
+        description="monthly recurring revenue at the week's end: what paying memberships are "
+        "charged a month (yearly as a twelfth; not trials, lifetime tiers, grants by hand)"
+    )
+    mrr_movements: MrrMovements
+    rates: Rates
+    mrr_other_currencies: dict[str, MoneyFigure] = Field(
+        description="MRR charged in each other currency (Telegram Stars, ...)"
     )
     new_paid_members: Figure
     churned_paid_members: Figure
@@ -204,7 +241,7 @@ class DayPoint(_Model):
 
 
 class WeeklyReport(_Model):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     week: str
     previous_week: str
     timezone: str

@@ -13,6 +13,7 @@ from cogs.engagement.report_data import (
     Figure,
     MoneyFigure,
     RatioFigure,
+    Revenue,
     ScoreFigure,
     WeeklyReport,
 )
@@ -129,6 +130,7 @@ def _revenue(report: WeeklyReport, translator: Translator) -> list[str]:
         "- " + _("Disputes: {figure}", figure=_money(r.disputes, translator)),
         "- " + _("Net: {figure}", figure=_money(r.net, translator)),
         "- " + _("MRR: {figure}", figure=_money(r.mrr, translator)),
+        *_mrr_movements(r, translator),
         "- "
         + _(
             "Paid members: {active}; new {new}; churned {churned}",
@@ -147,6 +149,60 @@ def _revenue(report: WeeklyReport, translator: Translator) -> list[str]:
         other = " · ".join(_money(f, translator) for f in r.other_currencies.values())
         lines.append("- " + _("Other currencies (gross): {amounts}", amounts=other))
     return lines
+
+
+def _mrr_movements(r: Revenue, translator: Translator) -> list[str]:
+    _ = translator.gettext
+    m, rates = r.mrr_movements, r.rates
+    moved = [
+        (_("new"), m.new),
+        (_("expansion"), m.expansion),
+        (_("reactivation"), m.reactivation),
+        (_("contraction"), m.contraction),
+        (_("churn"), m.churn),
+    ]
+    lines = [
+        "  - "
+        + _(
+            "From {start}: {movements}",
+            start=_amount(m.start, translator),
+            movements=" · ".join(f"{name} {_amount(f, translator)}" for name, f in moved),
+        ),
+        "  - "
+        + _(
+            "Churn: voluntary {voluntary} · failed payments {involuntary}",
+            voluntary=_amount(m.churn_voluntary, translator),
+            involuntary=_amount(m.churn_involuntary, translator),
+        ),
+    ]
+    rated = [
+        (_("gross MRR churn"), rates.gross_mrr_churn),
+        (_("net MRR churn"), rates.net_mrr_churn),
+        (_("net revenue retention"), rates.net_revenue_retention),
+        (_("members lost"), rates.logo_churn),
+    ]
+    shares = " · ".join(f"{name} {_share(f, translator)}" for name, f in rated)
+    lines.append("  - " + _("Rates: {rates}", rates=shares))
+    lines.append(
+        "  - "
+        + _("Average per paying member (ARPU): {figure}", figure=_money(rates.arpu, translator))
+    )
+    if r.mrr_other_currencies:
+        other = " · ".join(_money(f, translator) for f in r.mrr_other_currencies.values())
+        lines.append("  - " + _("In other currencies: {amounts}", amounts=other))
+    return lines
+
+
+def _amount(figure: MoneyFigure, translator: Translator) -> str:
+    return format_money(Money(figure.value, figure.currency), translator.locale)
+
+
+def _share(figure: RatioFigure, translator: Translator) -> str:
+    """This week's rate as a percentage; "—" when nobody paid at the week's start."""
+    if figure.value is None:
+        return "—"
+    sign = MINUS if figure.value < 0 else ""
+    return sign + translator.number(round(abs(figure.value) * 100, 1)) + "%"
 
 
 def _model(report: WeeklyReport, translator: Translator) -> list[str]:
@@ -298,6 +354,15 @@ def _csv_revenue(report: WeeklyReport) -> Iterator[Row]:
     yield _money_row("revenue", "disputes", r.disputes)
     yield _money_row("revenue", "net", r.net)
     yield _money_row("revenue", "mrr", r.mrr)
+    for name, amount in r.mrr_movements:
+        yield _money_row("revenue", f"mrr:{name}", amount)
+    for name, rate in r.rates:
+        if isinstance(rate, MoneyFigure):
+            yield _money_row("revenue", name, rate)
+        else:
+            yield _row("revenue", name, rate, "ratio")
+    for code, amount in r.mrr_other_currencies.items():
+        yield _money_row("revenue", f"mrr:{code}", amount)
     yield _row("revenue", "new_paid_members", r.new_paid_members, "members")
     yield _row("revenue", "churned_paid_members", r.churned_paid_members, "members")
     yield _row("revenue", "active_paid_members", r.active_paid_members, "members")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from bot.config import Settings
 from cogs.engagement.report_data import Figure, MoneyFigure, Revenue
+from cogs.engagement.report_mrr import mrr_section
 from cogs.engagement.weeks import Week, day_start
 from payments import ledger
 from storage.models import LedgerEntry, LedgerTransaction, Membership
@@ -75,6 +76,7 @@ async def revenue(uow: UnitOfWork, settings: Settings, week: Week) -> tuple[Reve
     held_before = _held(paid, previous.end(tz))
     tiers = sorted(set(settings.tiers) | {m.tier for m in (*held_now, *held_before)})
     owed = await _owed(uow, currency, week.end(tz), previous.end(tz))
+    recurring = await mrr_section(uow, currency, previous.start(tz), week.start(tz), week.end(tz))
 
     def money(pair: list[int] | tuple[int, int]) -> MoneyFigure:
         return MoneyFigure.of(pair[0], pair[1], currency)
@@ -86,7 +88,10 @@ async def revenue(uow: UnitOfWork, settings: Settings, week: Week) -> tuple[Reve
         refunds=money(refunds),
         disputes=money(disputes),
         net=money(net),
-        mrr=money((_mrr(settings, held_now), _mrr(settings, held_before))),
+        mrr=recurring.mrr,
+        mrr_movements=recurring.movements,
+        rates=recurring.rates,
+        mrr_other_currencies=recurring.other_currencies,
         new_paid_members=Figure.of(
             _new(paid, previous.end(tz), week.end(tz)),
             _new(paid, previous.start(tz), previous.end(tz)),
@@ -219,23 +224,6 @@ def _churned(paid: list[_Paid], start: datetime, end: datetime) -> int:
     holding = {m.member_id for m in _held(paid, end)}
     ended = {m.member_id for m in paid if m.ended is not None and start <= m.ended < end}
     return len(ended - holding)
-
-
-def _mrr(settings: Settings, held: Iterable[_Paid]) -> int:
-    """Monthly recurring revenue at the tiers' configured prices: a yearly price counts a
-    twelfth (rounded to the nearest minor unit once, on the total), lifetime tiers nothing.
-    A tier taken out of bot.toml has no price any more and counts nothing either."""
-    currency = settings.community.currency
-    prices = {
-        key: (tier.interval, tier.price_money(currency).minor)
-        for key, tier in settings.tiers.items()
-    }
-    per_interval = {"month": 0, "year": 0, "lifetime": 0}
-    for membership in held:
-        if membership.tier in prices:
-            interval, price = prices[membership.tier]
-            per_interval[interval] += price
-    return per_interval["month"] + (per_interval["year"] + 6) // 12
 
 
 async def _owed(

@@ -9,6 +9,7 @@ from bot.core.effects import CancelSubscription, NotifyMember, RefundPayment
 from bot.core.i18n import N_, Translator
 from bot.core.identity import speaker
 from bot.core.money import Money, format_money
+from cogs.membership import mrr
 from cogs.membership.service import HOLDING, INTERVALS, entitle, say_ended, withdraw
 from payments import ledger
 from payments.provider_calls import refunds_in_part
@@ -79,6 +80,7 @@ class MembershipPurpose:
         membership.status, membership.grace_until = "active", None
         membership.ends_at = payment.period_end or membership.ends_at
         membership.updated_at = ctx.clock.now()
+        await mrr.note(ctx.uow, membership, ctx.clock.now(), "renewed")
         charge = await ctx.uow.payments.latest_charge(payment.subscription_ref or "")
         if charge is None or charge.id == payment.id:
             return
@@ -123,6 +125,7 @@ class MembershipPurpose:
             membership.status = payment.subscription_status
         membership.ends_at = payment.period_end or membership.ends_at
         membership.updated_at = ctx.clock.now()
+        await mrr.note(ctx.uow, membership, ctx.clock.now(), "changed")
 
     async def subscription_ended(self, ctx: PurposeContext, payment: Payment) -> None:
         await self._end(ctx, payment, "expired", "subscription ended")

@@ -19,6 +19,7 @@ from bot.core.effects import (
 from bot.core.i18n import N_
 from bot.core.identity import speaker
 from bot.core.outbox import queue
+from cogs.membership import mrr
 from cogs.membership.access import access_of
 from storage.models import Membership
 from storage.uow import UnitOfWork
@@ -92,6 +93,7 @@ async def entitle(
         subject_id=member_id,
         detail={"tier": tier, "status": status, "reason": reason},
     )
+    await mrr.note(uow, membership, now, "paid")
     if not had_access:
         await _promise_change(uow, settings, membership, before, now)
     return membership
@@ -109,8 +111,11 @@ async def withdraw(
 ) -> None:
     """End a membership now (revoked by a refund or a moderator, expired at its end)."""
     had_access = membership.status in HOLDING
+    # A paid period that ends in grace ends because its payment failed, not by choice.
+    lapsed = membership.status == "grace"
     before = await opened_access(uow, settings, membership.member_id)
     membership.status, membership.updated_at = status, now
+    await mrr.note(uow, membership, now, "involuntary" if lapsed else "voluntary")
     await uow.audit.record(
         f"membership.{status}",
         at=now,

@@ -13,7 +13,7 @@ from storage.models.engagement import (
 )
 from storage.models.link_code import LinkCode
 from storage.models.member import Member, PlatformIdentity
-from storage.models.membership import Membership
+from storage.models.membership import Membership, MrrChange
 from storage.models.payments import (
     LedgerEntry,
     LedgerTransaction,
@@ -42,6 +42,7 @@ __all__ = [
     "LinkCode",
     "Member",
     "Membership",
+    "MrrChange",
     "OutboxItem",
     "Payment",
     "PlatformIdentity",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UtcDateTime
@@ -29,3 +29,23 @@ class Membership(Base):
     # with those of an earlier one.
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class MrrChange(Base):
+    """A change in what a membership brings in each month (MRR): written whenever that amount
+    changes, so the report can tell, for any two instants, who started, upgraded, downgraded,
+    churned or came back, and by how much."""
+
+    __tablename__ = "mrr_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # The monthly amount from then on: the price actually charged (a yearly one as a twelfth,
+    # rounded), 0 once the membership no longer pays (ended, or a trial, a lifetime tier).
+    monthly_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(8))
+    # Why it went to 0: "voluntary" (cancelled, refunded, revoked) or "involuntary" (a failed
+    # payment never recovered); else how it changed: "paid", "renewed", "changed".
+    reason: Mapped[str] = mapped_column(String(16))

@@ -30,7 +30,7 @@ from cogs.engagement.weeks import Week
 from payments import ledger
 from payments.ledger import Entry, Ledger
 from storage.engine import make_sessionmaker
-from storage.models import Content, Interaction, Member, Membership, Payment
+from storage.models import Content, Interaction, Member, Membership, MrrChange, Payment
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from tests.conftest import make_settings
 
@@ -220,21 +220,48 @@ async def _memberships(unit: UnitOfWork, m: dict[str, int]) -> int:
 
     dave = membership("dave", "team", "active", at(4))
     dave.source = "manual"  # not a paid membership, though it was paid for by hand
+    held = {
+        "alice": membership("alice", "pro", "active", at(2, 10)),  # new in W10
+        "bob": membership("bob", "team", "active", at(10, month=1)),
+        "carol": membership("carol", "pro", "revoked", at(1, 12), at(7)),  # new W09, gone W10
+        "dave": dave,
+        "erin": membership("erin", "life", "active", at(1, month=2)),
+        # George switched from Pro to Team in W10: neither new nor churned.
+        "george-pro": membership("george", "pro", "switched", at(15, month=1), at(3)),
+        "george": membership("george", "team", "active", at(3)),
+        "henry": membership("henry", "pro", "expired", at(20, month=1), at(24, month=2)),
+        "ivy": membership("ivy", "pro", "trialing", at(3)),  # a trial: not paid yet
+        "jack": membership("jack", "pro", "cancelled", at(2, month=2)),  # runs to its end
+        "kate": membership("kate", "pro", "expired", at(8, month=2), at(8)),  # churned W10
+    }
+    unit.session.add_all(held.values())
+    await unit.session.flush()
+    # What each brought in a month, as cogs/membership/mrr.py notes it: Pro 10.00 a month,
+    # Team 150.00 a year (12.50 a month); lifetime, trial and grant by hand nothing.
+    changes = [
+        ("alice", 1000, at(2, 10), "paid"),
+        ("bob", 1250, at(10, month=1), "paid"),
+        ("carol", 1000, at(1, 12), "paid"),
+        ("carol", 0, at(7), "voluntary"),
+        ("george-pro", 1000, at(15, month=1), "paid"),
+        ("george-pro", 0, at(3), "voluntary"),
+        ("george", 1250, at(3), "paid"),
+        ("henry", 1000, at(20, month=1), "paid"),
+        ("henry", 0, at(24, month=2), "involuntary"),  # his card was declined
+        ("jack", 1000, at(2, month=2), "paid"),
+        ("kate", 1000, at(8, month=2), "paid"),
+        ("kate", 0, at(8), "voluntary"),
+    ]
     unit.session.add_all(
-        [
-            membership("alice", "pro", "active", at(2, 10)),  # new in W10
-            membership("bob", "team", "active", at(10, month=1)),
-            membership("carol", "pro", "revoked", at(1, 12), at(7)),  # new W09, churned W10
-            dave,
-            membership("erin", "life", "active", at(1, month=2)),
-            # George switched from Pro to Team in W10: neither new nor churned.
-            membership("george", "pro", "switched", at(15, month=1), at(3)),
-            membership("george", "team", "active", at(3)),
-            membership("henry", "pro", "expired", at(20, month=1), at(24, month=2)),  # churned W09
-            membership("ivy", "pro", "trialing", at(3)),  # a trial: not paid yet
-            membership("jack", "pro", "cancelled", at(2, month=2)),  # runs to its end
-            membership("kate", "pro", "expired", at(8, month=2), at(8)),  # churned W10
-        ]
+        MrrChange(
+            member_id=held[key].member_id,
+            membership_id=held[key].id,
+            at=when,
+            monthly_minor=monthly,
+            currency="usd",
+            reason=reason,
+        )
+        for key, monthly, when, reason in changes
     )
     await unit.session.flush()
     return dave.id
@@ -315,7 +342,7 @@ async def _report(engine: AsyncEngine) -> tuple[WeeklyReport, dict[str, int], di
 
 async def test_every_figure_of_a_small_community(engine: AsyncEngine) -> None:
     report, m, c = await _report(engine)
-    assert (report.schema_version, report.week, report.previous_week) == (1, "2026-W10", "2026-W09")
+    assert (report.schema_version, report.week, report.previous_week) == (2, "2026-W10", "2026-W09")
     assert (report.timezone, report.currency) == ("UTC", "usd")
     assert (report.start, report.end) == (at(2, 0), at(9, 0))
 
@@ -373,6 +400,24 @@ async def test_every_figure_of_a_small_community(engine: AsyncEngine) -> None:
     assert r.active_paid_members == Figure.of(5, 6)
     # 2 x 10.00 + 2 x 150.00 / 12 = 45.00; 4 x 10.00 + 150.00 / 12 = 52.50.
     assert r.mrr == usd(4500, 5250)
+    # W10 from 52.50: Alice new 10.00, George +2.50 from Pro to Team, Carol and Kate gone.
+    # W09 from 52.50 (Bob, George, Henry, Jack, Kate): Carol new, Henry's card declined.
+    moved = r.mrr_movements
+    assert moved.start == usd(5250, 5250)
+    assert (moved.new, moved.expansion, moved.reactivation) == (
+        usd(1000, 1000),
+        usd(250, 0),
+        usd(0, 0),
+    )
+    assert (moved.contraction, moved.churn) == (usd(0, 0), usd(2000, 1000))
+    assert (moved.churn_voluntary, moved.churn_involuntary) == (usd(2000, 0), usd(0, 1000))
+    rates = r.rates
+    assert rates.gross_mrr_churn == RatioFigure.of(0.380952, 0.190476)  # 20/52.5; 10/52.5
+    assert rates.net_mrr_churn == RatioFigure.of(0.333333, 0.190476)  # (20 - 2.5)/52.5
+    assert rates.net_revenue_retention == RatioFigure.of(0.666667, 0.809524)
+    assert rates.logo_churn == RatioFigure.of(0.4, 0.2)  # 2 of 5; 1 of 5
+    assert rates.arpu == usd(1125, 1050)  # 45.00 / 4; 52.50 / 5
+    assert r.mrr_other_currencies == {}
     assert r.new_paid_members == Figure.of(1, 1)  # Alice; Carol (George only switched)
     assert r.churned_paid_members == Figure.of(2, 1)  # Carol and Kate; Henry
     # 13.50 and 0.70 (her listen-in share) owed to Carol, 10.00 paid out.

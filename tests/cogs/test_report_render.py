@@ -23,6 +23,8 @@ from cogs.engagement.report_data import (
     EngagementModel,
     Figure,
     MoneyFigure,
+    MrrMovements,
+    Rates,
     RatioFigure,
     Revenue,
     ScoreFigure,
@@ -87,6 +89,25 @@ def sample(top: int = 2) -> WeeklyReport:
             disputes=usd(0, 500),
             net=usd(13000, 10500),
             mrr=usd(45000, 42500),
+            # From 425.00: +35.00 new, +10.00 upgrades, +5.00 back, -7.50 downgrades, -17.50 gone.
+            mrr_movements=MrrMovements(
+                start=usd(42500, 41000),
+                new=usd(3500, 1000),
+                expansion=usd(1000, 500),
+                contraction=usd(750, 0),
+                churn=usd(1750, 0),
+                churn_voluntary=usd(1000, 0),
+                churn_involuntary=usd(750, 0),
+                reactivation=usd(500, 0),
+            ),
+            rates=Rates(
+                gross_mrr_churn=RatioFigure.of(0.041176, 0.0),
+                net_mrr_churn=RatioFigure.of(0.023529, -0.036585),
+                net_revenue_retention=RatioFigure.of(0.988235, 1.012195),
+                logo_churn=RatioFigure.of(0.045455, 0.0),
+                arpu=usd(1000, 988),
+            ),
+            mrr_other_currencies={"xtr": MoneyFigure.of(300, 300, "xtr")},
             new_paid_members=Figure.of(3, 1),
             churned_paid_members=Figure.of(1, 2),
             active_paid_members=Figure.of(45, 43),
@@ -155,6 +176,13 @@ def test_markdown_shows_every_figure_with_its_change() -> None:
         "- Disputes: $0.00 (−$5.00, −100%)\n"
         "- Net: $130.00 (+$25.00, +23.8%)\n"
         "- MRR: $450.00 (+$25.00, +5.9%)\n"
+        "  - From $425.00: new $35.00 · expansion $10.00 · reactivation $5.00 · contraction "
+        "$7.50 · churn $17.50\n"
+        "  - Churn: voluntary $10.00 · failed payments $7.50\n"
+        "  - Rates: gross MRR churn 4.1% · net MRR churn 2.4% · net revenue retention 98.8% · "
+        "members lost 4.5%\n"
+        "  - Average per paying member (ARPU): $10.00 (+$0.12, +1.2%)\n"
+        "  - In other currencies: 300 ⭐ (±0 ⭐, ±0%)\n"
         "- Paid members: 45 (+2); new 3 (+2); churned 1 (−1)\n"
         "- By tier: pro 40 (+1) · team 5 (+1)\n"
         "- Owed to experts: $27.00 (+$15.00, +125%)\n"

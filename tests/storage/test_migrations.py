@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ TABLES = {
     "ledger_entries",
     "outbox",
     "memberships",
+    "mrr_changes",
     "contents",
     "content_messages",
     "interactions",
@@ -67,7 +69,7 @@ async def _schema_differences(engine: AsyncEngine) -> list[Any]:
 async def test_upgrade_from_empty_reaches_head(database: Any) -> None:
     engine = database.engine()
     try:
-        assert head_revision() == "0010"
+        assert head_revision() == "0011"
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
 
@@ -100,6 +102,75 @@ async def test_upgrading_twice_is_a_no_op(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         names = (await connection.execute(text("SELECT display_name FROM members"))).scalars()
         assert list(names) == ["kept"]
+
+
+async def test_0011_notes_what_earlier_paid_memberships_bring_in(engine: AsyncEngine) -> None:
+    """Memberships paid before 0011 get their monthly amount, from their payment: when each
+    started, and 0 when it ended; a trial, a grant by hand and a lifetime tier nothing."""
+
+    def day(year: int, number: int) -> datetime:
+        return datetime(year, 1, number, tzinfo=UTC)
+
+    await _downgrade(engine, "0010")
+    rows = [
+        ("member", "active", "payment", 1, "month", 900, day(2026, 5), day(2026, 5)),
+        ("team", "expired", "payment", 2, "year", 12000, day(2025, 5), day(2026, 5)),
+        ("pro", "trialing", "payment", 3, "month", 3000, day(2026, 6), day(2026, 6)),
+        ("gift", "active", "manual", None, None, 0, day(2026, 7), day(2026, 7)),
+        ("forever", "active", "payment", 4, None, 9900, day(2026, 8), day(2026, 8)),
+    ]
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO members (id, display_name, created_at) VALUES (1, 'li', :at)"),
+            {"at": day(2025, 1)},
+        )
+        for tier, status, source, payment, interval, amount, started, updated in rows:
+            if payment is not None:
+                await connection.execute(
+                    text(
+                        "INSERT INTO payments (id, purpose, member_id, provider, status, "
+                        "amount_minor, currency, refunded_minor, cancel_at_period_end, "
+                        "interval, trial_days, created_at) VALUES (:id, :purpose, 1, "
+                        "'sandbox', 'paid', :amount, 'usd', 0, false, :interval, 0, :at)"
+                    ),
+                    {
+                        "id": payment,
+                        "purpose": f"membership:{tier}",
+                        "amount": amount,
+                        "interval": interval,
+                        "at": started,
+                    },
+                )
+            await connection.execute(
+                text(
+                    "INSERT INTO memberships (member_id, tier, status, source, payment_id, "
+                    "started_at, version, updated_at) VALUES (1, :tier, :status, :source, "
+                    ":payment, :started, 1, :updated)"
+                ),
+                {
+                    "tier": tier,
+                    "status": status,
+                    "source": source,
+                    "payment": payment,
+                    "started": started,
+                    "updated": updated,
+                },
+            )
+
+    await upgrade(engine)
+
+    async with engine.connect() as connection:
+        noted = await connection.execute(
+            text(
+                "SELECT m.tier, c.monthly_minor, c.reason FROM mrr_changes c "
+                "JOIN memberships m ON m.id = c.membership_id ORDER BY c.at, c.id"
+            )
+        )
+        assert [tuple(row) for row in noted] == [
+            ("team", 1000, "paid"),
+            ("member", 900, "paid"),
+            ("team", 0, "voluntary"),
+        ]
 
 
 async def test_downgrade_to_base_then_upgrade_again(engine: AsyncEngine) -> None:
