@@ -9,7 +9,7 @@ from bot.core.identity import speaker
 from bot.core.money import Money
 from cogs.drops.rendering import full_text
 from cogs.drops.service import content_ref
-from cogs.engagement.service import record
+from cogs.engagement.service import platform_of, record
 from payments import ledger
 from payments.purposes import PaidOnce, Purpose, PurposeContext
 from storage.interaction_recorder import InteractionRecorder
@@ -66,7 +66,7 @@ class DropPurpose(PaidOnce):
                 content,
                 member_id=purchase.member_id,
                 kind="unlock",
-                platform=payment.provider,
+                platform=await platform_of(ctx.uow, purchase.member_id),
                 at=now,
             )
 

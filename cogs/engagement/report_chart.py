@@ -18,6 +18,7 @@ from bot.core.i18n import Translator
 from bot.core.money import Money, currency_exponent, format_money
 from cogs.engagement.report_data import WeeklyReport
 from cogs.engagement.report_render import PLATFORMS
+from cogs.engagement.service import OTHER
 
 WIDTH, HEIGHT, DPI = 10, 7, 100  # 1000 x 700 pixels: readable in a chat preview
 # Apart at a glance, rather than both in their brands' blues.
@@ -63,7 +64,12 @@ def render_chart(report: WeeklyReport, translator: Translator) -> bytes:
         money.set_ylim(bottom=0, top=max(revenue, default=0) * 1.2 or 1)
         money.grid(axis="y", alpha=0.3)
 
-        platforms = list(dict.fromkeys(p for point in report.daily for p in point.interactions))
+        # One line per platform members are on; interactions elsewhere are in the text only.
+        platforms = [
+            p
+            for p in dict.fromkeys(p for point in report.daily for p in point.interactions)
+            if p != OTHER
+        ]
         for platform in platforms:
             counts = [point.interactions.get(platform, 0) for point in report.daily]
             interactions.plot(

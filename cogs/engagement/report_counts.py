@@ -17,12 +17,16 @@ from sqlalchemy import case, func, not_, or_, select
 
 from bot.config import Settings
 from cogs.engagement import engagement_value as figures
+from cogs.engagement.service import OTHER
 from cogs.engagement.weeks import Week
 from storage.models import Content, InteractionDay
 from storage.uow import UnitOfWork
 
 # Listed in every report, even at zero, so that week after week the same lines appear.
 PLATFORMS = ("discord", "telegram")
+# Where else members can be; anything else recorded as a platform (a payment provider or
+# "auto", before interactions away from the chats counted where the member was) is "other".
+CHATS = frozenset({*PLATFORMS, "console"})
 CHUNK = 1000  # ids per IN (...): far below every driver's limit on bound parameters
 Key = tuple[date, str]  # a local day, and a kind or a platform
 
@@ -80,7 +84,7 @@ async def counts(uow: UnitOfWork, settings: Settings, week: Week) -> Counts:
             if k not in weights:
                 result.by_kind[day, k] += int(n)
             if p not in PLATFORMS:
-                result.by_platform[day, p] += int(n)
+                result.by_platform[day, p if p in CHATS else OTHER] += int(n)
     return result
 
 

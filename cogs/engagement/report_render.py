@@ -39,7 +39,12 @@ SOURCES = {
     "drops": N_("Drops"),
     "manual": N_("Booked by hand"),
 }
-PLATFORMS = {"discord": "Discord", "telegram": "Telegram", "console": "Console"}
+PLATFORMS = {
+    "discord": "Discord",
+    "telegram": "Telegram",
+    "console": "Console",
+    "other": N_("elsewhere"),
+}
 CSV_COLUMNS = ("section", "name", "value", "previous", "change", "unit")
 
 
@@ -79,7 +84,7 @@ def _engagement(report: WeeklyReport, translator: Translator) -> list[str]:
         for k, f in e.interactions_by_kind.items()
     )
     platforms = " · ".join(
-        f"{PLATFORMS.get(p, p)} {_count(f, translator)}"
+        f"{_term(translator, PLATFORMS, p)} {_count(f, translator)}"
         for p, f in e.interactions_by_platform.items()
     )
     lines = [

@@ -18,6 +18,8 @@ from storage.models.engagement import COPY, REPLY, THREAD
 from storage.uow import UnitOfWork
 
 TITLE_LENGTH = 200
+# Interactions of a member with no account left to tell where they are.
+OTHER = "other"
 
 
 async def register_content(
@@ -108,13 +110,19 @@ async def record(
     delta: int = 1,
 ) -> bool:
     """Count an interaction of `member_id` with `content`; a content's author engaging with
-    their own content does not count; `platform` is where it happened ("auto" when the bot did
-    it on a member's behalf, like accepting an answer left without a reply). False when nothing
-    was recorded."""
+    their own content does not count; `platform` is where it happened (see `platform_of` for
+    what happens away from the chats). False when nothing was recorded."""
     if member_id == content.author_member_id:
         return False
     await recorder.record(NewInteraction(content.id, member_id, kind, platform, at, delta))
     return True
+
+
+async def platform_of(uow: UnitOfWork, member_id: int) -> str:
+    """Where an interaction that happens away from the chats counts: an unlock paid at a
+    checkout, an answer accepted by the deadline on the asker's behalf. A payment provider is
+    not a platform: it counts where the member was last seen."""
+    return await uow.members.last_seen_platform(member_id) or OTHER
 
 
 def is_tracked(settings: Settings, place: Place) -> bool:

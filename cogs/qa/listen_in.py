@@ -13,7 +13,7 @@ from bot.core.i18n import N_
 from bot.core.identity import speaker
 from bot.core.money import Money
 from bot.core.outbox import queue
-from cogs.engagement.service import record
+from cogs.engagement.service import platform_of, record
 from cogs.qa.service import ACCEPTED, answer_ref
 from cogs.qa.shares import ListenSplit, listen_split
 from payments import ledger
@@ -103,7 +103,7 @@ async def paid(
             content,
             member_id=unlock.member_id,
             kind="unlock",
-            platform=payment.provider,
+            platform=await platform_of(uow, unlock.member_id),
             at=now,
         )
 

@@ -15,7 +15,7 @@ from bot.core.i18n import N_
 from bot.core.identity import speaker
 from bot.core.money import Money, format_money
 from bot.core.outbox import queue
-from cogs.engagement.service import record, register_content
+from cogs.engagement.service import platform_of, record, register_content
 from cogs.qa.shares import AnswerPayout, answer_payout
 from cogs.services import Services
 from payments import ledger
@@ -27,7 +27,6 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # Where an interaction the bot made on a member's behalf happened (an answer accepted because
 # the asker left it alone).
-AUTO = "auto"
 # The purpose kind, and the ledger's name for Q&A money (escrow:qa, revenue:qa, refunds:qa).
 KIND = "qa"
 AWAITING_PAYMENT, OPEN, ANSWERED, REJECTED = "awaiting_payment", "open", "answered", "rejected"
@@ -179,10 +178,12 @@ async def accept(
     now: datetime,
     *,
     recorder: InteractionRecorder,
-    platform: str = AUTO,
+    platform: str | None = None,
 ) -> AnswerPayout:
     """Release the escrow: the expert is owed the price less the fee, the fee is revenue; the
-    expert hears of it. A rejected answer is accepted when a moderator dismisses the rejection."""
+    expert hears of it. A rejected answer is accepted when a moderator dismisses the rejection.
+    `platform` is where the asker accepted it; without one (the deadline accepted it), where
+    they were last seen."""
     if question.status not in (ANSWERED, REJECTED) or question.answerer_id is None:
         raise QuestionStateError(f"question {question.id} is {question.status}")
     price = Money(question.price_minor, question.currency)
@@ -214,7 +215,7 @@ async def accept(
             content,
             member_id=question.asker_id,
             kind="answer_accepted",
-            platform=platform,
+            platform=platform or await platform_of(uow, question.asker_id),
             at=now,
         )
     return payout

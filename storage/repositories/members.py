@@ -72,6 +72,15 @@ class MemberRepository:
         )
         return identity if await add_unless_taken(self._session, member, identity) else None
 
+    async def last_seen_platform(self, member_id: int) -> str | None:
+        """The platform of the member's account seen most recently."""
+        return await self._session.scalar(
+            select(PlatformIdentity.platform)
+            .where(PlatformIdentity.member_id == member_id)
+            .order_by(PlatformIdentity.last_seen_at.desc(), PlatformIdentity.id.desc())
+            .limit(1)
+        )
+
     async def find_by_username(self, platform: str, username: str) -> Member | None:
         identity = await self._session.scalar(
             select(PlatformIdentity)

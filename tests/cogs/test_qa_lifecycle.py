@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.core.clock import FakeClock
 from bot.core.dispatcher import Dispatcher
@@ -23,6 +24,7 @@ from payments.events import PaymentEventKind
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.stars import StarsProvider
 from payments.service import PaymentService
+from storage.models import Interaction
 from storage.uow import UnitOfWorkFactory
 from tests.cogs.conftest import paid_question, provider_says
 from tests.conftest import SANDBOX_URL, actor, dispatcher_for, make_settings, say, send, wire
@@ -159,6 +161,11 @@ async def test_an_answer_left_alone_for_accept_days_is_accepted_once(
     assert await qa.keep_deadlines(uow, services, LIFE_SETTINGS, clock) == qa.Deadlines(0, 0)
     assert "answer accepted" in await say(dispatcher, ASKER, f"/question {question}")
     assert (await _balances(uow))[("payable:member:2", "usd")] == -1800
+    # Accepted on the asker's behalf, it counts where the asker is.
+    assert await services.interactions.flush() == 1
+    async with uow() as unit:
+        counted = await unit.session.execute(select(Interaction.kind, Interaction.platform))
+        assert [tuple(row) for row in counted] == [("answer_accepted", "console")]
 
 
 async def test_listening_in_splits_odd_minor_units_and_sends_the_answer(
@@ -193,6 +200,12 @@ async def test_listening_in_splits_odd_minor_units_and_sends_the_answer(
         answer = await unit.contents.by_ref(f"answer:{question}")
         assert answer is not None
         assert answer.author_member_id == 2
+        counted = await unit.session.execute(select(Interaction.kind, Interaction.platform))
+        # The unlock paid at the sandbox counts where the listener is, not at the sandbox.
+        assert sorted(tuple(row) for row in counted) == [
+            ("answer_accepted", "console"),
+            ("unlock", "console"),
+        ]
 
 
 async def test_a_listen_in_refund_takes_the_shares_back(

@@ -517,7 +517,10 @@ async def test_other_kinds_platforms_and_unknown_contents_still_count(engine: As
         member = Member(display_name="Ada", created_at=at(1, month=1))
         unit.session.add(member)
         await unit.session.flush()
-        for kind, platform, n in (("reply", "console", 2), ("vote", "discord", 4)):
+        # Before interactions away from the chats counted where the member was, an unlock
+        # was recorded under its payment provider: not a platform, so "other".
+        shapes = (("reply", "console", 2), ("vote", "discord", 4), ("unlock", "stripe", 1))
+        for kind, platform, n in shapes:
             for _ in range(n):
                 unit.session.add(
                     Interaction(
@@ -549,11 +552,17 @@ async def test_other_kinds_platforms_and_unknown_contents_still_count(engine: As
         "discord": Figure.of(4, 0),
         "telegram": Figure.of(0, 0),
         "console": Figure.of(2, 0),
+        "other": Figure.of(1, 0),
     }
-    assert report.daily[2].interactions == {"discord": 4, "telegram": 0, "console": 2}
-    # Two replies of weight 3; the votes weigh nothing.
-    assert e.top_contents == [TopContent(id=999, kind="", title="", score=6.0)]
-    assert e.top_members == [TopMember(id=member.id, display_name="Ada", score=6.0)]
+    assert report.daily[2].interactions == {
+        "discord": 4,
+        "telegram": 0,
+        "console": 2,
+        "other": 1,
+    }
+    # Two replies of weight 3 and an unlock of weight 5; the votes weigh nothing.
+    assert e.top_contents == [TopContent(id=999, kind="", title="", score=11.0)]
+    assert e.top_members == [TopMember(id=member.id, display_name="Ada", score=11.0)]
     assert report.model.content_values == {999: 0.5}
     assert report.model.member_propensities == {member.id: 0.1}  # nobody paid: the floor
-    assert report.model.total == ScoreFigure.of(0.3, 0.0)  # 6 x 0.5 x 0.1
+    assert report.model.total == ScoreFigure.of(0.55, 0.0)  # 11 x 0.5 x 0.1
