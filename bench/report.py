@@ -14,8 +14,8 @@ least any report over those rows must read. Its peak memory is `ru_maxrss` of th
 the `tracemalloc` peak of one more build (traced apart: tracing slows it down).
 
 The report must agree with what was generated: interactions by platform and kind, active and
-new members, gross income, refunds and disputes, income in Stars, for the week and the one
-before; the cold, warm and traced builds must be equal. Otherwise the script exits 1.
+new members, gross income, refunds and disputes, income in Stars, MRR, for the week and the
+one before; the cold, warm and traced builds must be equal. Otherwise the script exits 1.
 
     .venv/bin/python bench/report.py [--interactions 1000000] [--week 2026-W48]
     .venv/bin/python bench/report.py --database-url postgresql+asyncpg://user@host/empty_db
@@ -60,6 +60,7 @@ from storage.models import (
     LedgerTransaction,
     Member,
     Membership,
+    MrrChange,
     Payment,
     PlatformIdentity,
 )
@@ -129,6 +130,7 @@ class Expected:
     refunds: list[int] = field(default_factory=lambda: [0, 0])
     disputes: list[int] = field(default_factory=lambda: [0, 0])
     other: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    mrr: list[int] = field(default_factory=lambda: [0, 0])
 
     def active(self) -> list[int]:
         return [sum(n > 0 for n in nets.values()) for nets in self.net_by_member]
@@ -222,6 +224,33 @@ class Generator:
             else:
                 manual.append(len(rows))
         return payers, manual
+
+    def mrr(self) -> None:
+        """What each paid membership (not a trial) brought in a month, as it changed: a third
+        of the monthly ones began on a promotion (6.30 for 9.00) and later paid in full, a
+        fifth of the others were noted again at the same price; the expired ones ended (a
+        third of them by a declined card). A yearly 90.00 is 7.50 a month."""
+        rng, rows = self.rng, self.tables[MrrChange]
+        instants = (self.end, self.week.start(self.tz))
+        for membership in self.tables[Membership]:
+            if membership["source"] != "payment" or membership["status"] == "trialing":
+                continue
+            full = 900 if membership["tier"] == "member" else 750
+            started, ended = membership["started_at"], membership["updated_at"]
+            changes = [(started, 630 if full == 900 and rng.random() < 0.33 else full, "paid")]
+            if changes[0][1] != full or rng.random() < 0.2:
+                changes.append((between(rng, started, ended), full, "renewed"))
+            if membership["status"] == "expired":
+                reason = "involuntary" if rng.random() < 0.33 else "voluntary"
+                changes.append((ended, 0, reason))
+            for at, monthly, reason in changes:
+                rows.append(
+                    {"member_id": membership["member_id"], "membership_id": membership["id"],
+                     "at": at, "monthly_minor": monthly, "currency": "usd", "reason": reason}
+                )  # fmt: skip
+            for index, instant in enumerate(instants):
+                before = [monthly for at, monthly, _ in changes if at < instant]
+                self.expected.mrr[index] += before[-1] if before else 0
 
     def contents(self, count: int, members: list[int]) -> None:
         rng, end = self.rng, self.end
@@ -426,6 +455,7 @@ def generate(args: argparse.Namespace, settings: Settings, week: Week) -> World:
     gen = Generator(random.Random(7), settings, week)
     kept = gen.members(args.members)
     payers, manual = gen.memberships(kept)
+    gen.mrr()
     gen.contents(args.contents, kept)
     gen.ledger(args.transactions, payers, manual, kept)
     items = gen.interactions(args.interactions, args.members, args.contents)
@@ -595,6 +625,7 @@ def problems(report: WeeklyReport, expected: Expected, same: bool) -> list[str]:
     compare("gross", revenue.gross, expected.gross)
     compare("refunds", revenue.refunds, expected.refunds)
     compare("disputes", revenue.disputes, expected.disputes)
+    compare("MRR", revenue.mrr, expected.mrr)
     for code, want in expected.other.items():
         if code not in revenue.other_currencies:
             found.append(f"income in {code} missing")
@@ -728,7 +759,7 @@ async def main() -> None:
         raise SystemExit(1)
     print(
         "check: the report's interactions (by platform, kind, day), active and new members, "
-        "gross, refunds, disputes and Stars income equal the generated data for both weeks; "
+        "gross, refunds, disputes, Stars income and MRR equal the generated data for both weeks; "
         "cold, warm and traced builds equal; the ledger balances; the rollup sums the raw rows"
     )
 

@@ -178,6 +178,9 @@ class Rates(_Model):
         "the start"
     )
     arpu: MoneyFigure = Field(description="MRR / members paying at the week's end")
+    trial_conversion: RatioFigure = Field(
+        description="of the trials that ended in the week, the share charged at their end"
+    )
 
 
 class Revenue(_Model):

@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cogs.engagement.report_data import MoneyFigure, MrrMovements, Rates, RatioFigure
 from storage.repositories.mrr import MrrAt
 from storage.uow import UnitOfWork
 
 INVOLUNTARY = "involuntary"
+# Trials ending in the weeks compared began at most this long before them.
+LONGEST_TRIAL = timedelta(days=366)
 
 
 @dataclass
@@ -57,10 +59,13 @@ async def mrr_section(
     uow: UnitOfWork, currency: str, previous_start: datetime, start: datetime, end: datetime
 ) -> MrrSection:
     """The report week [start, end) against the week before [previous_start, start)."""
-    at = {instant: await uow.mrr.at(instant) for instant in (previous_start, start, end)}
-    this = movements(at[start], at[end], await uow.mrr.paid_before(start), currency)
+    # One read of every change up to the week's end; the snapshots are taken from it.
+    changes = await uow.mrr.before(end)
+    trials = await uow.payments.trials_since(previous_start - LONGEST_TRIAL)
+    at = {instant: _snapshot(changes, instant) for instant in (previous_start, start, end)}
+    this = movements(at[start], at[end], _paid_before(changes, start), currency)
     before = movements(
-        at[previous_start], at[start], await uow.mrr.paid_before(previous_start), currency
+        at[previous_start], at[start], _paid_before(changes, previous_start), currency
     )
 
     def money(pick: Callable[[_Moved], int]) -> MoneyFigure:
@@ -94,6 +99,9 @@ async def mrr_section(
             ),
             logo_churn=rate(lambda m: m.lost, lambda m: m.paying_at_start),
             arpu=money(lambda m: round(m.end / m.paying_at_end) if m.paying_at_end else 0),
+            trial_conversion=RatioFigure.of(
+                _converted(trials, start, end), _converted(trials, previous_start, start)
+            ),
         ),
         other_currencies={
             code: MoneyFigure.of(this.other_end.get(code, 0), before.other_end.get(code, 0), code)
@@ -139,12 +147,38 @@ def movements(
     return moved
 
 
+def _snapshot(changes: Sequence[MrrAt], instant: datetime) -> list[MrrAt]:
+    """Each membership's latest change before `instant` (`changes` in the order they
+    happened)."""
+    latest: dict[int, MrrAt] = {}
+    for change in changes:
+        if change.at >= instant:
+            break
+        latest[change.membership_id] = change
+    return list(latest.values())
+
+
+def _paid_before(changes: Sequence[MrrAt], instant: datetime) -> set[int]:
+    """Members who brought money in at some time before `instant`."""
+    return {c.member_id for c in changes if c.at < instant and c.monthly_minor > 0}
+
+
 def _by_member(rows: Sequence[MrrAt], currency: str) -> dict[int, int]:
     monthly: dict[int, int] = defaultdict(int)
     for row in rows:
         if row.currency == currency:
             monthly[row.member_id] += row.monthly_minor
     return monthly
+
+
+def _converted(
+    trials: Sequence[tuple[datetime, int, bool]], start: datetime, end: datetime
+) -> float | None:
+    """Of the trials that ended in [start, end), the share whose subscription was charged."""
+    ended = [
+        charged for began, days, charged in trials if start <= began + timedelta(days=days) < end
+    ]
+    return _share(sum(ended), len(ended))
 
 
 def _share(part: int, whole: int) -> float | None:

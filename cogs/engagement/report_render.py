@@ -185,6 +185,7 @@ def _mrr_movements(r: Revenue, translator: Translator) -> list[str]:
         (_("net MRR churn"), rates.net_mrr_churn),
         (_("net revenue retention"), rates.net_revenue_retention),
         (_("members lost"), rates.logo_churn),
+        (_("trials converted"), rates.trial_conversion),
     ]
     shares = " · ".join(f"{name} {_share(f, translator)}" for name, f in rated)
     lines.append("  - " + _("Rates: {rates}", rates=shares))

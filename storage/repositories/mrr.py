@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MrrChange
@@ -15,10 +15,11 @@ from storage.models import MrrChange
 
 @dataclass(frozen=True)
 class MrrAt:
-    """One membership's monthly amount at an instant, and why it last changed."""
+    """A membership's monthly amount from `at` on, and why it changed then."""
 
     member_id: int
     membership_id: int
+    at: datetime
     monthly_minor: int
     currency: str
     reason: str
@@ -40,37 +41,18 @@ class MrrRepository:
             .limit(1)
         )
 
-    async def at(self, instant: datetime) -> Sequence[MrrAt]:
-        """Each membership's latest change before `instant` (those with none are left out)."""
-        ranked = (
-            select(
-                MrrChange,
-                func.row_number()
-                .over(
-                    partition_by=MrrChange.membership_id,
-                    order_by=(MrrChange.at.desc(), MrrChange.id.desc()),
-                )
-                .label("rank"),
-            )
-            .where(MrrChange.at < instant)
-            .subquery()
-        )
+    async def before(self, instant: datetime) -> Sequence[MrrAt]:
+        """Every change before `instant`, in the order they happened."""
         rows = await self._session.execute(
             select(
-                ranked.c.member_id,
-                ranked.c.membership_id,
-                ranked.c.monthly_minor,
-                ranked.c.currency,
-                ranked.c.reason,
-            ).where(ranked.c.rank == 1)
+                MrrChange.member_id,
+                MrrChange.membership_id,
+                MrrChange.at,
+                MrrChange.monthly_minor,
+                MrrChange.currency,
+                MrrChange.reason,
+            )
+            .where(MrrChange.at < instant)
+            .order_by(MrrChange.at, MrrChange.id)
         )
         return [MrrAt(*row) for row in rows]
-
-    async def paid_before(self, instant: datetime) -> set[int]:
-        """Members with a membership that brought money in at some time before `instant`."""
-        rows = await self._session.scalars(
-            select(MrrChange.member_id)
-            .where(MrrChange.at < instant, MrrChange.monthly_minor > 0)
-            .distinct()
-        )
-        return set(rows)

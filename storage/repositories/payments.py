@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Payment
+
+_Trial = aliased(Payment)
 
 
 class PaymentRepository:
@@ -38,6 +43,28 @@ class PaymentRepository:
     async def by_subscription(self, subscription_ref: str) -> Payment | None:
         """The payment that started a subscription (its renewals update it)."""
         return await self._one(Payment.subscription_ref == subscription_ref)
+
+    async def trials_since(self, since: datetime) -> list[tuple[datetime, int, bool]]:
+        """(trial start, trial days, charged since) of each trial begun at or after `since`;
+        charged: its subscription was charged money after it began."""
+        charged = (
+            select(Payment.id)
+            .where(
+                Payment.subscription_ref == _Trial.subscription_ref,
+                Payment.id != _Trial.id,
+                Payment.paid_at.is_not(None),
+                Payment.amount_minor > 0,
+            )
+            .exists()
+        )
+        rows = await self._session.execute(
+            select(_Trial.paid_at, _Trial.trial_days, charged).where(
+                _Trial.trial_days > 0,
+                _Trial.paid_at >= since,
+                _Trial.subscription_ref.is_not(None),
+            )
+        )
+        return [(start, days, bool(paid)) for start, days, paid in rows if start is not None]
 
     async def latest_charge(self, subscription_ref: str) -> Payment | None:
         """The subscription's most recent paid period (its first payment, or a renewal)."""

@@ -147,6 +147,8 @@ async def test_mrr_moves_as_members_join_switch_cancel_fail_and_come_back(
     await c.pay("cat", "member", amount=630)
     await c.days(1)
     await c.pay("eve", "member", trial=7)
+    await c.pay("hal", "member", trial=7)
+    await c.stop_renewing("hal")  # Hal's trial ends, and nothing is charged
     await c.days(7)  # Tuesday 13 January: Eve's trial ends in her first charge
     await c.days(1)  # Wednesday: Ann upgrades to Pro, Bob downgrades to Member
     await c.pay("ann", "pro")
@@ -177,6 +179,8 @@ async def test_mrr_moves_as_members_join_switch_cancel_fail_and_come_back(
     assert rates.logo_churn.value == 0.4  # Cat and Dan of five
     assert rates.arpu.value == 1600  # 48.00 over Ann, Bob, Eve
     assert w03.rates.net_mrr_churn.value == 0  # the upgrade and the downgrade cancel out
+    assert w03.rates.trial_conversion.value == 0.5  # Eve's trial turned paid, Hal's did not
+    assert w02.rates.trial_conversion.value is None  # no trial ended in W02
     assert w02.rates.gross_mrr_churn.value is None  # nobody paid at its start
 
 

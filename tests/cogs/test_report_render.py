@@ -106,6 +106,7 @@ def sample(top: int = 2) -> WeeklyReport:
                 net_revenue_retention=RatioFigure.of(0.988235, 1.012195),
                 logo_churn=RatioFigure.of(0.045455, 0.0),
                 arpu=usd(1000, 988),
+                trial_conversion=RatioFigure.of(0.5, None),
             ),
             mrr_other_currencies={"xtr": MoneyFigure.of(300, 300, "xtr")},
             new_paid_members=Figure.of(3, 1),
@@ -180,7 +181,7 @@ def test_markdown_shows_every_figure_with_its_change() -> None:
         "$7.50 · churn $17.50\n"
         "  - Churn: voluntary $10.00 · failed payments $7.50\n"
         "  - Rates: gross MRR churn 4.1% · net MRR churn 2.4% · net revenue retention 98.8% · "
-        "members lost 4.5%\n"
+        "members lost 4.5% · trials converted 50%\n"
         "  - Average per paying member (ARPU): $10.00 (+$0.12, +1.2%)\n"
         "  - In other currencies: 300 ⭐ (±0 ⭐, ±0%)\n"
         "- Paid members: 45 (+2); new 3 (+2); churned 1 (−1)\n"
