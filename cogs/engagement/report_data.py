@@ -183,6 +183,17 @@ class Rates(_Model):
     )
 
 
+class Cohort(_Model):
+    """Members who first paid in `month`, and month by month since (0: the end of that month;
+    the last: the report week's end), the share still paying and the share of their first
+    month's MRR they bring in."""
+
+    month: str = Field(description="YYYY-MM, the community's local month")
+    members: int
+    paying: list[float]
+    revenue: list[float]
+
+
 class Revenue(_Model):
     currency: str
     gross_by_source: dict[str, MoneyFigure] = Field(
@@ -201,6 +212,7 @@ class Revenue(_Model):
     mrr_other_currencies: dict[str, MoneyFigure] = Field(
         description="MRR charged in each other currency (Telegram Stars, ...)"
     )
+    cohorts: list[Cohort] = Field(description="the last 12 months' cohorts, oldest first")
     new_paid_members: Figure
     churned_paid_members: Figure
     active_paid_members: Figure

@@ -56,13 +56,18 @@ class MrrSection:
 
 
 async def mrr_section(
-    uow: UnitOfWork, currency: str, previous_start: datetime, start: datetime, end: datetime
+    uow: UnitOfWork,
+    changes: Sequence[MrrAt],
+    *,
+    currency: str,
+    previous_start: datetime,
+    start: datetime,
+    end: datetime,
 ) -> MrrSection:
-    """The report week [start, end) against the week before [previous_start, start)."""
-    # One read of every change up to the week's end; the snapshots are taken from it.
-    changes = await uow.mrr.before(end)
+    """The report week [start, end) against the week before [previous_start, start), from
+    `changes`: every MRR change before `end` (`uow.mrr.before(end)`), in order."""
     trials = await uow.payments.trials_since(previous_start - LONGEST_TRIAL)
-    at = {instant: _snapshot(changes, instant) for instant in (previous_start, start, end)}
+    at = {instant: snapshot(changes, instant) for instant in (previous_start, start, end)}
     this = movements(at[start], at[end], _paid_before(changes, start), currency)
     before = movements(
         at[previous_start], at[start], _paid_before(changes, previous_start), currency
@@ -116,7 +121,7 @@ def movements(
     """Member by member, how the MRR in `currency` moved between the two snapshots; other
     currencies (Telegram Stars) are only totalled at the end, apart."""
     moved = _Moved()
-    start, end = _by_member(at_start, currency), _by_member(at_end, currency)
+    start, end = by_member(at_start, currency), by_member(at_end, currency)
     for row in at_end:
         if row.currency != currency and row.monthly_minor:
             moved.other_end[row.currency] = moved.other_end.get(row.currency, 0) + row.monthly_minor
@@ -147,7 +152,7 @@ def movements(
     return moved
 
 
-def _snapshot(changes: Sequence[MrrAt], instant: datetime) -> list[MrrAt]:
+def snapshot(changes: Sequence[MrrAt], instant: datetime) -> list[MrrAt]:
     """Each membership's latest change before `instant` (`changes` in the order they
     happened)."""
     latest: dict[int, MrrAt] = {}
@@ -163,7 +168,7 @@ def _paid_before(changes: Sequence[MrrAt], instant: datetime) -> set[int]:
     return {c.member_id for c in changes if c.at < instant and c.monthly_minor > 0}
 
 
-def _by_member(rows: Sequence[MrrAt], currency: str) -> dict[int, int]:
+def by_member(rows: Sequence[MrrAt], currency: str) -> dict[int, int]:
     monthly: dict[int, int] = defaultdict(int)
     for row in rows:
         if row.currency == currency:

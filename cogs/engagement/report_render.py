@@ -153,7 +153,24 @@ def _revenue(report: WeeklyReport, translator: Translator) -> list[str]:
     if r.other_currencies:
         other = " · ".join(_money(f, translator) for f in r.other_currencies.values())
         lines.append("- " + _("Other currencies (gross): {amounts}", amounts=other))
+    if r.cohorts:
+        lines.append("- " + _("By the month members first paid, month by month since:"))
+        lines += [
+            "  - "
+            + _(
+                "{month}, {members} members: still paying {paying}; revenue kept {revenue}",
+                month=cohort.month,
+                members=translator.number(cohort.members),
+                paying=_shares(cohort.paying, translator),
+                revenue=_shares(cohort.revenue, translator),
+            )
+            for cohort in r.cohorts
+        ]
     return lines
+
+
+def _shares(shares: list[float], translator: Translator) -> str:
+    return " · ".join(translator.number(round(share * 100)) + "%" for share in shares)
 
 
 def _mrr_movements(r: Revenue, translator: Translator) -> list[str]:
@@ -377,6 +394,12 @@ def _csv_revenue(report: WeeklyReport) -> Iterator[Row]:
     yield _money_row("revenue", "expert_payouts_owed", r.expert_payouts_owed)
     for code, amount in r.other_currencies.items():
         yield _money_row("revenue", f"gross:{code}", amount)
+    for cohort in r.cohorts:
+        yield ("cohorts", f"{cohort.month}:members", cohort.members, "", "", "members")
+        for months, share in enumerate(cohort.paying):
+            yield ("cohorts", f"{cohort.month}:paying:{months}", share, "", "", "ratio")
+        for months, share in enumerate(cohort.revenue):
+            yield ("cohorts", f"{cohort.month}:revenue:{months}", share, "", "", "ratio")
 
 
 def _csv_model(report: WeeklyReport) -> Iterator[Row]:

@@ -16,6 +16,7 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bot.config import Settings
+from cogs.engagement.report_cohorts import cohorts
 from cogs.engagement.report_data import Figure, MoneyFigure, Revenue
 from cogs.engagement.report_mrr import mrr_section
 from cogs.engagement.weeks import Week, day_start
@@ -76,7 +77,16 @@ async def revenue(uow: UnitOfWork, settings: Settings, week: Week) -> tuple[Reve
     held_before = _held(paid, previous.end(tz))
     tiers = sorted(set(settings.tiers) | {m.tier for m in (*held_now, *held_before)})
     owed = await _owed(uow, currency, week.end(tz), previous.end(tz))
-    recurring = await mrr_section(uow, currency, previous.start(tz), week.start(tz), week.end(tz))
+    # One read of every MRR change up to the week's end, for the movements and the cohorts.
+    changes = await uow.mrr.before(week.end(tz))
+    recurring = await mrr_section(
+        uow,
+        changes,
+        currency=currency,
+        previous_start=previous.start(tz),
+        start=week.start(tz),
+        end=week.end(tz),
+    )
 
     def money(pair: list[int] | tuple[int, int]) -> MoneyFigure:
         return MoneyFigure.of(pair[0], pair[1], currency)
@@ -92,6 +102,7 @@ async def revenue(uow: UnitOfWork, settings: Settings, week: Week) -> tuple[Reve
         mrr_movements=recurring.movements,
         rates=recurring.rates,
         mrr_other_currencies=recurring.other_currencies,
+        cohorts=cohorts(changes, currency, tz, week.end(tz)),
         new_paid_members=Figure.of(
             _new(paid, previous.end(tz), week.end(tz)),
             _new(paid, previous.start(tz), previous.end(tz)),

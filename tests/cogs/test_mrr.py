@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.clock import FakeClock
 from bot.core.delivery import OutboxWorker
 from bot.core.money import Money
+from cogs.engagement.report_cohorts import cohorts
 from cogs.engagement.report_mrr import MrrSection, mrr_section
 from cogs.engagement.weeks import Week
 from cogs.membership.lifecycle import run_lifecycle
@@ -102,8 +103,14 @@ class Community:
     async def week(self, week: Week) -> MrrSection:
         tz = SETTINGS.community.tzinfo
         async with self.uow() as unit:
+            changes = await unit.mrr.before(week.end(tz))
             return await mrr_section(
-                unit, "usd", week.previous().start(tz), week.start(tz), week.end(tz)
+                unit,
+                changes,
+                currency="usd",
+                previous_start=week.previous().start(tz),
+                start=week.start(tz),
+                end=week.end(tz),
             )
 
     async def _deliver(self) -> None:
@@ -181,6 +188,16 @@ async def test_mrr_moves_as_members_join_switch_cancel_fail_and_come_back(
     assert w03.rates.net_mrr_churn.value == 0  # the upgrade and the downgrade cancel out
     assert w03.rates.trial_conversion.value == 0.5  # Eve's trial turned paid, Hal's did not
     assert w02.rates.trial_conversion.value is None  # no trial ended in W02
+
+    # The cohort of January: Ann, Bob, Cat, Dan and Eve (her first charge on the 13th). At
+    # January's end all five paid 63.30; at W07's end four (Dan is gone) pay 57.00.
+    tz = SETTINGS.community.tzinfo
+    async with c.uow() as unit:
+        changes = await unit.mrr.before(Week(2026, 7).end(tz))
+    [january] = cohorts(changes, "usd", tz, Week(2026, 7).end(tz))
+    assert (january.month, january.members) == ("2026-01", 5)
+    assert january.paying == [1.0, 0.8]
+    assert january.revenue == [1.0, round(5700 / 6330, 6)]
     assert w02.rates.gross_mrr_churn.value is None  # nobody paid at its start
 
 
@@ -244,7 +261,15 @@ async def test_every_week_mrr_is_what_paying_memberships_pay_and_its_movements_a
         # Now: MRR is what the memberships still paid for are charged a month.
         now = c.clock.now() + timedelta(seconds=1)
         async with c.uow() as unit:
-            section = await mrr_section(unit, "usd", week.start(tz), week.start(tz), now)
+            changes = await unit.mrr.before(now)
+            section = await mrr_section(
+                unit,
+                changes,
+                currency="usd",
+                previous_start=week.start(tz),
+                start=week.start(tz),
+                end=now,
+            )
         assert section.mrr.value == await _paying_now(c)
     finally:
         await engine.dispose()

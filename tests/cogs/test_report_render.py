@@ -17,6 +17,7 @@ from bot.core.i18n import Translator
 from cogs.engagement.report_chart import CJK_FONTS, render_chart
 from cogs.engagement.report_data import (
     SCHEMA_VERSION,
+    Cohort,
     Contribution,
     DayPoint,
     Engagement,
@@ -109,6 +110,12 @@ def sample(top: int = 2) -> WeeklyReport:
                 trial_conversion=RatioFigure.of(0.5, None),
             ),
             mrr_other_currencies={"xtr": MoneyFigure.of(300, 300, "xtr")},
+            cohorts=[
+                Cohort(
+                    month="2026-01", members=20, paying=[1.0, 0.9, 0.85], revenue=[1.0, 0.95, 1.1]
+                ),
+                Cohort(month="2026-03", members=8, paying=[1.0], revenue=[1.0]),
+            ],
             new_paid_members=Figure.of(3, 1),
             churned_paid_members=Figure.of(1, 2),
             active_paid_members=Figure.of(45, 43),
@@ -188,6 +195,9 @@ def test_markdown_shows_every_figure_with_its_change() -> None:
         "- By tier: pro 40 (+1) · team 5 (+1)\n"
         "- Owed to experts: $27.00 (+$15.00, +125%)\n"
         "- Other currencies (gross): 450 ⭐ (+450 ⭐)\n"
+        "- By the month members first paid, month by month since:\n"
+        "  - 2026-01, 20 members: still paying 100% · 90% · 85%; revenue kept 100% · 95% · 110%\n"
+        "  - 2026-03, 8 members: still paying 100%; revenue kept 100%\n"
         "\n"
         "### Engagement value\n"
         "- Engagement value T: 150.25 (+30.25, +25.2%)\n"
