@@ -6,6 +6,8 @@ import csv
 import io
 from collections.abc import Iterator
 
+from babel.numbers import format_decimal
+
 from bot.core.i18n import N_, Translator
 from bot.core.money import Money, format_money
 from bot.core.text import clean_name, split_message
@@ -233,17 +235,29 @@ def _model(report: WeeklyReport, translator: Translator) -> list[str]:
     m = report.model
     lines = [
         "### " + _("Engagement value"),
-        "- " + _("Engagement value T: {figure}", figure=_score(m.total, translator)),
+        "- "
+        + _(
+            "How much attention the content that makes money got: each member's interactions "
+            "with a content, times what the content sells for, times how likely the member "
+            "is to pay (what they paid lately, against the top payer)."
+        ),
+        "- " + _("Engagement value: {figure}", figure=_score(m.total, translator)),
     ]
     if m.top_contributions:
-        lines.append("- " + _("Largest shares of T (interactions × value × propensity):"))
-        number = translator.number
+        lines.append("- " + _("Largest parts (interactions × content value × likelihood to pay):"))
         for n, c in enumerate(m.top_contributions, 1):
             who = f"{_name(c.member_name, c.member_id)} × {_name(c.content_title, c.content_id)}"
-            terms = [number(c.interactions), number(c.value), number(c.propensity)]
-            product = f"{' × '.join(terms)} = {number(c.contribution)}"
+            # Every factor as precise as the product is computed from, so it checks by hand.
+            terms = [_exact(c.interactions, translator), _exact(c.value, translator)]
+            terms.append(_exact(c.propensity, translator))
+            product = f"{' × '.join(terms)} = {translator.number(c.contribution)}"
             lines.append(f"  {n}. " + _("{name}: {value}", name=who, value=product))
     return lines
+
+
+def _exact(value: float, translator: Translator) -> str:
+    """All the digits the engagement model keeps (figures.DIGITS), none it does not."""
+    return format_decimal(value, format="#,##0.######", locale=translator.locale)
 
 
 def _term(translator: Translator, terms: dict[str, str], key: str) -> str:

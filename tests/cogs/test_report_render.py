@@ -200,8 +200,11 @@ def test_markdown_shows_every_figure_with_its_change() -> None:
         "  - 2026-03, 8 members: still paying 100%; revenue kept 100%\n"
         "\n"
         "### Engagement value\n"
-        "- Engagement value T: 150.25 (+30.25, +25.2%)\n"
-        "- Largest shares of T (interactions × value × propensity):\n"
+        "- How much attention the content that makes money got: each member's interactions with "
+        "a content, times what the content sells for, times how likely the member is to pay "
+        "(what they paid lately, against the top payer).\n"
+        "- Engagement value: 150.25 (+30.25, +25.2%)\n"
+        "- Largest parts (interactions × content value × likelihood to pay):\n"
         "  1. Member 1 × Rust drop 1: 8 × 5 × 0.25 = 10\n"
         "  2. Member 2 × Rust drop 2: 8 × 5 × 0.25 = 10\n"
     )
@@ -332,3 +335,19 @@ def test_a_chinese_chart_is_drawn_in_chinese_where_a_chinese_font_is_installed()
         warnings.simplefilter("error")  # a missing glyph would be a warning
         chinese = render_chart(sample(), ZH)
     assert chinese != render_chart(sample(), EN)
+
+
+def test_a_largest_part_shows_the_factors_it_is_computed_from() -> None:
+    """5 × 4.99 × 0.25 = 6.227 looked wrong: the factors were rounded, the product was not."""
+    report = sample(top=1)
+    part = report.model.top_contributions[0].model_copy(
+        update={
+            "interactions": 5.0,
+            "value": 4.99,
+            "propensity": 0.249549,
+            "contribution": 6.226248,
+        }
+    )
+    model = report.model.model_copy(update={"top_contributions": [part]})
+    text = to_markdown(report.model_copy(update={"model": model}), EN)
+    assert "  1. Member 1 × Rust drop 1: 5 × 4.99 × 0.249549 = 6.226\n" in text
