@@ -199,6 +199,11 @@ class Revenue(_Model):
     gross_by_source: dict[str, MoneyFigure] = Field(
         description="income by revenue account; 'manual' is what moderators booked by hand"
     )
+    paid_by_source: dict[str, MoneyFigure] = Field(
+        description="what members paid by card or Stars, before fees and shares: for Q&A the "
+        "questions' and listen-ins' whole prices, of which the community keeps the fee "
+        "(gross_by_source) and owes the rest to experts and askers"
+    )
     gross: MoneyFigure
     refunds: MoneyFigure
     disputes: MoneyFigure

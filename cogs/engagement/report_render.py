@@ -128,11 +128,7 @@ def _revenue(report: WeeklyReport, translator: Translator) -> list[str]:
     lines = [
         "### " + _("Revenue ({currency})", currency=r.currency.upper()),
         "- " + _("Gross: {figure}", figure=_money(r.gross, translator)),
-        *(
-            "  - "
-            + _("{name}: {value}", name=_term(translator, SOURCES, s), value=_money(f, translator))
-            for s, f in r.gross_by_source.items()
-        ),
+        *(_source(r, source, kept, translator) for source, kept in r.gross_by_source.items()),
         "- " + _("Refunds: {figure}", figure=_money(r.refunds, translator)),
         "- " + _("Disputes: {figure}", figure=_money(r.disputes, translator)),
         "- " + _("Net: {figure}", figure=_money(r.net, translator)),
@@ -173,6 +169,19 @@ def _revenue(report: WeeklyReport, translator: Translator) -> list[str]:
 
 def _shares(shares: list[float], translator: Translator) -> str:
     return " · ".join(translator.number(round(share * 100)) + "%" for share in shares)
+
+
+def _source(r: Revenue, source: str, kept: MoneyFigure, translator: Translator) -> str:
+    """A source's income; with what members paid for it, where the community keeps only a
+    part (a question's fee, a listen-in's)."""
+    _ = translator.gettext
+    line = "  - " + _(
+        "{name}: {value}", name=_term(translator, SOURCES, source), value=_money(kept, translator)
+    )
+    paid = r.paid_by_source.get(source)
+    if paid is not None and paid.value != kept.value:
+        line += " · " + _("members paid {amount}", amount=_amount(paid, translator))
+    return line
 
 
 def _mrr_movements(r: Revenue, translator: Translator) -> list[str]:
@@ -386,6 +395,8 @@ def _csv_revenue(report: WeeklyReport) -> Iterator[Row]:
     r = report.revenue
     for source, amount in r.gross_by_source.items():
         yield _money_row("revenue", f"gross:{source}", amount)
+    for source, amount in r.paid_by_source.items():
+        yield _money_row("revenue", f"paid:{source}", amount)
     yield _money_row("revenue", "gross", r.gross)
     yield _money_row("revenue", "refunds", r.refunds)
     yield _money_row("revenue", "disputes", r.disputes)

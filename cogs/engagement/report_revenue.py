@@ -21,12 +21,13 @@ from cogs.engagement.report_data import Figure, MoneyFigure, Revenue
 from cogs.engagement.report_mrr import mrr_section
 from cogs.engagement.weeks import Week, day_start
 from payments import ledger
+from payments.purposes import Purpose
 from storage.models import LedgerEntry, LedgerTransaction, Membership
 from storage.uow import UnitOfWork
 
 # Income sources always listed, even at zero, so a report reads the same every week.
 SOURCES = ("membership", "qa", "drops", "manual")
-# Revenue accounts reported under another source: a listen-in's fee is Q&A income.
+# Revenue accounts (and payment purposes) reported under another source: a listen-in is Q&A.
 _SOURCE_OF = {"listen": "qa"}
 # A membership that ended with one of these ends its holder's access (cogs/membership).
 ENDED = frozenset({"expired", "revoked", "switched"})
@@ -94,6 +95,9 @@ async def revenue(uow: UnitOfWork, settings: Settings, week: Week) -> tuple[Reve
     section = Revenue(
         currency=currency,
         gross_by_source={source: money(v) for source, v in _sorted(gross_by_source)},
+        paid_by_source={
+            source: money(v) for source, v in (await _paid(uow, currency, week, tz)).items()
+        },
         gross=money(gross),
         refunds=money(refunds),
         disputes=money(disputes),
@@ -124,6 +128,18 @@ async def revenue(uow: UnitOfWork, settings: Settings, week: Week) -> tuple[Reve
         },
     )
     return section, daily
+
+
+async def _paid(uow: UnitOfWork, currency: str, week: Week, tz: tzinfo) -> dict[str, list[int]]:
+    """What members paid in `currency` by source, [this week, the week before]: the payments
+    and renewals charged then, whole (the sources booked by hand are not payments)."""
+    paid: dict[str, list[int]] = {source: [0, 0] for source in SOURCES if source != "manual"}
+    for which, each in enumerate((week, week.previous())):
+        for purpose, code, amount in await uow.payments.paid_between(each.start(tz), each.end(tz)):
+            if code == currency:
+                kind = Purpose.parse(purpose).kind
+                paid.setdefault(_SOURCE_OF.get(kind, kind), [0, 0])[which] += amount
+    return paid
 
 
 def _sorted(sources: dict[str, list[int]]) -> list[tuple[str, list[int]]]:

@@ -179,10 +179,10 @@ async def _payments(unit: UnitOfWork, m: dict[str, int]) -> None:
         [
             _payment(m["alice"], "membership:pro", 1000, at(2, 10)),
             _payment(m["alice"], "membership:pro", 450, at(5), currency="xtr", provider="stars"),
-            _payment(m["bob"], "drop:1", 500, at(3, 10)),
+            _payment(m["bob"], "drops:1", 500, at(3, 10)),
             _payment(
                 m["bob"],
-                "question:1",
+                "qa:1",
                 2000,
                 at(25, 10, month=2),
                 refunded_minor=500,
@@ -385,6 +385,12 @@ async def test_every_figure_of_a_small_community(engine: AsyncEngine) -> None:
         "manual": usd(4000, 0),  # Dave's, booked by a moderator against clearing:manual
     }
     assert list(r.gross_by_source) == ["membership", "qa", "drops", "manual"]
+    # What members paid, whole: Bob's question (20.00) went to escrow, not to income.
+    assert r.paid_by_source == {
+        "membership": usd(1000, 3000),
+        "qa": usd(0, 2000),
+        "drops": usd(500, 0),
+    }
     assert r.gross == usd(5680, 3000)
     assert r.refunds == usd(500, 1000)
     assert r.disputes == usd(3000, 0)

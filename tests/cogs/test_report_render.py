@@ -85,6 +85,11 @@ def sample(top: int = 2) -> WeeklyReport:
                 "drops": usd(2500, 3000),
                 "manual": usd(0, 0),
             },
+            paid_by_source={
+                "membership": usd(10000, 8000),
+                "qa": usd(15000, 0),
+                "drops": usd(2500, 3000),
+            },
             gross=usd(14000, 11000),
             refunds=usd(1000, 0),
             disputes=usd(0, 500),
@@ -177,7 +182,7 @@ def test_markdown_shows_every_figure_with_its_change() -> None:
         "### Revenue (USD)\n"
         "- Gross: $140.00 (+$30.00, +27.3%)\n"
         "  - Memberships: $100.00 (+$20.00, +25%)\n"
-        "  - Q&A: $15.00 (+$15.00)\n"
+        "  - Q&A: $15.00 (+$15.00) · members paid $150.00\n"
         "  - Drops: $25.00 (−$5.00, −16.7%)\n"
         "  - Booked by hand: $0.00 (±$0.00)\n"
         "- Refunds: $10.00 (+$10.00)\n"
