@@ -254,7 +254,7 @@ async def _build_report(settings: Settings, secrets: Secrets, week: Week | None)
             raise StartupError(f"--week: {week} has not begun yet (this week is {current})")
         chosen = week or current.previous()
         async with core.uow() as unit:
-            return await build_report(unit, settings, chosen)
+            return await build_report(unit, settings, chosen, now=core.clock.now())
 
 
 @cli.group()

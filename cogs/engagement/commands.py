@@ -37,7 +37,7 @@ async def report(ctx: Context, args: Args) -> list[Effect]:
     week = args.get("week", Week) or (
         Week.containing(ctx.clock.now(), ctx.settings.community.tzinfo).previous()
     )
-    built = await build_report(ctx.uow, ctx.settings, week)
+    built = await build_report(ctx.uow, ctx.settings, week, now=ctx.clock.now())
     return [ctx.reply(to_markdown(built, ctx.translator))]
 
 

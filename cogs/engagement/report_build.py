@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 
@@ -32,14 +32,19 @@ from cogs.engagement.report_data import (
     WeeklyReport,
 )
 from cogs.engagement.report_revenue import revenue
-from cogs.engagement.weeks import Week
+from cogs.engagement.report_trend import trend
+from cogs.engagement.weeks import Week, day_start
 from storage.models import Member
 from storage.uow import UnitOfWork
 
 TOP = 10
 
 
-async def build_report(uow: UnitOfWork, settings: Settings, week: Week) -> WeeklyReport:
+async def build_report(
+    uow: UnitOfWork, settings: Settings, week: Week, *, now: datetime | None = None
+) -> WeeklyReport:
+    """The report of `week`; for a week still under way, `now` leaves out of `daily` the days
+    that have not begun."""
     await uow.contents.roll_up()  # the interactions recorded until now count too
     tz = settings.community.tzinfo
     previous = week.previous()
@@ -56,11 +61,14 @@ async def build_report(uow: UnitOfWork, settings: Settings, week: Week) -> Weekl
         TOP, ((-a.score, member) for member, a in activity.items() if a.score > 0)
     )
     names = await _names(uow, {m for _, m in top_members} | {pair.member_id for pair in pairs})
-    money, daily_revenue = await revenue(uow, settings, week)
+    # One read of every MRR change up to the week's end: movements, cohorts and the trend.
+    changes = await uow.mrr.before(week.end(tz))
+    money, daily_revenue = await revenue(uow, settings, week, changes)
     # Active: net interactions above zero (a reaction taken back does not count).
     active = {member for member, a in activity.items() if a.count > 0}
     active_previous = {member for member, a in activity.items() if a.count_previous > 0}
     active_before = await figures.active_in(uow, previous.previous())
+    weeks = await trend(uow, settings, week, changes, (len(active), len(active_previous)))
     engagement = Engagement(
         active_members=Figure.of(len(active), len(active_previous)),
         new_members=Figure.of(*await _new_members(uow, settings, week)),
@@ -114,7 +122,9 @@ async def build_report(uow: UnitOfWork, settings: Settings, week: Week) -> Weekl
         daily=[
             DayPoint(day=day, revenue=income, interactions=_on(counted.by_platform, day))
             for day, income in zip(week.days, daily_revenue, strict=True)
+            if now is None or day_start(day, tz) < now
         ],
+        trend=weeks,
     )
 
 

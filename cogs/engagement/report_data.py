@@ -260,6 +260,16 @@ class DayPoint(_Model):
     interactions: dict[str, int] = Field(description="net counts by platform")
 
 
+class TrendPoint(_Model):
+    """One of the 12 weeks up to the report's, oldest first."""
+
+    week: str
+    gross_by_source: dict[str, int] = Field(description="minor units of the community currency")
+    mrr: int = Field(description="at the week's end, minor units")
+    active_members: int
+    paying_members: int = Field(description="members with MRR above zero at the week's end")
+
+
 class WeeklyReport(_Model):
     schema_version: Literal[2] = SCHEMA_VERSION
     week: str
@@ -272,3 +282,4 @@ class WeeklyReport(_Model):
     revenue: Revenue
     model: EngagementModel
     daily: list[DayPoint]
+    trend: list[TrendPoint]

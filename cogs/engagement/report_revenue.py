@@ -8,7 +8,7 @@ currency and local day of the two weeks compared.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -23,6 +23,7 @@ from cogs.engagement.weeks import Week, day_start
 from payments import ledger
 from payments.purposes import Purpose
 from storage.models import LedgerEntry, LedgerTransaction, Membership
+from storage.repositories.mrr import MrrAt
 from storage.uow import UnitOfWork
 
 # Income sources always listed, even at zero, so a report reads the same every week.
@@ -47,11 +48,16 @@ class _Booked:
     amount: int
 
 
-async def revenue(uow: UnitOfWork, settings: Settings, week: Week) -> tuple[Revenue, list[int]]:
-    """The revenue section and the report week's gross income per local day."""
+async def revenue(
+    uow: UnitOfWork, settings: Settings, week: Week, changes: Sequence[MrrAt]
+) -> tuple[Revenue, list[int]]:
+    """The revenue section and the report week's gross income per local day; `changes` are
+    every MRR change before the week's end (`uow.mrr.before`), in order."""
     tz = settings.community.tzinfo
     currency = settings.community.currency
-    booked = await _booked(uow, week, tz)
+    previous = week.previous()
+    day_ends = [day_start(d + timedelta(days=1), tz) for d in (*previous.days, *week.days)]
+    booked = await _booked(uow, previous.start(tz), day_ends)
     gross_by_source: dict[str, list[int]] = {source: [0, 0] for source in SOURCES}
     other: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     refunds, disputes, daily = [0, 0], [0, 0], [0] * 7
@@ -63,8 +69,7 @@ async def revenue(uow: UnitOfWork, settings: Settings, week: Week) -> tuple[Reve
             if row.currency != currency:
                 other[row.currency][which] += income
                 continue
-            account = row.account.removeprefix(_REVENUE)
-            source = "manual" if row.manual else _SOURCE_OF.get(account, account)
+            source = _source(row)
             gross_by_source.setdefault(source, [0, 0])[which] += income
             if row.day >= 7:
                 daily[row.day - 7] += income
@@ -73,13 +78,10 @@ async def revenue(uow: UnitOfWork, settings: Settings, week: Week) -> tuple[Reve
     gross = [sum(v[i] for v in gross_by_source.values()) for i in (0, 1)]
     net = [gross[i] - refunds[i] - disputes[i] for i in (0, 1)]
     paid = await _paid_memberships(uow, week.end(tz))
-    previous = week.previous()
     held_now = _held(paid, week.end(tz))
     held_before = _held(paid, previous.end(tz))
     tiers = sorted(set(settings.tiers) | {m.tier for m in (*held_now, *held_before)})
     owed = await _owed(uow, currency, week.end(tz), previous.end(tz))
-    # One read of every MRR change up to the week's end, for the movements and the cohorts.
-    changes = await uow.mrr.before(week.end(tz))
     recurring = await mrr_section(
         uow,
         changes,
@@ -148,14 +150,32 @@ def _sorted(sources: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
     return known + sorted((s, v) for s, v in sources.items() if s not in SOURCES)
 
 
-async def _booked(uow: UnitOfWork, week: Week, tz: tzinfo) -> list[_Booked]:
-    previous = week.previous()
-    # The local day of a transaction, by comparing with the day ends in UTC: no timezone
+async def weekly_income(
+    uow: UnitOfWork, currency: str, weeks: Sequence[Week], tz: tzinfo
+) -> list[dict[str, int]]:
+    """Gross income in `currency` by source in each of `weeks` (consecutive, oldest first)."""
+    income: list[dict[str, int]] = [dict.fromkeys(SOURCES, 0) for _ in weeks]
+    for row in await _booked(uow, weeks[0].start(tz), [week.end(tz) for week in weeks]):
+        if row.account.startswith(_REVENUE) and row.currency == currency:
+            source = _source(row)
+            income[row.day][source] = income[row.day].get(source, 0) - row.amount
+    return income
+
+
+def _source(row: _Booked) -> str:
+    account = row.account.removeprefix(_REVENUE)
+    return "manual" if row.manual else _SOURCE_OF.get(account, account)
+
+
+async def _booked(uow: UnitOfWork, start: datetime, ends: Sequence[datetime]) -> list[_Booked]:
+    """Revenue, refund and dispute entries from `start` to the last of `ends`, summed per
+    account, currency, hand-booked or not, and span: `day` is the index of the first of
+    `ends` the transaction came before."""
+    # The span of a transaction, by comparing with the span ends in UTC: no timezone
     # arithmetic in SQL (which SQLite lacks), and right across daylight saving changes.
-    day_ends = [day_start(d + timedelta(days=1), tz) for d in (*previous.days, *week.days)]
     day = case(
-        *((LedgerTransaction.at < end, index) for index, end in enumerate(day_ends[:-1])),
-        else_=len(day_ends) - 1,
+        *((LedgerTransaction.at < end, index) for index, end in enumerate(ends[:-1])),
+        else_=len(ends) - 1,
     )
     # Hand-booked income is the income of a transaction that also moved clearing:manual.
     counter = aliased(LedgerEntry)
@@ -173,8 +193,8 @@ async def _booked(uow: UnitOfWork, week: Week, tz: tzinfo) -> list[_Booked]:
         )
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .where(
-            LedgerTransaction.at >= previous.start(tz),
-            LedgerTransaction.at < week.end(tz),
+            LedgerTransaction.at >= start,
+            LedgerTransaction.at < ends[-1],
             or_(
                 LedgerEntry.account.startswith(_REVENUE),
                 LedgerEntry.account.startswith(_REFUNDS),

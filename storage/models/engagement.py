@@ -105,3 +105,13 @@ class ReportRun(Base):
 
     week: Mapped[str] = mapped_column(String(8), primary_key=True)  # ISO week, "2026-W48"
     delivered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WeeklyActivity(Base):
+    """A past week's active members, kept once counted: the report's 12-week trend reads these
+    instead of counting the rollup rows of every week again."""
+
+    __tablename__ = "weekly_activity"
+
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)  # ISO week, "2026-W48"
+    active_members: Mapped[int] = mapped_column(Integer)

@@ -572,3 +572,51 @@ async def test_other_kinds_platforms_and_unknown_contents_still_count(engine: As
     assert report.model.content_values == {999: 0.5}
     assert report.model.member_propensities == {member.id: 0.1}  # nobody paid: the floor
     assert report.model.total == ScoreFigure.of(0.55, 0.0)  # 11 x 0.5 x 0.1
+
+
+async def test_the_trend_covers_twelve_weeks_from_the_ledger_and_the_mrr_changes(
+    engine: AsyncEngine,
+) -> None:
+    report, _, _ = await _report(engine)
+    trend = {point.week: point for point in report.trend}
+    weeks = list(trend)
+    assert (weeks[0], weeks[-1], len(weeks)) == ("2025-W51", "2026-W10", 12)
+    income = {week: sum(p.gross_by_source.values()) for week, p in trend.items()}
+    # W08: a 7.00 membership payment; W09: Carol's 30.00; W10: the week's 56.80 (Stars apart).
+    assert {week: amount for week, amount in income.items() if amount} == {
+        "2026-W08": 700,
+        "2026-W09": 3000,
+        "2026-W10": 5680,
+    }
+    assert trend["2026-W10"].gross_by_source == {
+        "membership": 1000,
+        "qa": 180,
+        "drops": 500,
+        "manual": 4000,
+    }
+    # MRR at each week's end: Bob from 10 January, George from the 15th, Henry from the 20th,
+    # Jack and Kate in February; then as the movements say.
+    assert [trend[w].mrr for w in ("2026-W01", "2026-W02", "2026-W03", "2026-W04")] == [
+        0,
+        1250,
+        2250,
+        3250,
+    ]
+    assert [trend[w].mrr for w in ("2026-W06", "2026-W09", "2026-W10")] == [5250, 5250, 4500]
+    assert [trend[w].paying_members for w in ("2026-W02", "2026-W06", "2026-W10")] == [1, 5, 4]
+    assert (trend["2026-W08"].active_members, trend["2026-W09"].active_members) == (2, 3)
+    assert trend["2026-W10"].active_members == report.engagement.active_members.value == 3
+    # Past weeks are kept once counted: a second report reads them back the same.
+    async with UnitOfWorkFactory(make_sessionmaker(engine))() as unit:
+        kept = await unit.contents.weekly_active(trend)
+        again = await build_report(unit, SETTINGS, WEEK)
+    assert kept["2026-W08"] == 2
+    assert "2026-W10" not in kept  # the report's own week is counted afresh each time
+    assert again.trend == report.trend
+
+
+async def test_a_week_under_way_shows_only_the_days_that_have_begun(engine: AsyncEngine) -> None:
+    """The report of this week, on its Wednesday afternoon: Monday to Wednesday."""
+    async with UnitOfWorkFactory(make_sessionmaker(engine))() as unit:
+        report = await build_report(unit, SETTINGS, WEEK, now=at(4, 15))
+    assert [point.day.day for point in report.daily] == [2, 3, 4]

@@ -31,6 +31,7 @@ from cogs.engagement.report_data import (
     ScoreFigure,
     TopContent,
     TopMember,
+    TrendPoint,
     WeeklyReport,
 )
 from cogs.engagement.report_render import CSV_COLUMNS, chat_messages, to_csv, to_json, to_markdown
@@ -156,6 +157,18 @@ def sample(top: int = 2) -> WeeklyReport:
             )
             for n in range(7)
         ],
+        trend=[
+            TrendPoint(
+                week=week,
+                gross_by_source={"membership": 8000 + 200 * n, "qa": 100 * n, "drops": 2500},
+                mrr=40000 + 500 * n,
+                active_members=100 + n,
+                paying_members=40 + n // 2,
+            )
+            for n, week in enumerate(
+                ["2025-W51", "2025-W52", *(f"2026-W{w:02}" for w in range(1, 11))]
+            )
+        ],
     )
 
 
@@ -275,6 +288,7 @@ def test_json_keeps_its_key_order_and_reads_back() -> None:
         "revenue",
         "model",
         "daily",
+        "trend",
     ]
     assert data["schema_version"] == SCHEMA_VERSION
     assert list(data["engagement"]["interactions_by_kind"]) == [
@@ -325,7 +339,7 @@ def test_the_chart_is_a_png_of_chat_size(translator: Translator) -> None:
         png = render_chart(sample(), translator)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert png[12:16] == b"IHDR"
-    assert struct.unpack(">II", png[16:24]) == (1000, 700)
+    assert struct.unpack(">II", png[16:24]) == (1400, 1000)
 
 
 def test_the_same_report_draws_the_same_chart() -> None:

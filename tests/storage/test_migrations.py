@@ -37,6 +37,7 @@ TABLES = {
     "interactions",
     "interaction_days",
     "rollup_marks",
+    "weekly_activity",
     "report_runs",
     "questions",
     "expert_prices",
@@ -69,7 +70,7 @@ async def _schema_differences(engine: AsyncEngine) -> list[Any]:
 async def test_upgrade_from_empty_reaches_head(database: Any) -> None:
     engine = database.engine()
     try:
-        assert head_revision() == "0011"
+        assert head_revision() == "0012"
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
 
