@@ -68,7 +68,11 @@ async def build_report(
     active = {member for member, a in activity.items() if a.count > 0}
     active_previous = {member for member, a in activity.items() if a.count_previous > 0}
     active_before = await figures.active_in(uow, previous.previous())
-    weeks = await trend(uow, settings, week, changes, (len(active), len(active_previous)))
+    recent = (
+        (len(active), {s: f.value for s, f in money.gross_by_source.items()}),
+        (len(active_previous), {s: f.previous for s, f in money.gross_by_source.items()}),
+    )
+    weeks = await trend(uow, settings, week, changes, recent)
     engagement = Engagement(
         active_members=Figure.of(len(active), len(active_previous)),
         new_members=Figure.of(*await _new_members(uow, settings, week)),

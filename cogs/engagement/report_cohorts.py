@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
 from cogs.engagement.report_data import Cohort
-from cogs.engagement.report_mrr import by_member, snapshot
+from cogs.engagement.report_mrr import monthly_at
 from cogs.engagement.weeks import day_start
 from storage.repositories.mrr import MrrAt
 
@@ -32,7 +32,7 @@ def cohorts(changes: Sequence[MrrAt], currency: str, tz: tzinfo, end: datetime) 
     months = [_add(last, -n) for n in range(MONTHS - 1, -1, -1)]
     # What each member brings in at the end of each month shown (the last: at `end`).
     ends = [min(day_start(_add(m, 1), tz), end) for m in months]
-    monthly = [by_member(snapshot(paid, instant), currency) for instant in ends]
+    monthly = monthly_at(paid, ends, currency)
     table = []
     for index, month in enumerate(months):
         members = [m for m, began in first.items() if began == month]

@@ -163,6 +163,29 @@ def snapshot(changes: Sequence[MrrAt], instant: datetime) -> list[MrrAt]:
     return list(latest.values())
 
 
+def monthly_at(
+    changes: Sequence[MrrAt], instants: Sequence[datetime], currency: str
+) -> list[dict[int, int]]:
+    """What each member brings in a month in `currency` at each of `instants` (in order), in
+    one pass over `changes` (in the order they happened)."""
+    by_membership: dict[int, MrrAt] = {}
+    monthly: dict[int, int] = {}
+    found: list[dict[int, int]] = []
+    pending = iter(changes)
+    change = next(pending, None)
+    for instant in instants:
+        while change is not None and change.at < instant:
+            if change.currency == currency:
+                before = by_membership.get(change.membership_id)
+                old = before.monthly_minor if before is not None else 0
+                member = change.member_id
+                monthly[member] = monthly.get(member, 0) + change.monthly_minor - old
+                by_membership[change.membership_id] = change
+            change = next(pending, None)
+        found.append(dict(monthly))
+    return found
+
+
 def _paid_before(changes: Sequence[MrrAt], instant: datetime) -> set[int]:
     """Members who brought money in at some time before `instant`."""
     return {c.member_id for c in changes if c.at < instant and c.monthly_minor > 0}

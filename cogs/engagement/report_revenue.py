@@ -136,11 +136,12 @@ async def _paid(uow: UnitOfWork, currency: str, week: Week, tz: tzinfo) -> dict[
     """What members paid in `currency` by source, [this week, the week before]: the payments
     and renewals charged then, whole (the sources booked by hand are not payments)."""
     paid: dict[str, list[int]] = {source: [0, 0] for source in SOURCES if source != "manual"}
-    for which, each in enumerate((week, week.previous())):
-        for purpose, code, amount in await uow.payments.paid_between(each.start(tz), each.end(tz)):
-            if code == currency:
-                kind = Purpose.parse(purpose).kind
-                paid.setdefault(_SOURCE_OF.get(kind, kind), [0, 0])[which] += amount
+    start = week.start(tz)
+    charged = await uow.payments.paid_between(week.previous().start(tz), week.end(tz))
+    for purpose, code, amount, at in charged:
+        if code == currency:
+            kind = Purpose.parse(purpose).kind
+            paid.setdefault(_SOURCE_OF.get(kind, kind), [0, 0])[0 if at >= start else 1] += amount
     return paid
 
 

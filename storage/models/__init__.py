@@ -10,7 +10,7 @@ from storage.models.engagement import (
     InteractionDay,
     ReportRun,
     RollupMark,
-    WeeklyActivity,
+    WeeklyFigures,
 )
 from storage.models.link_code import LinkCode
 from storage.models.member import Member, PlatformIdentity
@@ -54,5 +54,5 @@ __all__ = [
     "SandboxClock",
     "SandboxSubscription",
     "WebhookEvent",
-    "WeeklyActivity",
+    "WeeklyFigures",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Date,
     ForeignKey,
@@ -107,11 +108,14 @@ class ReportRun(Base):
     delivered_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class WeeklyActivity(Base):
-    """A past week's active members, kept once counted: the report's 12-week trend reads these
-    instead of counting the rollup rows of every week again."""
+class WeeklyFigures(Base):
+    """A past week's figures for the report's 12-week trend, kept once counted: its active
+    members (from the rollup) and its gross income by source (from the ledger), so that later
+    reports read one row instead of counting again."""
 
-    __tablename__ = "weekly_activity"
+    __tablename__ = "weekly_figures"
 
     week: Mapped[str] = mapped_column(String(8), primary_key=True)  # ISO week, "2026-W48"
     active_members: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(8))
+    gross_by_source: Mapped[dict[str, int]] = mapped_column(JSON)

@@ -39,7 +39,7 @@ class Payment(Base):
     interval: Mapped[str | None] = mapped_column(String(8), default=None)
     trial_days: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None, index=True)
 
 
 class WebhookEvent(Base):

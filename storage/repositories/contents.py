@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Content, ContentMessage, Interaction, RollupMark, WeeklyActivity
+from storage.models import Content, ContentMessage, Interaction, RollupMark, WeeklyFigures
 from storage.repositories.unique import add_unless_taken
 
 ROLLUP = "daily"
@@ -78,17 +78,15 @@ class ContentRepository:
         )
         return [(kind, platform, int(total)) for kind, platform, total in rows if total]
 
-    async def weekly_active(self, weeks: Iterable[str]) -> dict[str, int]:
-        """The active members kept for each of `weeks` that has been counted."""
-        rows = await self._session.execute(
-            select(WeeklyActivity.week, WeeklyActivity.active_members).where(
-                WeeklyActivity.week.in_(list(weeks))
-            )
+    async def weekly_figures(self, weeks: Iterable[str]) -> dict[str, WeeklyFigures]:
+        """The figures kept for each of `weeks` that has been counted."""
+        rows = await self._session.scalars(
+            select(WeeklyFigures).where(WeeklyFigures.week.in_(list(weeks)))
         )
-        return {row.week: row.active_members for row in rows}
+        return {row.week: row for row in rows}
 
-    async def keep_weekly_active(self, week: str, count: int) -> None:
-        await self._session.merge(WeeklyActivity(week=week, active_members=count))
+    async def keep_weekly_figures(self, figures: WeeklyFigures) -> None:
+        await self._session.merge(figures)
 
     async def roll_up(self) -> int:
         """Fold the interactions written since the last run into the daily rollup; returns how

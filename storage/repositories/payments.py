@@ -44,14 +44,17 @@ class PaymentRepository:
         """The payment that started a subscription (its renewals update it)."""
         return await self._one(Payment.subscription_ref == subscription_ref)
 
-    async def paid_between(self, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
-        """(purpose, currency, amount) of every payment and renewal charged in [start, end)."""
+    async def paid_between(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, str, int, datetime]]:
+        """(purpose, currency, amount, when) of every payment and renewal charged in
+        [start, end)."""
         rows = await self._session.execute(
-            select(Payment.purpose, Payment.currency, Payment.amount_minor).where(
+            select(Payment.purpose, Payment.currency, Payment.amount_minor, Payment.paid_at).where(
                 Payment.paid_at >= start, Payment.paid_at < end, Payment.amount_minor > 0
             )
         )
-        return [(purpose, currency, amount) for purpose, currency, amount in rows]
+        return [(purpose, code, amount, at) for purpose, code, amount, at in rows if at]
 
     async def trials_since(self, since: datetime) -> list[tuple[datetime, int, bool]]:
         """(trial start, trial days, charged since) of each trial begun at or after `since`;

@@ -608,7 +608,7 @@ async def test_the_trend_covers_twelve_weeks_from_the_ledger_and_the_mrr_changes
     assert trend["2026-W10"].active_members == report.engagement.active_members.value == 3
     # Past weeks are kept once counted: a second report reads them back the same.
     async with UnitOfWorkFactory(make_sessionmaker(engine))() as unit:
-        kept = await unit.contents.weekly_active(trend)
+        kept = {w: f.active_members for w, f in (await unit.contents.weekly_figures(trend)).items()}
         again = await build_report(unit, SETTINGS, WEEK)
     assert kept["2026-W08"] == 2
     assert "2026-W10" not in kept  # the report's own week is counted afresh each time

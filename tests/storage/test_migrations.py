@@ -37,7 +37,7 @@ TABLES = {
     "interactions",
     "interaction_days",
     "rollup_marks",
-    "weekly_activity",
+    "weekly_figures",
     "report_runs",
     "questions",
     "expert_prices",
