@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from bot.config import Settings
@@ -174,10 +174,8 @@ async def _booked(uow: UnitOfWork, start: datetime, ends: Sequence[datetime]) ->
     `ends` the transaction came before."""
     # The span of a transaction, by comparing with the span ends in UTC: no timezone
     # arithmetic in SQL (which SQLite lacks), and right across daylight saving changes.
-    day = case(
-        *((LedgerTransaction.at < end, index) for index, end in enumerate(ends[:-1])),
-        else_=len(ends) - 1,
-    )
+    earlier = [(LedgerTransaction.at < end, index) for index, end in enumerate(ends[:-1])]
+    day = case(*earlier, else_=len(ends) - 1) if earlier else literal(0)
     # Hand-booked income is the income of a transaction that also moved clearing:manual.
     counter = aliased(LedgerEntry)
     manual = exists().where(
