@@ -62,6 +62,9 @@ def render_chart(report: WeeklyReport, translator: Translator) -> bytes:
         cohorts = figure.add_subplot(grid[2, :])
         _days(money, interactions, report, translator)
         _trend(income, members, report, translator)
+        # The days and the weeks are named once, under the lower panel of each column.
+        for upper in (money, income):
+            upper.tick_params(axis="x", labelbottom=False)
         _cohorts(cohorts, report, translator)
         for axes in (money, interactions, income, members):
             axes.spines[["top", "right"]].set_visible(False)
