@@ -30,6 +30,7 @@ from cogs.engagement.report_build import build_report
 from cogs.engagement.report_chart import render_chart
 from cogs.engagement.report_data import WeeklyReport
 from cogs.engagement.report_render import to_csv, to_json, to_markdown
+from cogs.engagement.report_trend import WEEKS as TREND_WEEKS
 from cogs.engagement.weeks import Week
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import current_revision
@@ -216,8 +217,18 @@ def demo(members: int, weeks: int, out: str, seed: int) -> None:
     help="Markdown text, the JSON document (docs/report.md), or CSV.",
 )
 @click.option("--chart", metavar="FILE.png", default=None, help="Also write the chart here.")
+@click.option(
+    "--weeks",
+    "trend_weeks",
+    type=click.IntRange(2, 52),
+    default=TREND_WEEKS,
+    show_default=True,
+    help="Weeks in the trend, up to the report's.",
+)
 @config_option
-def report(week: str | None, output: str, chart: str | None, config: str | None) -> None:
+def report(
+    week: str | None, output: str, chart: str | None, trend_weeks: int, config: str | None
+) -> None:
     """The weekly engagement and revenue report, printed (the bot posts it every week)."""
     settings, secrets = _load(config)
     logs.configure(logging.WARNING, secrets)
@@ -225,7 +236,7 @@ def report(week: str | None, output: str, chart: str | None, config: str | None)
         chosen = Week.parse(week) if week else None
     except ValueError as error:
         _fail(f"--week: {error}")
-    built = _run(_build_report(settings, secrets, chosen))
+    built = _run(_build_report(settings, secrets, chosen, trend_weeks))
     speak = Translator(settings.community.default_locale)
     if chart is not None:
         # Written first, so that a path that cannot be written fails before anything prints.
@@ -247,14 +258,18 @@ def _writable_folder(folder: Path, option: str) -> None:
         _fail(f"{option}: cannot make the folder {folder} ({error.strerror or error})")
 
 
-async def _build_report(settings: Settings, secrets: Secrets, week: Week | None) -> WeeklyReport:
+async def _build_report(
+    settings: Settings, secrets: Secrets, week: Week | None, trend_weeks: int
+) -> WeeklyReport:
     async with open_core(settings, secrets) as core:
         current = Week.containing(core.clock.now(), settings.community.tzinfo)
         if week is not None and week.first_day > current.first_day:
             raise StartupError(f"--week: {week} has not begun yet (this week is {current})")
         chosen = week or current.previous()
         async with core.uow() as unit:
-            return await build_report(unit, settings, chosen, now=core.clock.now())
+            return await build_report(
+                unit, settings, chosen, now=core.clock.now(), trend_weeks=trend_weeks
+            )
 
 
 @cli.group()

@@ -335,7 +335,19 @@ def test_report_prints_text_json_or_csv_and_writes_the_chart(tmp_path: Path) -> 
     assert as_json.returncode == 0, as_json.stderr
     document = json.loads(as_json.stdout)
     assert document["week"] == "2026-W47"
+    assert [point["week"] for point in document["trend"]][-2:] == ["2026-W46", "2026-W47"]
+    assert len(document["trend"]) == 12  # by default
     assert chart.read_bytes().startswith(b"\x89PNG")
+    shorter = knowpay(tmp_path, "report", "--week", "2026-W47", "--format", "json", "--weeks", "4")
+    assert [p["week"] for p in json.loads(shorter.stdout)["trend"]] == [
+        "2026-W44",
+        "2026-W45",
+        "2026-W46",
+        "2026-W47",
+    ]
+    refused = knowpay(tmp_path, "report", "--weeks", "1")
+    assert refused.returncode == 2
+    assert "Invalid value for '--weeks'" in refused.stderr
     as_text = knowpay(tmp_path, "report", "--week", "2026-W47")
     assert "2026-W47" in as_text.stdout
     as_csv = knowpay(tmp_path, "report", "--week", "2026-W47", "--format", "csv")

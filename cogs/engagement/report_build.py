@@ -32,6 +32,7 @@ from cogs.engagement.report_data import (
     WeeklyReport,
 )
 from cogs.engagement.report_revenue import revenue
+from cogs.engagement.report_trend import WEEKS as TREND_WEEKS
 from cogs.engagement.report_trend import trend
 from cogs.engagement.weeks import Week, day_start
 from storage.models import Member
@@ -41,10 +42,15 @@ TOP = 10
 
 
 async def build_report(
-    uow: UnitOfWork, settings: Settings, week: Week, *, now: datetime | None = None
+    uow: UnitOfWork,
+    settings: Settings,
+    week: Week,
+    *,
+    now: datetime | None = None,
+    trend_weeks: int = TREND_WEEKS,
 ) -> WeeklyReport:
     """The report of `week`; for a week still under way, `now` leaves out of `daily` the days
-    that have not begun."""
+    that have not begun. The trend covers `trend_weeks` weeks up to `week`."""
     await uow.contents.roll_up()  # the interactions recorded until now count too
     tz = settings.community.tzinfo
     previous = week.previous()
@@ -72,7 +78,7 @@ async def build_report(
         (len(active), {s: f.value for s, f in money.gross_by_source.items()}),
         (len(active_previous), {s: f.previous for s, f in money.gross_by_source.items()}),
     )
-    weeks = await trend(uow, settings, week, changes, recent)
+    weeks = await trend(uow, settings, week, changes, recent, length=trend_weeks)
     engagement = Engagement(
         active_members=Figure.of(len(active), len(active_previous)),
         new_members=Figure.of(*await _new_members(uow, settings, week)),

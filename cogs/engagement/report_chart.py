@@ -121,7 +121,7 @@ def _days(money: Axes, interactions: Axes, report: WeeklyReport, translator: Tra
 
 
 def _trend(income: Axes, members: Axes, report: WeeklyReport, translator: Translator) -> None:
-    """Twelve weeks: income by source stacked, MRR over it; active and paying members."""
+    """The trend's weeks: income by source stacked, MRR over it; active and paying members."""
     _ = translator.gettext
     weeks = [point.week.split("-")[1] for point in report.trend]
     scale = _scale(report)
@@ -134,7 +134,11 @@ def _trend(income: Axes, members: Axes, report: WeeklyReport, translator: Transl
     mrr = [point.mrr / scale for point in report.trend]
     income.plot(weeks, mrr, color=MRR_COLOR, marker="o", linewidth=2, label=_("MRR"))
     income.set_title(
-        _("12 weeks: income by source, and MRR ({currency})", currency=report.currency.upper())
+        _(
+            "{weeks} weeks: income by source, and MRR ({currency})",
+            weeks=len(report.trend),
+            currency=report.currency.upper(),
+        )
     )
     income.set_ylim(bottom=0, top=max([*bottom, *mrr], default=0) * 1.35 or 1)
     income.legend(loc="upper left", frameon=False, ncols=3, fontsize=8)
@@ -142,7 +146,7 @@ def _trend(income: Axes, members: Axes, report: WeeklyReport, translator: Transl
                  color=ACTIVE_COLOR, label=_("active members"))  # fmt: skip
     members.plot(weeks, [p.paying_members for p in report.trend], marker="o", linewidth=2,
                  color=PAYING_COLOR, label=_("paying members"))  # fmt: skip
-    members.set_title(_("12 weeks: members"))
+    members.set_title(_("{weeks} weeks: members", weeks=len(report.trend)))
     highest = max((max(p.active_members, p.paying_members) for p in report.trend), default=0)
     members.set_ylim(bottom=0, top=max(highest * 1.35, 1))
     members.yaxis.set_major_locator(MaxNLocator(integer=True))

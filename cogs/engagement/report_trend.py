@@ -22,7 +22,7 @@ from storage.models import WeeklyFigures
 from storage.repositories.mrr import MrrAt
 from storage.uow import UnitOfWork
 
-WEEKS = 12
+WEEKS = 12  # by default
 _Week = tuple[int, dict[str, int]]  # active members, gross income by source
 
 
@@ -32,12 +32,14 @@ async def trend(
     week: Week,
     changes: Sequence[MrrAt],
     recent: tuple[_Week, _Week],
+    *,
+    length: int = WEEKS,
 ) -> list[TrendPoint]:
-    """The WEEKS weeks up to `week`; `recent` is (active members, gross income by source) of
-    the report week and of the week before, as the report counted them."""
+    """The `length` weeks (2 or more) up to `week`; `recent` is (active members, gross income
+    by source) of the report week and of the week before, as the report counted them."""
     tz, currency = settings.community.tzinfo, settings.community.currency
     weeks = [week]
-    while len(weeks) < WEEKS:
+    while len(weeks) < max(length, 2):
         weeks.insert(0, weeks[0].previous())
     kept = await uow.contents.weekly_figures(str(w) for w in weeks[:-2])
     missing = [w for w in weeks[:-2] if str(w) not in kept or kept[str(w)].currency != currency]
