@@ -74,7 +74,10 @@ SETTINGS = {
 
 HISTORY_DAYS = 364  # the community's age when the simulated weeks begin
 # Where contents are posted for everyone: the posts, the drops' teasers, the questions.
-PUBLIC_CHATS = (POSTS_CHANNEL, DROPS_CHANNEL, QA_CHANNEL, COMMUNITY_CHAT, DROPS_CHAT, QA_CHAT)
+PUBLIC_CHATS = frozenset(
+    str(chat)
+    for chat in (POSTS_CHANNEL, DROPS_CHANNEL, QA_CHANNEL, COMMUNITY_CHAT, DROPS_CHAT, QA_CHAT)
+)  # as the platforms name them in a post
 
 # Shares of the population. Payers are drawn more often among the active (see `population`).
 TELEGRAM_SHARE = 0.4

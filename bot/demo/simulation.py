@@ -275,15 +275,13 @@ class _Simulation:
         self.shown.append(Shown(now, odds.popularity(rng), {creator.home: (where, message)}))
         if rng.random() < odds.SELF_REACTION:
             own = ReactionChanged(creator.actor(), where, message, "🔥", added=True)
-            self._at(now + timedelta(minutes=rng.randrange(1, 30)), partial(self._notify, own))
-
-    async def _notify(self, event: ReactionChanged) -> None:
-        await self.dispatcher.notify(event)
+            self._at(
+                now + timedelta(minutes=rng.randrange(1, 30)), partial(self.dispatcher.notify, own)
+            )
 
     def _posted(self, post: PostToChat, message: str) -> None:
         """A post the outbox delivered: one in a public channel shows its content to all."""
-        public = {str(chat) for chat in odds.PUBLIC_CHATS}
-        if post.content_ref is None or post.chat_id not in public:
+        if post.content_ref is None or post.chat_id not in odds.PUBLIC_CHATS:
             return
         shown = self._shown_by_ref.get(post.content_ref)
         if shown is None:
@@ -316,7 +314,8 @@ class _Simulation:
             if rng.random() < odds.TAKEN_BACK:
                 back = ReactionChanged(actor, where, message, emoji, added=False)
                 self._at(
-                    now + timedelta(minutes=rng.randrange(1, 180)), partial(self._notify, back)
+                    now + timedelta(minutes=rng.randrange(1, 180)),
+                    partial(self.dispatcher.notify, back),
                 )
 
     async def _link(self, person: Person) -> None:
